@@ -1,0 +1,76 @@
+"""Sitamu server: the central store for every office, its web pages and its sync API."""
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import REPO_ROOT, build_config
+from .crypto import DataKeys
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(config: dict | object | None = None) -> Flask:
+    """Build the Flask app; `config` (a dict or object) overrides the environment."""
+    instance_path = os.environ.get("SITAMU_INSTANCE_PATH") or str(REPO_ROOT / "instance")
+    if isinstance(config, dict) and config.get("INSTANCE_PATH"):
+        instance_path = config["INSTANCE_PATH"]
+    os.makedirs(instance_path, exist_ok=True)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.update(build_config(instance_path))
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    app.extensions["sitamu_data_keys"] = DataKeys(
+        app.config["SITAMU_DATA_KEY"],
+        [k for k in os.environ.get("SITAMU_DATA_KEYS_OLD", "").split(",") if k.strip()]
+        + list(app.config.get("SITAMU_DATA_KEYS_OLD", [])),
+    )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+
+    from . import models  # noqa: F401  (register the tables)
+    from .logging import init_logging
+    from .errors import register_error_handlers
+    from .auth import bp as auth_bp, init_auth
+    from .cli import register_cli
+    from .web import register_blueprints
+
+    init_logging(app)
+    register_error_handlers(app)
+    init_auth(app)
+    app.register_blueprint(auth_bp)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def _select_locale():
+    from flask import request, session
+
+    lang = request.args.get("lang") or session.get("lang")
+    if lang in ("id", "en"):
+        session["lang"] = lang
+        return lang
+    return "id"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Turn on foreign keys and WAL for SQLite connections."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

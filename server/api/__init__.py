@@ -1,0 +1,7 @@
+"""The JSON API the desk tablets speak (sync/PROTOCOL.md), under /api/v1."""
+from flask import Blueprint
+
+from ..extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, not cookies

@@ -1,0 +1,14 @@
+"""The central store: every table of Sitamu, one module per area."""
+from .audit import AuditLog
+from .device import Device, EnrollmentCode
+from .office import Host, Office, Service
+from .staff import ROLES, StaffUser
+from .survey import ELEMENT_KEYS, SurveyResponse
+from .sync import ChangeLog, Quarantine
+from .visit import Attachment, Visit, VisitEvent
+
+__all__ = [
+    "AuditLog", "Attachment", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host",
+    "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyResponse", "Visit",
+    "VisitEvent",
+]

@@ -1,0 +1,20 @@
+"""Register every area's blueprint and the template helpers they share."""
+from flask_babel import get_locale
+
+from .i18n import translate
+
+
+def register_blueprints(app) -> None:
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .dashboard import bp as dashboard_bp
+    from .host import bp as host_bp
+    from .public import bp as public_bp
+    from .pwa import bp as pwa_bp
+
+    for bp in (admin_bp, api_bp, dashboard_bp, host_bp, public_bp, pwa_bp):
+        app.register_blueprint(bp)
+
+    @app.context_processor
+    def _template_helpers():
+        return {"_": translate, "lang": str(get_locale())}
