@@ -1,9 +1,15 @@
 """Web page strings: Bahasa Indonesia is the source text, English the translation.
 
-Templates call `_("Teks Indonesia")`; with the English switch on, the English text from
-EN below is shown (or the Indonesian text if none is given yet).
+Templates call `_("Teks Indonesia")`; with the English switch on, the English text is
+shown (or the Indonesian text if none is given yet). Common strings are in EN below; each
+area keeps its own in `server/<area>/strings_en.py` (a dict named EN), merged here.
 """
+import importlib
+from functools import cache
+
 from flask_babel import get_locale
+
+AREAS = ("admin", "dashboard", "host", "public", "reports_web", "privacy")
 
 EN: dict[str, str] = {
     "Masuk": "Log in",
@@ -26,8 +32,20 @@ EN: dict[str, str] = {
 }
 
 
+@cache
+def english() -> dict[str, str]:
+    """Return every English string: the common ones and each area's."""
+    merged = dict(EN)
+    for area in AREAS:
+        try:
+            merged.update(importlib.import_module(f"server.{area}.strings_en").EN)
+        except ModuleNotFoundError:
+            pass
+    return merged
+
+
 def translate(text: str, **values) -> str:
     """Return `text` in the current language, with {placeholders} filled."""
     if str(get_locale()) == "en":
-        text = EN.get(text, text)
+        text = english().get(text, text)
     return text.format(**values) if values else text
