@@ -2,6 +2,10 @@
 from datetime import datetime
 
 from flask_login import UserMixin
+import hashlib
+import hmac
+import os
+
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -9,6 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .office import Host, Office
+
+PIN_ITERATIONS = 100_000
 
 ROLES = {
     "central_admin": "Admin Pusat",
@@ -51,6 +57,21 @@ class StaffUser(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def set_pin(self, pin: str) -> None:
+        """Store a tablet PIN (4-8 digits) as PBKDF2-SHA256, checkable offline by WebCrypto."""
+        if not (pin.isdigit() and 4 <= len(pin) <= 8):
+            raise ValueError("PIN must be 4 to 8 digits")
+        salt = os.urandom(16)
+        digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, PIN_ITERATIONS)
+        self.pin_hash = f"pbkdf2${PIN_ITERATIONS}${salt.hex()}${digest.hex()}"
+
+    def check_pin(self, pin: str) -> bool:
+        if not self.pin_hash:
+            return False
+        _, iterations, salt, digest = self.pin_hash.split("$")
+        candidate = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt), int(iterations))
+        return hmac.compare_digest(candidate.hex(), digest)
 
     @property
     def is_active(self) -> bool:
