@@ -1,6 +1,7 @@
 """The central store: every table of Sitamu, one module per area."""
 from .audit import AuditLog
 from .device import Device, EnrollmentCode
+from .notification import Notification
 from .office import Host, Office, Service
 from .staff import ROLES, StaffUser
 from .survey import ELEMENT_KEYS, SurveyResponse
@@ -9,6 +10,6 @@ from .visit import Attachment, Visit, VisitEvent
 
 __all__ = [
     "AuditLog", "Attachment", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host",
-    "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyResponse", "Visit",
+    "Notification", "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyResponse", "Visit",
     "VisitEvent",
 ]
