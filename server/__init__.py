@@ -44,6 +44,7 @@ def create_app(config: dict | object | None = None) -> Flask:
     from .auth import bp as auth_bp, init_auth
     from .cli import register_cli
     from .web import register_blueprints
+    from .security import init_security
 
     init_logging(app)
     register_error_handlers(app)
@@ -51,6 +52,7 @@ def create_app(config: dict | object | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     register_blueprints(app)
     register_cli(app)
+    init_security(app)
     return app
 
 

@@ -1,0 +1,166 @@
+"""HTTP hardening: security headers, a strict CSP, request limits, rate limits and lockouts.
+
+Every response gets the headers below. The Content-Security-Policy allows scripts, styles,
+fonts and fetches from Sitamu itself only: no inline scripts, no inline event handlers, no
+CDN. The desk app (under /app/) may use the camera; no page may be framed.
+
+Rate limits (Flask-Limiter, on Redis when SITAMU_REDIS_URL is set) are attached here by
+endpoint name, so each area keeps its routes plain. Lockouts count failures only (a wrong
+staff PIN, a wrong enrolment code) in the same storage, so they hold across gunicorn workers.
+"""
+import logging
+from dataclasses import dataclass
+
+from flask import abort, current_app, jsonify, request
+from flask_limiter.errors import RateLimitExceeded
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+from .errors import error_body, wants_json
+from .extensions import limiter
+
+log = logging.getLogger("sitamu.security")
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "media-src": "'self' blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+# Only the desk app needs the camera (guest photo); nothing needs the rest.
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_PWA = PERMISSIONS.replace("camera=()", "camera=(self)")
+
+# Endpoint -> limit, checked on the methods given. Endpoints that do not exist (yet) are skipped;
+# the login form carries its own limit (server/auth).
+RATE_LIMITS = {
+    "api.enroll": ("10 per minute;30 per hour", ["POST"]),
+    "api.pin_check": ("30 per minute", ["POST"]),
+    "api.verify_pin": ("30 per minute", ["POST"]),
+    "public.survey_submit": ("30 per minute", ["POST"]),
+}
+
+
+def content_security_policy() -> str:
+    """Return the Content-Security-Policy header value."""
+    return "; ".join(f"{k} {v}" for k, v in CSP.items())
+
+
+def init_security(app) -> None:
+    """Add security headers, request limits, rate limits and lockouts to the app."""
+    app.config.setdefault("MAX_FORM_MEMORY_SIZE", 512 * 1024)
+    app.config.setdefault("MAX_FORM_PARTS", 200)
+    app.extensions["sitamu_lockout"] = Lockout(
+        app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    _attach_rate_limits(app)
+    policy = content_security_policy()
+
+    @app.before_request
+    def _refuse_oversized_body():
+        # Refuse at once, before any view or form parser reads the body.
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:
+            abort(413)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy",
+                           PERMISSIONS_PWA if request.path.startswith("/app") else PERMISSIONS)
+        if request.is_secure or app.config.get("SITAMU_PUBLIC_URL", "").startswith("https://"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Pages and API answers may carry personal data: never keep them in a shared cache.
+        if "Cache-Control" not in headers and request.endpoint not in ("static", "pwa.static_file"):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        retry = str(_retry_after(exc))
+        if wants_json():
+            response = jsonify(error_body("rate_limited", "Too many requests; try again later."))
+        else:
+            from flask import render_template
+            response = current_app.make_response(
+                render_template("error.html", error=exc))
+        response.status_code = 429
+        response.headers["Retry-After"] = retry
+        return response
+
+
+def _retry_after(exc: RateLimitExceeded) -> int:
+    try:
+        return max(1, int(exc.limit.limit.get_expiry()))
+    except Exception:  # the limit object's shape differs between versions
+        return 60
+
+
+def _attach_rate_limits(app) -> None:
+    for endpoint, (value, methods) in app.config.get("SITAMU_RATE_LIMITS", RATE_LIMITS).items():
+        view = app.view_functions.get(endpoint)
+        if view is None or getattr(view, "_sitamu_limited", False):
+            continue
+        limited = limiter.limit(value, methods=methods)(view)
+        limited._sitamu_limited = True
+        app.view_functions[endpoint] = limited
+
+
+@dataclass
+class LockoutState:
+    locked: bool
+    failures: int
+
+
+class Lockout:
+    """Count failures per (scope, key) and lock the key after too many.
+
+    `scope` names what is being guessed ("pin", "enroll"); `key` is a staff id, a device id
+    or a client address, never the guessed value.
+    """
+
+    LIMITS = {"pin": "5 per 15 minutes", "enroll": "10 per hour", "login": "5 per 15 minutes"}
+
+    def __init__(self, storage_uri: str):
+        self.storage = storage_from_string(storage_uri)
+        self.strategy = FixedWindowRateLimiter(self.storage)
+
+    def _limit(self, scope: str):
+        return parse(self.LIMITS.get(scope, "5 per 15 minutes"))
+
+    def is_locked(self, scope: str, key: str | int) -> bool:
+        """Return True while `key` has used up its failures for `scope`."""
+        return not self.strategy.test(self._limit(scope), "sitamu-lockout", scope, str(key))
+
+    def failure(self, scope: str, key: str | int) -> bool:
+        """Count a failure; return True if the key is now locked."""
+        self.strategy.hit(self._limit(scope), "sitamu-lockout", scope, str(key))
+        locked = self.is_locked(scope, key)
+        if locked:
+            log.warning("lockout", extra={"scope": scope})
+        return locked
+
+    def success(self, scope: str, key: str | int) -> None:
+        """Forget the failures of `key` after a success."""
+        self.strategy.clear(self._limit(scope), "sitamu-lockout", scope, str(key))
+
+
+def lockout() -> Lockout:
+    """Return the app's failure counter."""
+    return current_app.extensions["sitamu_lockout"]
