@@ -1,0 +1,439 @@
+"""The sync rules: event kinds, payload validation, and the pure function that turns a
+visit's events into its current state (see sync/PROTOCOL.md).
+
+Everything here takes plain data (the JSON shapes of the protocol) and returns plain data,
+so the server, the Python client, the tests and the desk app's JavaScript port
+(pwa/, tested against sync/test_vectors/derive.json) all apply the same rules.
+
+`derive_visit(events)` depends only on the *set* of events: any order, any duplicates give
+the same visit. Stages only move forward (a visit takes the highest-ranked stage any of its
+events reaches); registration fields are the registration's, overridden field by field by
+corrections, last writer wins by corrected time with the event id as tie-break.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+PROTOCOL_VERSION = 1
+SUPPORTED_PROTOCOLS = (1,)
+SKEW_LIMIT_MS = 5 * 60 * 1000  # clock offsets beyond this are flagged
+
+# Stages in the order a visit moves through them; a visit never moves back.
+STAGES = (
+    "registered",      # the guest filled in the guest book
+    "verified",        # the desk checked the data against the ID card
+    "host_notified",   # the host or their aide was contacted
+    "host_received",   # the host agreed to receive the guest
+    "admitted",        # the guest went in
+    "finished",        # the service or meeting ended
+    "host_unavailable",  # the host could not receive; the guest was told why
+    "checked_out",     # the guest left and returned card / KTP / locker key
+    "refused",         # security screening refused entry
+    "cancelled",       # the visit was cancelled
+)
+STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)}
+FINAL_STAGES = ("checked_out", "refused", "cancelled")
+
+ID_TYPES = ("ktp", "sim", "passport", "other")
+CHANNELS = ("phone", "aiphone", "app", "in_person")
+ACTOR_RE = re.compile(r"^(guest|system|staff:\d{1,12}|host:\d{1,12})$")
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+STEP_RE = re.compile(r"^[a-z0-9_]{1,64}$")
+
+# Registration fields a correction may change, with their maximum lengths.
+REGISTRATION_TEXT = {
+    "queue_number": 16, "name": 160, "institution": 200, "address": 1000, "purpose": 2000,
+    "phone": 32, "id_number": 32, "consent_version": 32,
+}
+CORRECTABLE = ("id_type", "id_number", "name", "phone", "institution", "address", "purpose",
+               "host_id", "service_id")
+
+
+class _Field:
+    """A payload field: its type check and whether it is required."""
+
+    def __init__(self, check, required=False):
+        self.check, self.required = check, required
+
+
+def _text(max_len, allow_empty=True):
+    def check(value):
+        if not isinstance(value, str):
+            return "must be a string"
+        if len(value) > max_len:
+            return f"at most {max_len} characters"
+        if not allow_empty and not value.strip():
+            return "must not be empty"
+        return None
+    return check
+
+
+def _bool(value):
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _int_range(lo, hi):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return "must be an integer"
+        if not lo <= value <= hi:
+            return f"must be between {lo} and {hi}"
+        return None
+    return check
+
+
+def _choice(choices):
+    def check(value):
+        return None if value in choices else "must be one of " + ", ".join(choices)
+    return check
+
+
+def _optional_id(value):
+    if value is None:
+        return None
+    return _int_range(1, 2**53)(value)
+
+
+def _sha(value):
+    if value is None:
+        return None
+    return None if isinstance(value, str) and SHA_RE.match(value) else "must be a SHA-256 hex string"
+
+
+def _time(value):
+    if value is None:
+        return None
+    return None if parse_time(value) is not None else "must be an ISO 8601 UTC time"
+
+
+def _field_list(value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in CORRECTABLE for v in value):
+        return "must be a list of field names: " + ", ".join(CORRECTABLE)
+    return None
+
+
+def _corrections(value):
+    if not isinstance(value, dict) or not value:
+        return "must be a non-empty object of field: value"
+    for name, new in value.items():
+        if name not in CORRECTABLE:
+            return f"{name} cannot be corrected"
+        error = _check_registration_field(name, new)
+        if error:
+            return f"{name}: {error}"
+    return None
+
+
+def _check_registration_field(name, value):
+    if name == "id_type":
+        return _choice(ID_TYPES)(value)
+    if name in ("host_id", "service_id"):
+        return _optional_id(value)
+    if name in ("name",):
+        return _text(REGISTRATION_TEXT[name], allow_empty=False)(value)
+    return _text(REGISTRATION_TEXT[name])(value)
+
+
+REGISTRATION = {
+    "queue_number": _Field(_text(16), required=True),
+    "id_type": _Field(_choice(ID_TYPES), required=True),
+    "id_number": _Field(_text(32)),
+    "name": _Field(_text(160, allow_empty=False), required=True),
+    "phone": _Field(_text(32)),
+    "institution": _Field(_text(200)),
+    "address": _Field(_text(1000)),
+    "purpose": _Field(_text(2000)),
+    "host_id": _Field(_optional_id),
+    "service_id": _Field(_optional_id),
+    "photo_sha": _Field(_sha),
+    "signature_sha": _Field(_sha),
+    "consent_version": _Field(_text(32)),
+    "consent_at": _Field(_time),
+}
+
+# Each event kind and the fields its payload may hold.
+EVENT_KINDS: dict[str, dict[str, _Field]] = {
+    "registration": REGISTRATION,
+    "verification": {"ok": _Field(_bool, required=True), "fields": _Field(_field_list)},
+    "correction": {"fields": _Field(_corrections, required=True)},
+    "host_notified": {"channel": _Field(_choice(CHANNELS))},
+    "host_received": {"by": _Field(_text(120))},
+    "host_unavailable": {"reason": _Field(_text(300, allow_empty=False), required=True)},
+    "card_issued": {"card_number": _Field(_text(16)), "ktp_held": _Field(_bool)},
+    "locker": {"locker_number": _Field(_text(16), required=True)},
+    "waiting": {},
+    "screening": {"result": _Field(_choice(("clear", "refused")), required=True),
+                  "note": _Field(_text(300))},
+    "admitted": {"time_limit_minutes": _Field(_int_range(1, 24 * 60))},
+    "service_feedback": {"sufficient": _Field(_bool, required=True), "need": _Field(_text(2000))},
+    "finished": {},
+    "checked_out": {"card_returned": _Field(_bool), "ktp_returned": _Field(_bool),
+                    "locker_returned": _Field(_bool)},
+    "cancelled": {"reason": _Field(_text(300))},
+    "step_done": {},
+}
+
+# The stage an event kind moves the visit to (at least).
+KIND_STAGE = {
+    "registration": "registered",
+    "host_notified": "host_notified",
+    "host_received": "host_received",
+    "host_unavailable": "host_unavailable",
+    "admitted": "admitted",
+    "finished": "finished",
+    "checked_out": "checked_out",
+    "cancelled": "cancelled",
+}
+
+EVENT_KEYS = ("id", "visit_id", "seq", "kind", "actor", "step", "device_time", "clock_offset_ms",
+              "payload")
+
+
+# --- time ------------------------------------------------------------------------------
+
+def parse_time(value) -> datetime | None:
+    """Return an aware UTC datetime from an ISO 8601 string, or None if it is not one."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    if not 2000 <= parsed.year <= 2200:
+        return None
+    return parsed.astimezone(timezone.utc)
+
+
+def format_time(value: datetime | None) -> str | None:
+    """Return a UTC time as ISO 8601 with milliseconds and a Z, as the protocol writes it."""
+    if value is None:
+        return None
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def corrected_time(event: dict) -> datetime:
+    """Return the event's time on the server clock: device time minus the clock offset."""
+    return parse_time(event["device_time"]) - timedelta(milliseconds=event.get("clock_offset_ms") or 0)
+
+
+def skew_flagged(event: dict) -> bool:
+    return abs(event.get("clock_offset_ms") or 0) > SKEW_LIMIT_MS
+
+
+# --- validation --------------------------------------------------------------------------
+
+def _is_uuid(value) -> bool:
+    if not isinstance(value, str) or len(value) != 36:
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def validate_event(event) -> dict[str, str]:
+    """Return {field path: why} for everything wrong with an event; empty when it is valid."""
+    if not isinstance(event, dict):
+        return {"": "an event must be an object"}
+    errors: dict[str, str] = {}
+    for key in ("id", "visit_id"):
+        if not _is_uuid(event.get(key)):
+            errors[key] = "must be a UUID"
+    seq = event.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= 2**53:
+        errors["seq"] = "must be an integer of at least 1"
+    if parse_time(event.get("device_time")) is None:
+        errors["device_time"] = "must be an ISO 8601 UTC time"
+    offset = event.get("clock_offset_ms", 0)
+    if isinstance(offset, bool) or not isinstance(offset, int) or abs(offset) > 10 * 365 * 86400_000:
+        errors["clock_offset_ms"] = "must be an integer number of milliseconds"
+    actor = event.get("actor", "guest")
+    if not isinstance(actor, str) or not ACTOR_RE.match(actor):
+        errors["actor"] = "must be guest, system, staff:<id> or host:<id>"
+    step = event.get("step")
+    if step is not None and (not isinstance(step, str) or not STEP_RE.match(step)):
+        errors["step"] = "must be a step key (a-z, 0-9, _)"
+    unknown = set(event) - set(EVENT_KEYS) - {"device"}
+    for key in sorted(unknown):
+        errors[key] = "unknown field"
+    kind = event.get("kind")
+    if kind not in EVENT_KINDS:
+        errors["kind"] = "unknown event kind"
+        return errors
+    payload = event.get("payload", {})
+    if not isinstance(payload, dict):
+        errors["payload"] = "must be an object"
+        return errors
+    spec = EVENT_KINDS[kind]
+    for name, field in spec.items():
+        if name not in payload or payload[name] is None and not field.required:
+            if field.required:
+                errors[f"payload.{name}"] = "is required"
+            continue
+        error = field.check(payload[name])
+        if error:
+            errors[f"payload.{name}"] = error
+    for name in sorted(set(payload) - set(spec)):
+        errors[f"payload.{name}"] = "unknown field"
+    if kind == "registration" and not errors:
+        if payload.get("id_type") == "ktp" and payload.get("id_number"):
+            if not re.fullmatch(r"\d{16}", payload["id_number"]):
+                errors["payload.id_number"] = "a NIK has 16 digits"
+    if kind == "step_done" and not step:
+        errors["step"] = "is required for step_done"
+    return errors
+
+
+def canonical_event(event: dict) -> dict:
+    """Return the event reduced to its protocol fields in a normal form (times with ms)."""
+    return {
+        "id": event["id"], "visit_id": event["visit_id"], "seq": event.get("seq"),
+        "kind": event["kind"], "actor": event.get("actor", "guest"), "step": event.get("step") or "",
+        "device_time": format_time(parse_time(event["device_time"])),
+        "clock_offset_ms": event.get("clock_offset_ms") or 0,
+        "payload": event.get("payload") or {},
+    }
+
+
+def content_hash(event: dict) -> str:
+    """Return the SHA-256 of the canonical event: equal for a re-send, different for a conflict."""
+    body = json.dumps(canonical_event(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+# --- derivation --------------------------------------------------------------------------
+
+def _order_key(event: dict):
+    return (corrected_time(event), event["id"])
+
+
+def derive_visit(events) -> dict:
+    """Return the visit the events describe; the same set in any order gives the same visit.
+
+    The events must be valid (validate_event) and belong to one visit. Duplicates (same id)
+    are counted once; if two events share an id but differ, the one with the smaller
+    content hash is kept, so even a conflict resolves the same way everywhere.
+    """
+    unique: dict[str, dict] = {}
+    for event in events:
+        kept = unique.get(event["id"])
+        if kept is None or (kept is not event and content_hash(event) < content_hash(kept)):
+            unique[event["id"]] = event
+    ordered = sorted(unique.values(), key=_order_key)
+    visit: dict = {
+        "id": ordered[0]["visit_id"] if ordered else None,
+        "stage": "registered", "has_registration": False,
+        "queue_number": "", "id_type": "ktp", "id_number": "", "name": "", "phone": "",
+        "institution": "", "address": "", "purpose": "", "host_id": None, "service_id": None,
+        "photo_sha": None, "signature_sha": None, "consent_version": "", "consent_at": None,
+        "verified": None, "fields_to_correct": [], "corrections": {},
+        "card_number": "", "ktp_held": False, "locker_number": "", "screening": "",
+        "unavailable_reason": "", "cancel_reason": "", "time_limit_minutes": None,
+        "feedback": None, "returned": {}, "notify_channel": "",
+        "registered_at": None, "verified_at": None, "host_notified_at": None,
+        "host_received_at": None, "admitted_at": None, "finished_at": None,
+        "checked_out_at": None, "cancelled_at": None, "last_event_at": None,
+        "steps": {}, "event_count": len(ordered), "skew_flagged": False,
+    }
+    rank = STAGE_RANK["registered"]
+    registration_seen = False
+    corrected_fields: dict[str, tuple] = {}  # name -> (corrected time, value)
+    verification_time = ""
+
+    def first(name, when):
+        if visit[name] is None:
+            visit[name] = when
+
+    for event in ordered:
+        kind, payload = event["kind"], event.get("payload") or {}
+        when = format_time(corrected_time(event))
+        visit["last_event_at"] = when
+        if skew_flagged(event):
+            visit["skew_flagged"] = True
+        if event.get("step"):
+            visit["steps"].setdefault(event["step"], when)
+        stage = KIND_STAGE.get(kind)
+        if kind == "registration":
+            if registration_seen:
+                continue  # the earliest registration is the visit's; later ones are ignored
+            registration_seen = True
+            visit["has_registration"] = True
+            for name in REGISTRATION:
+                if name in payload and payload[name] is not None:
+                    visit[name] = payload[name]
+            visit["registered_at"] = when
+        elif kind == "verification":
+            visit["verified"] = bool(payload["ok"])
+            visit["fields_to_correct"] = sorted(payload.get("fields") or [])
+            verification_time = when
+            if payload["ok"]:
+                stage = "verified"
+                first("verified_at", when)
+        elif kind == "correction":
+            for name, value in payload["fields"].items():
+                corrected_fields[name] = (when, value)
+        elif kind == "host_notified":
+            visit["notify_channel"] = payload.get("channel") or visit["notify_channel"]
+            first("host_notified_at", when)
+        elif kind == "host_received":
+            first("host_received_at", when)
+        elif kind == "host_unavailable":
+            visit["unavailable_reason"] = payload["reason"]
+        elif kind == "card_issued":
+            if "card_number" in payload:
+                visit["card_number"] = payload["card_number"] or ""
+            if "ktp_held" in payload:
+                visit["ktp_held"] = bool(payload["ktp_held"])
+        elif kind == "locker":
+            visit["locker_number"] = payload["locker_number"]
+        elif kind == "screening":
+            # A refusal stands: a later "clear" does not undo it.
+            if visit["screening"] != "refused":
+                visit["screening"] = payload["result"]
+            if payload["result"] == "refused":
+                stage = "refused"
+        elif kind == "admitted":
+            first("admitted_at", when)
+            if payload.get("time_limit_minutes") is not None:
+                visit["time_limit_minutes"] = payload["time_limit_minutes"]
+        elif kind == "service_feedback":
+            visit["feedback"] = {"sufficient": payload["sufficient"], "need": payload.get("need") or ""}
+        elif kind == "finished":
+            first("finished_at", when)
+        elif kind == "checked_out":
+            first("checked_out_at", when)
+            for key in ("card_returned", "ktp_returned", "locker_returned"):
+                if key in payload:
+                    visit["returned"][key] = bool(payload[key])
+        elif kind == "cancelled":
+            visit["cancel_reason"] = payload.get("reason") or ""
+            first("cancelled_at", when)
+        if stage is not None and STAGE_RANK[stage] > rank:
+            rank = STAGE_RANK[stage]
+    for name, (_, value) in corrected_fields.items():
+        visit[name] = value
+        visit["corrections"][name] = corrected_fields[name][0]
+    if visit["verified"] is False:
+        # A correction made after the failed check answers it; the desk verifies again.
+        visit["fields_to_correct"] = [f for f in visit["fields_to_correct"]
+                                      if visit["corrections"].get(f, "") < verification_time]
+    visit["stage"] = STAGES[rank]
+    visit["on_site"] = visit["stage"] not in FINAL_STAGES
+    return visit
+
+
+def mask_id_number(value: str | None) -> str:
+    """Return an identity number with all but the first 4 and last 4 characters hidden."""
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
