@@ -5,11 +5,11 @@ from .notification import Notification
 from .office import Host, Office, Service
 from .staff import ROLES, StaffUser
 from .survey import ELEMENT_KEYS, SurveyResponse
-from .sync import ChangeLog, Quarantine
+from .sync import ChangeLog, Quarantine, SurveyLink
 from .visit import Attachment, Visit, VisitEvent
 
 __all__ = [
     "AuditLog", "Attachment", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host",
-    "Notification", "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyResponse", "Visit",
+    "Notification", "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
     "VisitEvent",
 ]

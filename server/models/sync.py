@@ -18,7 +18,7 @@ class ChangeLog(db.Model):
     # PostgreSQL: the writing transaction's id (pg_current_xact_id); a pull only reads rows
     # of transactions older than every running one, so a late commit is never skipped.
     # SQLite: equal to id (writers are serialised, so ids commit in order).
-    tx_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    tx_id: Mapped[int] = mapped_column(BigInteger, default=0)  # SQLite: 0, order by id
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     entity: Mapped[str] = mapped_column(String(16))  # office, host, service, staff, visit
     entity_id: Mapped[str] = mapped_column(String(36))
@@ -39,6 +39,8 @@ class Quarantine(db.Model):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
     record_id: Mapped[str] = mapped_column(String(36), default="")
     record_type: Mapped[str] = mapped_column(String(16), default="event")  # event, survey
+    # The refused event's per-device sequence number: it counts as received for acked_seq.
+    device_seq: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict] = mapped_column(JSONType, default=dict)
     # The error envelope's fields: {field: message}.
     errors: Mapped[dict] = mapped_column(JSONType, default=dict)
@@ -50,3 +52,25 @@ class Quarantine(db.Model):
 
     def __repr__(self) -> str:
         return f"<Quarantine {self.id} office={self.office_id} {self.record_type}:{self.record_id}>"
+
+
+class SurveyLink(db.Model):
+    """A one-time link to the SKM survey for one visit, sent to the guest's phone.
+
+    Only the SHA-256 of the token is stored; the link works once and for 24 hours.
+    """
+
+    __tablename__ = "survey_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    visit_id: Mapped[str] = mapped_column(String(36), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_id: Mapped[str | None] = mapped_column(String(36))
+
+    def __repr__(self) -> str:
+        return f"<SurveyLink {self.id} office={self.office_id} visit={self.visit_id}>"

@@ -85,6 +85,8 @@ class VisitEvent(db.Model):
     device_seq: Mapped[int | None] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64), default="")
+    # The SOP step key this event completes ("" when none).
+    step: Mapped[str] = mapped_column(String(64), default="")
     device_time: Mapped[datetime] = mapped_column(UTCDateTime)
     clock_offset_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
