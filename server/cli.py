@@ -13,6 +13,8 @@ def register_cli(app) -> None:
     """Attach Sitamu's commands to the app's CLI."""
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    from .privacy import cli as trust_cli
+    app.cli.add_command(trust_cli.rotate_key)
 
 
 def fail(message: str, code: int = 2):

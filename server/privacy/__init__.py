@@ -1,0 +1,4 @@
+"""Privacy tools for admins: find a guest's data by NIK, export, correct, erase (/admin/privacy)."""
+from flask import Blueprint
+
+bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
