@@ -15,6 +15,7 @@ def register_cli(app) -> None:
     app.cli.add_command(demo)
     from .privacy import cli as trust_cli
     app.cli.add_command(trust_cli.rotate_key)
+    app.cli.add_command(trust_cli.retention)
 
 
 def fail(message: str, code: int = 2):

@@ -34,3 +34,45 @@ def rotate_key(batch_size, check):
     if report.unreadable:
         _fail("some values could not be decrypted with any known key (SITAMU_DATA_KEYS_OLD); "
               "they were left untouched", 1)
+
+
+@click.group("retention")
+def retention():
+    """Remove personal data past each office's retention period."""
+
+
+@retention.command("run")
+@click.option("--office", "office_code", default=None, help="Only this office (code).")
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=200, show_default=True)
+@with_appcontext
+def retention_run(office_code, batch_size):
+    """Purge visits older than the office's retention_days; print a JSON summary."""
+    from ..extensions import db
+    from ..models import Office
+    from .retention import run_retention
+
+    if office_code and db.session.scalar(db.select(Office.id).where(Office.code == office_code)) is None:
+        _fail(f"no office with code {office_code!r}")
+    report = run_retention(office_code=office_code, batch_size=batch_size)
+    click.echo(json.dumps(report.as_dict()))
+
+
+@retention.command("status")
+@with_appcontext
+def retention_status():
+    """Print, per office, the retention period and how many visits are due for purging."""
+    from datetime import timedelta
+
+    from ..extensions import db
+    from ..models import Office, Visit
+    from ..models.base import utcnow
+
+    now = utcnow()
+    out = {}
+    for office in db.session.scalars(db.select(Office).order_by(Office.code)):
+        cutoff = now - timedelta(days=office.retention_days)
+        due = db.session.scalar(db.select(db.func.count()).select_from(Visit).where(
+            Visit.office_id == office.id, Visit.purged_at.is_(None),
+            db.func.coalesce(Visit.registered_at, Visit.updated_at) < cutoff))
+        out[office.code] = {"retention_days": office.retention_days, "due": due}
+    click.echo(json.dumps(out))

@@ -1,0 +1,183 @@
+"""Retention and erasure: remove a visit's personal data, keep only anonymous aggregates.
+
+A purged visit keeps what the reports count (office, stage, host, service, tier, times, SOP
+step times, survey scores and respondent profile) and loses who the guest was: identity
+number and its lookup hash, name, phone, address, purpose, photo and signature, and the same
+fields in the visit's events, quarantined copies and host e-mails. Tablets learn of a purge
+as a delete tombstone in the change log. `sitamu retention run` purges every visit older
+than its office's `retention_days`; the privacy pages call `purge_visit` for erasure.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, text
+
+from ..extensions import db
+from ..models import Attachment, ChangeLog, Office, Quarantine, SurveyResponse, Visit, VisitEvent
+from ..models.base import utcnow
+
+log = logging.getLogger("sitamu.retention")
+
+# Event payload fields that identify a guest; their values are removed on purge.
+PERSONAL_FIELDS = ("id_number", "name", "phone", "address", "purpose", "photo_sha",
+                   "signature_sha", "need")
+PURGED_TEXT = ""
+
+
+@dataclass
+class RetentionReport:
+    visits: dict = field(default_factory=dict)  # office code -> visits purged
+    attachments: int = 0
+    quarantine: int = 0
+
+    def as_dict(self) -> dict:
+        return {"visits": self.visits, "purged_total": sum(self.visits.values()),
+                "attachments_deleted": self.attachments, "quarantine_scrubbed": self.quarantine}
+
+
+def _scrub(value):
+    """Return `value` without personal fields, at any depth (quarantine keeps whole events)."""
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items() if k not in PERSONAL_FIELDS}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _scrub_payload(payload: dict) -> dict:
+    clean = _scrub(payload or {})
+    clean["purged"] = True
+    return clean
+
+
+def _tombstone(visit: Visit) -> None:
+    """Tell the office's tablets to drop the visit (a delete in the change log)."""
+    try:
+        from ..changes import record_change
+    except ImportError:  # the change log helper is not there: write the row ourselves
+        record_change = _record_change
+    record_change(visit.office_id, "visit", visit.id, op="delete")
+
+
+def _record_change(office_id: int, entity: str, entity_id: str, op: str = "put") -> None:
+    row = ChangeLog(office_id=office_id, entity=entity, entity_id=str(entity_id), op=op)
+    db.session.add(row)
+    if db.session.get_bind().dialect.name == "postgresql":
+        row.tx_id = db.session.scalar(text("SELECT pg_current_xact_id()::text::bigint"))
+    else:
+        db.session.flush()
+        row.tx_id = row.id
+
+
+def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:
+    """Remove the visit's personal data in the current transaction; return blob hashes freed."""
+    now = now or utcnow()
+    blobs = {sha for sha in (visit.photo_sha, visit.signature_sha) if sha}
+    visit.id_number = None
+    visit.nik_hash = None
+    visit.name = PURGED_TEXT
+    visit.phone = None
+    visit.address = PURGED_TEXT
+    visit.purpose = PURGED_TEXT
+    visit.photo_sha = None
+    visit.signature_sha = None
+    visit.card_number = PURGED_TEXT
+    visit.locker_number = PURGED_TEXT
+    state = dict(visit.state or {})
+    for key in PERSONAL_FIELDS:
+        state.pop(key, None)
+    if isinstance(state.get("feedback"), dict):
+        state["feedback"] = {k: v for k, v in state["feedback"].items() if k != "need"}
+    visit.state = state
+    visit.purged_at = now
+    for event in db.session.scalars(select(VisitEvent).where(VisitEvent.visit_id == visit.id)):
+        for key in ("photo_sha", "signature_sha"):
+            if (event.payload or {}).get(key):
+                blobs.add(event.payload[key])
+        event.payload = _scrub_payload(event.payload)
+    for item in db.session.scalars(select(Quarantine).where(Quarantine.record_id == visit.id)):
+        item.payload = _scrub_payload(item.payload)
+    # A survey answer stays for the IKM, without the link to who gave it.
+    for response in db.session.scalars(select(SurveyResponse).where(SurveyResponse.visit_id == visit.id)):
+        response.visit_id = None
+    _scrub_notifications(visit.id)
+    _tombstone(visit)
+    return blobs
+
+
+def _scrub_notifications(visit_id: str) -> None:
+    from ..models import notification
+
+    for note in db.session.scalars(select(notification.Notification)
+                                   .where(notification.Notification.visit_id == visit_id)):
+        note.subject = "(dihapus)"
+        note.body = "(dihapus: masa retensi berakhir / data dihapus atas permintaan)"
+
+
+def delete_unreferenced_blobs(candidates: set[str]) -> int:
+    """Delete photos and signatures no remaining visit or event refers to."""
+    deleted = 0
+    for sha in candidates:
+        used = db.session.scalar(select(func.count()).select_from(Visit).where(
+            or_(Visit.photo_sha == sha, Visit.signature_sha == sha)))
+        if used:
+            continue
+        attachment = db.session.get(Attachment, sha)
+        if attachment is not None and attachment.kind in ("photo", "signature"):
+            db.session.delete(attachment)
+            deleted += 1
+    return deleted
+
+
+def run_retention(now: datetime | None = None, office_code: str | None = None,
+                  batch_size: int = 200) -> RetentionReport:
+    """Purge every visit older than its office's retention period, in batches."""
+    now = now or utcnow()
+    report = RetentionReport()
+    offices = db.session.scalars(select(Office).order_by(Office.id)).all()
+    if office_code:
+        offices = [o for o in offices if o.code == office_code]
+    for office in offices:
+        cutoff = now - timedelta(days=office.retention_days)
+        count = 0
+        while True:
+            visits = db.session.scalars(
+                select(Visit).where(Visit.office_id == office.id, Visit.purged_at.is_(None),
+                                    func.coalesce(Visit.registered_at, Visit.updated_at) < cutoff)
+                .order_by(Visit.id).limit(batch_size)).all()
+            if not visits:
+                break
+            blobs: set[str] = set()
+            for visit in visits:
+                blobs |= purge_visit(visit, now)
+            db.session.flush()
+            report.attachments += delete_unreferenced_blobs(blobs)
+            db.session.commit()
+            count += len(visits)
+        report.quarantine += _scrub_old_quarantine(office, cutoff)
+        report.attachments += _delete_orphan_blobs(office, cutoff)
+        db.session.commit()
+        report.visits[office.code] = count
+        if count:
+            log.info("retention purged visits", extra={"office_id": office.id, "count": count})
+    return report
+
+
+def _scrub_old_quarantine(office: Office, cutoff: datetime) -> int:
+    items = db.session.scalars(select(Quarantine).where(
+        Quarantine.office_id == office.id, Quarantine.created_at < cutoff)).all()
+    n = 0
+    for item in items:
+        if not (item.payload or {}).get("purged"):
+            item.payload = _scrub_payload(item.payload)
+            n += 1
+    return n
+
+
+def _delete_orphan_blobs(office: Office, cutoff: datetime) -> int:
+    """Delete old photos and signatures that no visit names (e.g. uploads of lost events)."""
+    shas = db.session.scalars(select(Attachment.sha256).where(
+        Attachment.office_id == office.id, Attachment.kind.in_(("photo", "signature")),
+        Attachment.created_at < cutoff)).all()
+    return delete_unreferenced_blobs(set(shas))
