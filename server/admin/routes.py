@@ -1,19 +1,70 @@
-"""Admin console routes."""
-from flask import render_template
+"""Admin home and the audit log."""
+from datetime import datetime, timedelta, timezone
 
-from ..access import ADMINS, DESK, roles_required
+from flask import render_template, request
+from flask_login import current_user
+
+from ..access import ADMINS, roles_required, scope_query, scoped_office_ids
+from ..extensions import db
+from ..models import AuditLog, Device, Office, Quarantine, StaffUser, Visit
+from ..webutil import paginate
 from . import bp
+
+
+def scoped_offices() -> list[Office]:
+    """Return the offices the current user may see, by name."""
+    return db.session.scalars(scope_query(db.select(Office), Office.id).order_by(Office.name)).all()
+
+
+def office_choices(blank: str | None = None) -> list[tuple[int, str]]:
+    choices = [(o.id, f"{o.name} ({o.code})") for o in scoped_offices()]
+    return ([(0, blank)] if blank is not None else []) + choices
 
 
 @bp.route("/")
 @roles_required(*ADMINS)
 def index():
-    """Show the admin home page."""
-    return render_template("admin/index.html")
+    """Show each office in scope with today's visits, devices and open quarantine."""
+    offices = scoped_offices()
+    ids = [o.id for o in offices]
+    since = datetime.now(timezone.utc) - timedelta(hours=24)
+    on_site = dict(db.session.execute(
+        db.select(Visit.office_id, db.func.count()).where(
+            Visit.office_id.in_(ids), Visit.checked_out_at.is_(None), Visit.purged_at.is_(None),
+            Visit.stage.notin_(("cancelled", "checked_out")), Visit.registered_at >= since)
+        .group_by(Visit.office_id)).all())
+    quarantined = dict(db.session.execute(
+        db.select(Quarantine.office_id, db.func.count()).where(
+            Quarantine.office_id.in_(ids), Quarantine.status == "open").group_by(Quarantine.office_id)).all())
+    devices = dict(db.session.execute(
+        db.select(Device.office_id, db.func.count()).where(
+            Device.office_id.in_(ids), Device.revoked_at.is_(None)).group_by(Device.office_id)).all())
+    stale = dict(db.session.execute(
+        db.select(Device.office_id, db.func.count()).where(
+            Device.office_id.in_(ids), Device.revoked_at.is_(None),
+            db.or_(Device.last_seen_at.is_(None), Device.last_seen_at < since))
+        .group_by(Device.office_id)).all())
+    return render_template("admin/index.html", offices=offices, on_site=on_site,
+                           quarantined=quarantined, devices=devices, stale=stale)
 
 
-@bp.route("/visits")
-@roles_required(*ADMINS, *DESK)
-def visits():
-    """List visits."""
-    return render_template("admin/index.html")
+@bp.route("/audit")
+@roles_required(*ADMINS)
+def audit():
+    """List audit entries in scope, newest first, filtered by office, action and staff."""
+    query = db.select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    ids = scoped_office_ids(current_user)
+    if ids is not None:
+        query = query.where(AuditLog.office_id.in_(ids))
+    office_id = request.args.get("office", "")
+    if office_id.isdigit():
+        query = query.where(AuditLog.office_id == int(office_id))
+    action = request.args.get("action", "").strip()[:64]
+    if action:
+        query = query.where(AuditLog.action.startswith(action))
+    page = paginate(db.session, query, per_page=100)
+    users = {u.id: u for u in db.session.scalars(db.select(StaffUser).where(
+        StaffUser.id.in_({e.user_id for e in page.items if e.user_id}))).all()}
+    offices = {o.id: o for o in scoped_offices()}
+    return render_template("admin/audit.html", page=page, users=users, offices=offices,
+                           office_filter=office_id, action=action)

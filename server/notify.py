@@ -1,0 +1,303 @@
+"""Tell hosts a guest is waiting: e-mail queued in the database, WhatsApp click-to-chat links.
+
+A Notification row is written in the same transaction as the visit that caused it, so a
+message is never lost when the mail server is down: `send_due` retries it with exponential
+backoff. Sending runs in a worker thread of the web process, or in an RQ worker when Redis
+is configured, or from `sitamu notify send` (cron / systemd timer).
+"""
+import logging
+import re
+import smtplib
+import threading
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import quote
+
+import click
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .models import Host, Notification, Office, Visit
+
+log = logging.getLogger("sitamu.notify")
+
+MAX_ATTEMPTS = 12
+# A visit in one of these stages needs no "guest waiting" message.
+CLOSED_STAGES = ("finished", "checked_out", "cancelled", "host_unavailable", "host_received",
+                 "admitted", "in_service")
+FIRST_RETRY = timedelta(seconds=30)
+LAST_RETRY = timedelta(hours=1)
+SMTP_TIMEOUT = 15
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return the wait before attempt `attempts + 1`: 30 s doubling, at most an hour."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LAST_RETRY)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# -- WhatsApp -----------------------------------------------------------------------------
+
+def wa_number(phone: str | None) -> str | None:
+    """Return an Indonesian phone number in wa.me form (62...), or None if it is not one."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    elif digits.startswith("8"):
+        digits = "62" + digits
+    return digits if 10 <= len(digits) <= 15 else None
+
+
+def whatsapp_link(phone: str | None, text: str) -> str | None:
+    """Return a wa.me click-to-chat link with `text` prefilled, or None without a number."""
+    number = wa_number(phone)
+    return None if number is None else f"https://wa.me/{number}?text={quote(text, safe='')}"
+
+
+def host_message(visit: Visit) -> str:
+    """Return the short text telling a host who is waiting (no NIK, no phone)."""
+    office = db.session.get(Office, visit.office_id)
+    parts = [f"Tamu menunggu di {office.name if office else 'kantor'}: {visit.name or 'tamu'}"]
+    if visit.institution:
+        parts.append(f"dari {visit.institution}")
+    text = " ".join(parts) + "."
+    if visit.queue_number:
+        text += f" Nomor antrean {visit.queue_number}."
+    if visit.purpose:
+        text += f" Keperluan: {visit.purpose[:200]}."
+    return text
+
+
+# -- E-mail queue ---------------------------------------------------------------------------
+
+def queue_email(*, office_id: int, recipient: str, subject: str, body: str,
+                host_id: int | None = None, visit_id: str | None = None) -> Notification:
+    """Add an e-mail to the queue in the current transaction; it is sent after commit."""
+    note = Notification(office_id=office_id, host_id=host_id, visit_id=visit_id, channel="email",
+                        recipient=recipient, subject=subject[:200], body=body,
+                        status="queued", attempts=0, next_attempt_at=utcnow())
+    db.session.add(note)
+    return note
+
+
+def notify_host_of_visit(visit: Visit, host: Host) -> Notification | None:
+    """Queue the "a guest is waiting" e-mail to a host (None if the host has no address)."""
+    if not host.email or not host.active:
+        return None
+    base = current_app.config.get("SITAMU_PUBLIC_URL", "").rstrip("/")
+    body = (host_message(visit) + "\n\n"
+            + f"Jawab di kotak masuk tamu Anda: {base}/host/\n\n"
+            + "Pesan ini dikirim otomatis oleh Sitamu.")
+    return queue_email(office_id=visit.office_id, recipient=host.email, host_id=host.id,
+                       visit_id=visit.id, subject=f"Tamu menunggu: {visit.queue_number or visit.name}",
+                       body=body)
+
+
+def _smtp_send(note: Notification, config) -> None:
+    message = EmailMessage()
+    message["From"] = config["SITAMU_MAIL_FROM"]
+    message["To"] = note.recipient
+    message["Subject"] = note.subject
+    message["Message-ID"] = make_msgid(idstring=f"sitamu-{note.id}")
+    message.set_content(note.body)
+    with smtplib.SMTP(config["SITAMU_SMTP_HOST"], config["SITAMU_SMTP_PORT"],
+                      timeout=SMTP_TIMEOUT) as smtp:
+        smtp.send_message(message)
+
+
+def _error_label(exc: Exception) -> str:
+    code = getattr(exc, "smtp_code", None)
+    return f"{type(exc).__name__}{f' {code}' if code else ''}"[:200]
+
+
+def send_due(now: datetime | None = None, limit: int = 100) -> dict:
+    """Send every queued message that is due; return counts of sent, retrying and failed."""
+    config = current_app.config
+    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    if not config.get("SITAMU_SMTP_HOST"):
+        return counts | {"skipped": db.session.scalar(
+            db.select(db.func.count()).select_from(Notification).where(Notification.status == "queued"))}
+    now = now or utcnow()
+    due = db.session.scalars(
+        db.select(Notification).where(Notification.status == "queued",
+                                      Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
+    for note in due:
+        note.attempts += 1
+        try:
+            _smtp_send(note, config)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
+            # The server answered and refused: retrying will not help.
+            note.status, note.last_error = "failed", _error_label(exc)
+            counts["failed"] += 1
+        except (OSError, smtplib.SMTPException) as exc:
+            note.last_error = _error_label(exc)
+            if note.attempts >= MAX_ATTEMPTS:
+                note.status = "failed"
+                counts["failed"] += 1
+            else:
+                note.next_attempt_at = now + backoff(note.attempts)
+                counts["retry"] += 1
+            log.warning("notification %s not sent (attempt %s): %s", note.id, note.attempts,
+                        note.last_error)
+        else:
+            note.status, note.sent_at, note.last_error = "sent", utcnow(), ""
+            counts["sent"] += 1
+        db.session.commit()
+    return counts
+
+
+def next_due() -> datetime | None:
+    """Return when the earliest queued message is due, or None when the queue is empty."""
+    return db.session.scalar(db.select(db.func.min(Notification.next_attempt_at))
+                             .where(Notification.status == "queued"))
+
+
+# -- Dispatch: thread, RQ or nothing -------------------------------------------------------
+
+def notify_mode(app) -> str:
+    """Return how queued messages leave: "rq", "thread" or "off" (cron / CLI only)."""
+    mode = app.config.get("SITAMU_NOTIFY_MODE")
+    if mode:
+        return mode
+    if app.testing:
+        return "off"
+    return "rq" if app.config.get("SITAMU_REDIS_URL") else "thread"
+
+
+class _Worker:
+    """One sender thread per process: wakes on new messages and when a retry is due."""
+
+    def __init__(self, app):
+        self.app = app
+        self.wake = threading.Event()
+        self.stopped = False
+        self.thread = threading.Thread(target=self.run, name="sitamu-notify", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stopped:
+            wait = 60.0
+            try:
+                with self.app.app_context():
+                    send_due()
+                    due = next_due()
+                    if due is not None:
+                        wait = max(1.0, min(wait, (due - utcnow()).total_seconds()))
+                    db.session.remove()
+            except Exception:  # keep the thread alive; the queue keeps the messages
+                log.exception("notification worker pass failed")
+            self.wake.wait(wait)
+            self.wake.clear()
+
+
+_workers: dict[int, _Worker] = {}
+_workers_lock = threading.Lock()
+
+
+def kick(app) -> None:
+    """Ask for queued messages to be sent now (after a commit added some)."""
+    mode = notify_mode(app)
+    if mode == "thread":
+        with _workers_lock:
+            worker = _workers.get(id(app))
+            if worker is None or not worker.thread.is_alive():
+                worker = _workers[id(app)] = _Worker(app)
+        worker.wake.set()
+    elif mode == "rq":
+        try:
+            from redis import Redis
+            from rq import Queue
+
+            Queue("sitamu-notify", connection=Redis.from_url(app.config["SITAMU_REDIS_URL"])) \
+                .enqueue("server.notify.rq_send_due", job_timeout=300)
+        except Exception:  # Redis down: the rows wait for the next kick or `sitamu notify send`
+            log.warning("could not enqueue notification job; messages stay queued")
+
+
+def rq_send_due() -> dict:
+    """RQ job: send what is due in a fresh app context."""
+    from . import create_app
+
+    app = create_app()
+    with app.app_context():
+        return send_due()
+
+
+# -- Automatic "guest waiting" messages ----------------------------------------------------
+
+def _visits_needing_notice(session: Session) -> list[Visit]:
+    found = []
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, Visit) or obj.host_id is None or obj.purged_at is not None:
+            continue
+        if obj.stage in CLOSED_STAGES or obj.checked_out_at is not None:
+            continue
+        if obj in session.new:
+            found.append(obj)
+            continue
+        history = db.inspect(obj).attrs.host_id.history
+        if history.has_changes():
+            found.append(obj)
+    return found
+
+
+def init_notify(app) -> None:
+    """Queue a host e-mail whenever a visit for that host is stored, and send after commit."""
+    if app.extensions.get("sitamu_notify"):
+        return
+    app.extensions["sitamu_notify"] = True
+
+    @event.listens_for(Session, "before_flush")
+    def _queue_for_new_visits(session, flush_context, instances):
+        if not _is_this_app(app):
+            return
+        for visit in _visits_needing_notice(session):
+            host = session.get(Host, visit.host_id)
+            if host is not None and notify_host_of_visit(visit, host) is not None:
+                session.info["sitamu_notify_kick"] = True
+
+    @event.listens_for(Session, "after_commit")
+    def _kick_after_commit(session):
+        if session.info.pop("sitamu_notify_kick", False) and _is_this_app(app):
+            kick(app)
+
+
+def _is_this_app(app) -> bool:
+    try:
+        return current_app._get_current_object() is app
+    except RuntimeError:
+        return False
+
+
+# -- CLI -----------------------------------------------------------------------------------
+
+@click.group("notify")
+def notify_cli():
+    """Host notifications (the e-mail queue)."""
+
+
+@notify_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, sending as messages fall due.")
+@click.option("--interval", type=click.FloatRange(1, 3600), default=30.0,
+              help="Seconds between passes with --loop.")
+def notify_send(loop: bool, interval: float):
+    """Send the queued e-mails that are due (retrying failed ones with backoff)."""
+    import sys
+    import time
+
+    if not current_app.config.get("SITAMU_SMTP_HOST"):
+        click.echo("Error: SITAMU_SMTP_HOST is not set; nothing can be sent", err=True)
+        sys.exit(2)
+    while True:
+        counts = send_due()
+        click.echo(f"sent {counts['sent']}, retrying {counts['retry']}, failed {counts['failed']}")
+        if not loop:
+            sys.exit(1 if counts["retry"] or counts["failed"] else 0)
+        time.sleep(interval)

@@ -1,0 +1,74 @@
+"""Helpers shared by the staff and public pages: masking, local times, paging, CSV."""
+import csv
+import io
+import math
+from datetime import date, datetime, time, timedelta
+
+from flask import Response, request
+from sqlalchemy import func, select
+
+from .models import Office
+
+
+def mask_id(value: str | None) -> str:
+    """Return an identity number with all but the first 4 and last 2 characters hidden."""
+    if not value:
+        return ""
+    if len(value) <= 6:
+        return "•" * len(value)
+    return value[:4] + "•" * (len(value) - 6) + value[-2:]
+
+
+def mask_phone(value: str | None) -> str:
+    """Return a phone number with the middle hidden."""
+    if not value:
+        return ""
+    return value[:4] + "•" * max(len(value) - 7, 1) + value[-3:]
+
+
+def local_time(when: datetime | None, office: Office | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """Format a UTC time in the office's zone with its label (WIB/WITA/WIT)."""
+    if when is None:
+        return "–"
+    if office is None:
+        return when.strftime(fmt) + " UTC"
+    return office.local(when).strftime(fmt) + " " + office.tz_label
+
+
+def local_day_bounds(day: date, office: Office) -> tuple[datetime, datetime]:
+    """Return the UTC start and end of a calendar day in the office's zone."""
+    start = datetime.combine(day, time.min, tzinfo=office.tz)
+    return start, start + timedelta(days=1)
+
+
+class Page:
+    """One page of a query's results."""
+
+    def __init__(self, items, total: int, page: int, per_page: int):
+        self.items, self.total, self.page, self.per_page = items, total, page, per_page
+        self.pages = max(1, math.ceil(total / per_page))
+
+    def url_args(self, page: int) -> dict:
+        args = request.args.to_dict()
+        args["page"] = page
+        return args
+
+
+def paginate(session, query, per_page: int = 50) -> Page:
+    """Run `query` for the page named in ?page= and count the total."""
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, total or 0, page, per_page)
+
+
+def csv_response(filename: str, header: list[str], rows) -> Response:
+    """Return rows as a UTF-8 CSV download (with BOM, so spreadsheet programs read it)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
