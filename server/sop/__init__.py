@@ -158,17 +158,16 @@ def _start_time(event) -> datetime | None:
 def step_durations(steps: list[dict], events) -> dict[str, float]:
     """Return how many minutes each SOP step of a visit took, from its events.
 
-    `events` are dicts (or rows) with `kind`, `step` and `corrected_time`. An event completes
-    the step its `step` names, or, without one, the step whose event kind it is. A step's time
-    runs from the previous completion (or from the visit's start: its first event, or the
-    registration's `consent_at` when that is earlier) to its own completion. A step done
-    more than once (a loop back) has its times added up; a step never done is absent.
+    `events` are dicts (or rows) with `kind`, `step` and `corrected_time` (and, for the
+    registration, `payload` and `clock_offset_ms`). As in sync/PROTOCOL.md, an event completes
+    the step its `step` names; an event without one completes no step and does not stop the
+    clock. A step's time runs from the previous completion to its own. The first step runs from
+    the visit's start, which is known only when the registration's `consent_at` is earlier than
+    the first event (the guest opened the form); otherwise the first step is not measured.
+    A step done more than once (a loop back) has its times added up; a step not done is absent.
     """
-    timed = {s["key"]: s for s in steps if s.get("minutes") is not None}
-    by_kind: dict[str, str] = {}
-    for s in steps:
-        if s.get("event") and s["event"] != "step_done":
-            by_kind.setdefault(s["event"], s["key"])
+    known = {s["key"] for s in steps}
+    timed = {s["key"] for s in steps if s.get("minutes") is not None}
     dated = []
     for n, event in enumerate(events):
         when = _as_utc(_get(event, "corrected_time"))
@@ -177,20 +176,20 @@ def step_durations(steps: list[dict], events) -> dict[str, float]:
     if not dated:
         return {}
     dated.sort(key=lambda item: (item[0], item[1]))
-    clock = dated[0][0]
+    clock, start_known = dated[0][0], False
     for _, _, event in dated:
         started = _start_time(event)
         if started is not None and started < clock:
-            clock = started
+            clock, start_known = started, True
     durations: dict[str, float] = {}
     for when, _, event in dated:
-        key = _get(event, "step") or by_kind.get(_get(event, "kind"))
-        if key is None or key not in {s["key"] for s in steps}:
+        key = _get(event, "step")
+        if not key or key not in known:
             continue
-        if key in timed:
+        if key in timed and (start_known or when > clock):
             spent = (when - clock).total_seconds() / 60
             durations[key] = round(durations.get(key, 0.0) + spent, 2)
-        clock = when
+        clock, start_known = when, True
     return durations
 
 

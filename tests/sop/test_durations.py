@@ -46,8 +46,9 @@ def test_events_in_any_order_give_the_same_durations(kalbar):
     events = [ev("registration", 0, "isi_buku_tamu"), ev("verification", 9, "cocokkan_identitas"),
               ev("host_notified", 13, "hubungi_petugas"), ev("admitted", 20, "terima_tamu")]
     assert sop.step_durations(kalbar, list(reversed(events))) == sop.step_durations(kalbar, events)
-    # Without a consent time the clock starts at the first event: the first step took 0 minutes.
-    assert sop.step_durations(kalbar, events)["isi_buku_tamu"] == 0.0
+    # Without a consent time the visit's start is unknown: the first step is not measured.
+    assert "isi_buku_tamu" not in sop.step_durations(kalbar, events)
+    assert sop.step_durations(kalbar, events)["cocokkan_identitas"] == 9.0
 
 
 def test_a_correction_is_timed_as_its_own_step(kalbar):
@@ -68,11 +69,13 @@ def test_a_loop_back_adds_up_the_time_of_each_round(kalbar):
     assert durations["tanya_feedback"] == 7.0  # 5 + 2
 
 
-def test_events_without_a_step_key_complete_the_step_of_their_kind(tanjab):
+def test_only_events_naming_a_step_complete_it(tanjab):
     steps = sop.steps_for(tanjab, "pimpinan")
-    events = [ev("registration", 0), ev("host_notified", 1), ev("card_issued", 4), ev("waiting", 5),
-              ev("locker", 12), ev("screening", 16, payload={"result": "clear"}), ev("admitted", 17),
-              ev("finished", 29), ev("checked_out", 31)]
+    events = [ev("registration", 0), ev("host_notified", 1), ev("card_issued", 4, "sambut_dan_registrasi"),
+              ev("waiting", 5, "arahkan_ruang_tunggu"), ev("locker", 12, "simpan_barang_loker"),
+              ev("screening", 16, "pemeriksaan_metal_detektor", payload={"result": "clear"}),
+              ev("admitted", 17), ev("finished", 29, "menghadap"), ev("checked_out", 31, "kembalikan_kartu")]
+    # The first step runs from the first event (the registration at minute 0).
     assert sop.step_durations(steps, events) == {
         "sambut_dan_registrasi": 4.0, "arahkan_ruang_tunggu": 1.0, "simpan_barang_loker": 7.0,
         "pemeriksaan_metal_detektor": 4.0, "menghadap": 13.0, "kembalikan_kartu": 2.0}
@@ -82,7 +85,9 @@ def test_steps_not_yet_done_are_absent_and_other_events_do_not_stop_the_clock(ta
     steps = sop.steps_for(tanjab, "eselon_4_asn")
     events = [ev("card_issued", 0, "sambut_dan_registrasi"), ev("host_received", 1),
               ev("waiting", 3, "arahkan_ruang_tunggu")]
-    assert sop.step_durations(steps, events) == {"sambut_dan_registrasi": 0.0, "arahkan_ruang_tunggu": 3.0}
+    assert sop.step_durations(steps, events) == {"arahkan_ruang_tunggu": 3.0}
+    # An event of a step's kind without the step key completes nothing.
+    assert sop.step_durations(steps, events + [ev("locker", 9)]) == {"arahkan_ruang_tunggu": 3.0}
 
 
 def test_step_done_events_complete_the_named_step():
@@ -91,7 +96,7 @@ def test_step_done_events_complete_the_named_step():
               ev("admitted", 5, "antar_ke_layanan"), ev("finished", 30, "terima_layanan"),
               ev("step_done", 31, "isi_skm")]
     assert sop.step_durations(steps, events) == {
-        "terima_di_lobby": 0.0, "isi_daftar_hadir": 3.0, "antar_ke_layanan": 2.0, "terima_layanan": 25.0,
+        "isi_daftar_hadir": 3.0, "antar_ke_layanan": 2.0, "terima_layanan": 25.0,
         "isi_skm": 1.0}
 
 
@@ -112,4 +117,4 @@ def test_rows_with_attributes_work_like_dicts(kalbar):
             self.payload, self.clock_offset_ms = {}, 0
 
     rows = [Row("registration", "isi_buku_tamu", 0), Row("verification", "cocokkan_identitas", 6)]
-    assert sop.step_durations(kalbar, rows) == {"isi_buku_tamu": 0.0, "cocokkan_identitas": 6.0}
+    assert sop.step_durations(kalbar, rows) == {"cocokkan_identitas": 6.0}
