@@ -1,0 +1,153 @@
+// The desk app shell: status bar, language, service worker, routing between screens.
+import { all, get, getMeta, requestPersistence, setMeta } from "./db.js";
+import { h, mount } from "./dom.js";
+import { getLang, setLang, t } from "./i18n.js";
+import { onStatus, refreshStatus, requestBackgroundSync, startSyncLoop, syncNow } from "./sync.js";
+import { localTime } from "./util.js";
+import { renderEnroll } from "./screens/enroll.js";
+import { renderKiosk, renderRegister, renderSlip } from "./screens/kiosk.js";
+import { renderBoard, renderLogin, renderProblems, renderReconcile, renderVisit } from "./screens/staff.js";
+import { renderSurvey } from "./screens/survey.js";
+
+const main = document.getElementById("main");
+let lastStatus = {};
+let persistence = "unsupported";
+
+/** Shared context for the screens. */
+export const app = {
+  staff: null, // the signed-in staff member (in memory only)
+  staffAt: 0,
+  async device() { return getMeta("device", null); },
+  async office() { return (await get("pulled", "office:current"))?.data || null; },
+  async timezone() {
+    const office = await this.office();
+    return office?.timezone || (await this.device())?.office?.timezone || "Asia/Jakarta";
+  },
+  async entities(kind) { return (await all("pulled", "entity", kind)).map((r) => r.data); },
+  go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
+  render: () => route(),
+  flash(message, kind = "info") {
+    const el = document.getElementById("banner");
+    mount(el, h("p", {}, message), h("button", { class: "btn small", type: "button", onclick: () => { el.hidden = true; } }, "×"));
+    el.className = `banner banner-${kind}`;
+    el.hidden = false;
+  },
+};
+
+async function renderTopbar() {
+  const device = await app.device();
+  const office = await app.office();
+  const bar = document.getElementById("topbar");
+  const langButton = h("button", {
+    class: "btn small ghost", type: "button", id: "lang-switch", lang: getLang() === "id" ? "en" : "id",
+    onclick: async () => { setLang(getLang() === "id" ? "en" : "id"); await setMeta("lang", getLang()); renderTopbar(); renderStatus(lastStatus); route(); },
+  }, getLang() === "id" ? "English" : "Bahasa Indonesia");
+  const enrolled = device?.token;
+  mount(bar,
+    h("div", { class: "brand" }, h("img", { src: "icons/icon-192.png", alt: "", width: 40, height: 40 }),
+      h("div", {}, h("strong", {}, "Sitamu"), h("span", { class: "office-name" }, office?.name || device?.office?.name || ""))),
+    h("nav", { class: "modes", "aria-label": t("language") },
+      enrolled ? h("a", { class: "btn small ghost", href: "#/kiosk" }, t("mode_kiosk")) : null,
+      enrolled ? h("a", { class: "btn small ghost", href: "#/staff" }, t("mode_staff")) : null,
+      langButton));
+}
+
+function renderStatus(s) {
+  lastStatus = s;
+  const bar = document.getElementById("statusbar");
+  const last = s.lastSync ? t("last_sync", { time: new Date(s.lastSync).toLocaleTimeString(getLang() === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit" }) }) : t("never_synced");
+  mount(bar,
+    h("span", { class: `pill ${s.online ? "ok" : "off"}`, id: "net-state" }, s.online ? t("online") : t("offline")),
+    h("span", { class: "pill", id: "pending-count", dataset: { count: s.pending } }, t("waiting_items", { n: s.pending })),
+    h("span", { class: "pill", id: "last-sync" }, last),
+    s.attention ? h("a", { class: "pill warn", href: "#/problems", id: "attention" }, t("attention", { n: s.attention })) : null,
+    s.upgradeRequired ? h("span", { class: "pill warn" }, t("upgrade_required")) : null,
+    s.error && s.error !== "upgrade" ? h("span", { class: "pill warn", id: "sync-error" }, s.error) : null,
+    h("span", { class: "pill muted", id: "persist-state" }, t(`storage_${persistence === "granted" ? "persisted" : persistence === "denied" ? "not_persisted" : "unsupported"}`)),
+    h("button", { class: "btn small", type: "button", id: "sync-now", disabled: s.running, onclick: () => syncNow() }, s.running ? t("syncing") : t("sync_now")));
+}
+
+async function route() {
+  const device = await app.device();
+  const [path, arg] = (location.hash.replace(/^#\/?/, "") || "kiosk").split("/");
+  if (!device?.token) {
+    await renderEnroll(main, app, device?.revoked);
+    return;
+  }
+  if (app.staff && Date.now() - app.staffAt > 15 * 60 * 1000) app.staff = null;
+  const staffOnly = { staff: renderBoard, visit: renderVisit, reconcile: renderReconcile, problems: renderProblems };
+  if (staffOnly[path] && !app.staff) { await renderLogin(main, app); return; }
+  if (app.staff) app.staffAt = Date.now();
+  switch (path) {
+    case "register": await renderRegister(main, app); break;
+    case "slip": await renderSlip(main, app, arg); break;
+    case "survey": await renderSurvey(main, app, arg); break;
+    case "staff": await renderBoard(main, app); break;
+    case "visit": await renderVisit(main, app, arg); break;
+    case "reconcile": await renderReconcile(main, app); break;
+    case "problems": await renderProblems(main, app); break;
+    default: await renderKiosk(main, app);
+  }
+  main.focus({ preventScroll: true });
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    const reg = await navigator.serviceWorker.register("sw.js", { scope: "./" });
+    const offer = (worker) => {
+      const el = document.getElementById("banner");
+      mount(el, h("p", {}, t("new_version")), h("button", {
+        class: "btn small", type: "button", id: "reload-new",
+        onclick: () => worker.postMessage({ type: "skip-waiting" }),
+      }, t("reload")));
+      el.className = "banner banner-info";
+      el.hidden = false;
+    };
+    if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+    reg.addEventListener("updatefound", () => {
+      const worker = reg.installing;
+      worker?.addEventListener("statechange", () => {
+        if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
+      });
+    });
+    let reloading = false;
+    navigator.serviceWorker.addEventListener("controllerchange", () => {
+      if (reloading || !window.__sitamuHadController) return;
+      reloading = true;
+      location.reload();
+    });
+    window.__sitamuHadController = !!navigator.serviceWorker.controller;
+  } catch { /* the app works without a worker, only not offline */ }
+}
+
+async function start() {
+  setLang(await getMeta("lang", "id"));
+  window.__sitamu = { app, syncNow, ready: false };
+  addEventListener("hashchange", route);
+  onStatus(renderStatus);
+  await renderTopbar();
+  await route();
+  persistence = await requestPersistence();
+  await refreshStatus();
+  registerWorker();
+  if ((await app.device())?.token) {
+    startSyncLoop();
+    requestBackgroundSync();
+  }
+  window.__sitamu.ready = true;
+  document.body.dataset.ready = "1";
+}
+
+/** Called by the enrolment screen once the tablet has its token. */
+export async function afterEnroll() {
+  await renderTopbar();
+  startSyncLoop();
+  await syncNow();
+  await renderTopbar();
+  app.go("#/kiosk");
+}
+app.afterEnroll = afterEnroll;
+app.renderTopbar = renderTopbar;
+
+start();

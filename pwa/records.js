@@ -1,0 +1,221 @@
+// What the desk records: visits (as events), survey responses, photos and signatures.
+// Each record is written with its outbox entry in one transaction.
+import { all, get, getMeta, isQuotaError, openDb, write } from "./db.js";
+import { deriveVisit } from "./derive.js";
+import { enqueue } from "./outbox.js";
+import { daysBetween, isoNow, localDay, sha256Hex, uuid } from "./util.js";
+import { cleanNik } from "./nik.js";
+
+export const CONSENT_VERSION = "2026-11-id-1";
+
+async function deviceAndZone() {
+  const device = await getMeta("device", null);
+  const office = (await get("pulled", "office:current"))?.data || {};
+  const timezone = office.timezone || device?.office?.timezone || "Asia/Jakarta";
+  return { device, office, timezone };
+}
+
+async function nextSeq(tx) {
+  const meta = tx.objectStore("meta");
+  const seq = ((await meta.get("seq")) || 0) + 1;
+  await meta.put(seq, "seq");
+  return seq;
+}
+
+/** Take the next queue number of the day ("A-007"), inside a transaction with "meta". */
+async function nextQueueNumber(tx, letter, day) {
+  const meta = tx.objectStore("meta");
+  const current = (await meta.get("queue")) || { day, n: 0 };
+  const n = current.day === day ? current.n + 1 : 1;
+  await meta.put({ day, n }, "queue");
+  return `${letter || "A"}-${String(n).padStart(3, "0")}`;
+}
+
+async function addEvent(tx, { visit_id, kind, step = null, actor = "guest", payload = {} }, offset) {
+  const event = {
+    id: uuid(), visit_id, seq: await nextSeq(tx), kind, actor, device_time: isoNow(),
+    clock_offset_ms: offset, payload,
+  };
+  if (step) event.step = step;
+  await tx.objectStore("events").put(event);
+  await enqueue(tx, "event", event.id, event);
+  return event;
+}
+
+async function refreshVisit(tx, visitId, day) {
+  const events = await tx.objectStore("events").index("visit_id").getAll(visitId);
+  const existing = (await tx.objectStore("visits").get(visitId)) || { id: visitId, day };
+  const record = { ...existing, local: deriveVisit(events), updated_at: Date.now() };
+  await tx.objectStore("visits").put(record);
+  return record;
+}
+
+/** Scale a photo to at most 640 px as JPEG ~0.7 (the caller hands a canvas-drawable source). */
+export async function scalePhoto(source, width, height, maxSide = 640, quality = 0.7) {
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
+  let q = quality;
+  let blob = await new Promise((r) => canvas.toBlob(r, "image/jpeg", q));
+  while (blob && blob.size > 60 * 1024 && q > 0.3) {
+    q -= 0.1;
+    blob = await new Promise((r) => canvas.toBlob(r, "image/jpeg", q));
+  }
+  return blob;
+}
+
+/**
+ * Register a guest: the registration event, the visit, its blobs and outbox entries in one
+ * transaction, with a queue number unique per office per day (device letter + daily counter).
+ * If storage is full the visit is saved without its photo and `photoDropped` is true.
+ */
+export async function registerVisit(form, { photo = null, signature = null } = {}) {
+  const { device, timezone } = await deviceAndZone();
+  const offset = await getMeta("clock_offset_ms", 0);
+  const day = localDay(new Date(), timezone);
+  const blobs = [];
+  for (const [blob, field] of [[photo, "photo_sha"], [signature, "signature_sha"]]) {
+    if (blob) blobs.push({ sha: await sha256Hex(blob), type: blob.type, data: blob, field });
+  }
+  const attempt = async (withBlobs) => write(["meta", "events", "outbox", "visits", "blobs"], async (tx) => {
+    const visitId = uuid();
+    const payload = {
+      queue_number: await nextQueueNumber(tx, device?.letter, day),
+      id_type: form.id_type, id_number: form.id_type === "ktp" ? cleanNik(form.id_number) : (form.id_number || "").trim(),
+      name: form.name.trim(), phone: (form.phone || "").trim(), institution: (form.institution || "").trim(),
+      address: (form.address || "").trim(), purpose: (form.purpose || "").trim(),
+      photo_sha: null, signature_sha: null, consent_version: CONSENT_VERSION, consent_at: isoNow(),
+    };
+    if (form.host_id) payload.host_id = Number(form.host_id); else payload.service_id = Number(form.service_id);
+    for (const b of withBlobs) {
+      payload[b.field] = b.sha;
+      await tx.objectStore("blobs").put({ sha: b.sha, type: b.type, data: b.data, visit_id: visitId });
+      await enqueue(tx, "blob", b.sha, { sha: b.sha, type: b.type });
+    }
+    await addEvent(tx, { visit_id: visitId, kind: "registration", step: form.step || null, actor: "guest", payload }, offset);
+    return refreshVisit(tx, visitId, day);
+  });
+  try {
+    return { visit: await attempt(blobs), photoDropped: false };
+  } catch (error) {
+    if (!isQuotaError(error) || !blobs.length) throw error;
+    // Keep the visit even if its photo and signature cannot be stored.
+    return { visit: await attempt([]), photoDropped: true };
+  }
+}
+
+/** Record one SOP event for a visit (staff actions) and return the refreshed visit. */
+export async function recordEvent(visitId, kind, payload = {}, { step = null, actor = "system" } = {}) {
+  const { timezone } = await deviceAndZone();
+  const offset = await getMeta("clock_offset_ms", 0);
+  return write(["meta", "events", "outbox", "visits"], async (tx) => {
+    await addEvent(tx, { visit_id: visitId, kind, step, actor, payload }, offset);
+    return refreshVisit(tx, visitId, localDay(new Date(), timezone));
+  });
+}
+
+/** Save one survey response (one per visit) with its outbox entry; return it. */
+export async function saveSurvey({ visit_id = null, answers, profile, saran = "", service_id = null, host_id = null, source = "kiosk" }) {
+  return write(["surveys", "outbox"], async (tx) => {
+    if (visit_id && (await tx.objectStore("surveys").index("visit_id").count(visit_id)) > 0) {
+      throw Object.assign(new Error("survey already answered"), { code: "duplicate_survey" });
+    }
+    const response = { id: uuid(), visit_id, submitted_at: isoNow(), source, answers, profile, service_id, host_id, saran };
+    await tx.objectStore("surveys").put(response);
+    await enqueue(tx, "survey", response.id, response);
+    return response;
+  });
+}
+
+/** Return true when a visit already has a survey response on this tablet. */
+export async function hasSurvey(visitId) {
+  return (await (await openDb()).countFromIndex("surveys", "visit_id", visitId)) > 0;
+}
+
+/** Return the view of a visit: the server's state overlaid with what this tablet recorded. */
+export function viewOf(record) {
+  const server = record.server || {};
+  const local = record.local || {};
+  const view = { id: record.id, day: record.day, ...server };
+  for (const [k, v] of Object.entries(local)) {
+    if (v === null || v === "" || v === false || (typeof v === "object" && v && !Array.isArray(v) && !Object.keys(v).length)) continue;
+    view[k] = v;
+  }
+  if (server.steps || local.steps) view.steps = { ...(server.steps || {}), ...(local.steps || {}) };
+  const rank = (s) => ["registered", "correction_needed", "verified", "host_notified", "host_unavailable", "host_received",
+    "waiting", "screened", "admitted", "served", "finished", "checked_out", "cancelled"].indexOf(s);
+  if (server.stage && local.stage) view.stage = rank(server.stage) > rank(local.stage) ? server.stage : local.stage;
+  view.stage = view.stage || "registered";
+  return view;
+}
+
+/** Return the visits of a local day, newest queue number last. */
+export async function visitsOfDay(day) {
+  const records = await all("visits", "day", day);
+  return records.map(viewOf).sort((a, b) => String(a.registered_at || "").localeCompare(String(b.registered_at || "")));
+}
+
+/** Return one visit's view, or null. */
+export async function visitById(id) {
+  const record = await get("visits", id);
+  return record ? viewOf(record) : null;
+}
+
+/** Return the latest registration on this tablet with this identity number (a returning guest). */
+export async function findByIdNumber(idNumber) {
+  const wanted = cleanNik(idNumber);
+  if (!wanted) return null;
+  const events = await all("events");
+  const hits = events.filter((e) => e.kind === "registration" && cleanNik(e.payload?.id_number) === wanted);
+  hits.sort((a, b) => a.device_time.localeCompare(b.device_time));
+  return hits.length ? hits[hits.length - 1].payload : null;
+}
+
+/** Store a visit the server sent by pull (another tablet's, or a host reply). */
+export async function putServerVisit(tx, data, timezone) {
+  const store = tx.objectStore("visits");
+  const existing = await store.get(data.id);
+  const day = existing?.day || (data.registered_at ? localDay(new Date(data.registered_at), timezone) : localDay(new Date(), timezone));
+  await store.put({ ...(existing || { id: data.id }), day, server: data, updated_at: Date.now() });
+}
+
+/**
+ * Remove personal data of visits already synced and older than the device retention
+ * (days; 0 = only today's stay). Return the number of visits purged.
+ */
+export async function purgeOld(retentionDays = 0, today = null) {
+  const { timezone } = await deviceAndZone();
+  const day = today || localDay(new Date(), timezone);
+  let purged = 0;
+  await write(["visits", "events", "blobs", "outbox", "surveys"], async (tx) => {
+    const waiting = new Set((await tx.objectStore("outbox").getAll()).map((e) => e.rid));
+    for (const visit of await tx.objectStore("visits").getAll()) {
+      if (daysBetween(visit.day, day) <= retentionDays) continue;
+      const events = await tx.objectStore("events").index("visit_id").getAll(visit.id);
+      const blobShas = [visit.local?.photo_sha, visit.local?.signature_sha].filter(Boolean);
+      if (events.some((e) => waiting.has(e.id)) || blobShas.some((s) => waiting.has(s))) continue;
+      const surveys = await tx.objectStore("surveys").index("visit_id").getAll(visit.id);
+      if (surveys.some((s) => waiting.has(s.id))) continue;
+      for (const e of events) await tx.objectStore("events").delete(e.id);
+      for (const s of blobShas) await tx.objectStore("blobs").delete(s);
+      for (const s of surveys) await tx.objectStore("surveys").delete(s.id);
+      await tx.objectStore("visits").delete(visit.id);
+      purged += 1;
+    }
+  });
+  return purged;
+}
+
+/** Wipe every personal record that is not waiting in the outbox (a revoked tablet). */
+export async function wipeSynced() {
+  await write(["visits", "events", "blobs", "surveys", "outbox", "pulled"], async (tx) => {
+    const waiting = new Set((await tx.objectStore("outbox").getAll()).map((e) => e.rid));
+    for (const e of await tx.objectStore("events").getAll()) if (!waiting.has(e.id)) await tx.objectStore("events").delete(e.id);
+    for (const b of await tx.objectStore("blobs").getAll()) if (!waiting.has(b.sha)) await tx.objectStore("blobs").delete(b.sha);
+    for (const s of await tx.objectStore("surveys").getAll()) if (!waiting.has(s.id)) await tx.objectStore("surveys").delete(s.id);
+    await tx.objectStore("visits").clear();
+    await tx.objectStore("pulled").clear();
+  });
+}
