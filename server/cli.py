@@ -16,6 +16,8 @@ def register_cli(app) -> None:
     from .privacy import cli as trust_cli
     app.cli.add_command(trust_cli.rotate_key)
     app.cli.add_command(trust_cli.retention)
+    app.cli.add_command(trust_cli.backup)
+    app.cli.add_command(trust_cli.restore)
 
 
 def fail(message: str, code: int = 2):

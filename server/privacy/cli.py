@@ -76,3 +76,37 @@ def retention_status():
             db.func.coalesce(Visit.registered_at, Visit.updated_at) < cutoff))
         out[office.code] = {"retention_days": office.retention_days, "due": due}
     click.echo(json.dumps(out))
+
+
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="File to write (SQLite file or pg_dump custom format).")
+@with_appcontext
+def backup(out):
+    """Write a consistent backup of the database (personal data stays encrypted in it)."""
+    from ..backup import BackupError, backup_database
+
+    try:
+        result = backup_database(out)
+    except BackupError as exc:
+        _fail(str(exc), 1)
+    click.echo(json.dumps(result))
+    click.echo("Keep SITAMU_DATA_KEY apart from this file: without it the NIKs and phone "
+               "numbers in the backup cannot be read.", err=True)
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+@with_appcontext
+def restore(backup_file, yes):
+    """Replace the whole database with a backup made by `sitamu backup`."""
+    from ..backup import BackupError, restore_database
+
+    if not yes and not click.confirm("This replaces every record in the database. Go on?"):
+        _fail("restore cancelled; nothing was changed", 1)
+    try:
+        result = restore_database(backup_file)
+    except BackupError as exc:
+        _fail(str(exc), 1)
+    click.echo(json.dumps(result))
