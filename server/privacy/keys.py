@@ -17,6 +17,9 @@ from ..extensions import db
 # Lookup hashes to rebuild when the column they are derived from is re-encrypted:
 # {(table, encrypted column): hash column}.
 LOOKUP_HASHES = {("visit", "id_number"): "nik_hash"}
+# JSON columns holding sealed values ("enc:<key id>:...", see server/api/operations.py).
+SEALED_JSON = (("visit_event", "payload"), ("quarantine", "payload"))
+SEAL_PREFIX = "enc:"
 
 
 @dataclass
@@ -54,7 +57,79 @@ def count_stale() -> dict:
         for col in cols:
             n = db.session.scalar(select(db.func.count()).select_from(table).where(_stale(col, prefix)))
             counts[f"{table.name}.{col.name}"] = n or 0
+    for table, col in _sealed_columns():
+        n = 0
+        for _, value in db.session.execute(select(list(table.primary_key.columns)[0], col)
+                                           .where(_may_hold_sealed(col))):
+            n += _count_sealed(value, prefix)
+        counts[f"{table.name}.{col.name}"] = n
     return counts
+
+
+def _sealed_columns():
+    tables = db.metadata.tables
+    return [(tables[t], tables[t].c[c]) for t, c in SEALED_JSON if t in tables and c in tables[t].c]
+
+
+def _may_hold_sealed(col):
+    return type_coerce(col, Text).contains(SEAL_PREFIX)
+
+
+def _count_sealed(value, prefix: str) -> int:
+    """Count sealed strings in a JSON value that are not under the current key."""
+    if isinstance(value, dict):
+        return sum(_count_sealed(v, prefix) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_sealed(v, prefix) for v in value)
+    if isinstance(value, str) and value.startswith(SEAL_PREFIX):
+        return 0 if value[len(SEAL_PREFIX):].startswith(prefix) else 1
+    return 0
+
+
+def _reseal(value, keys, prefix: str, tally: dict):
+    """Return the JSON value with every sealed string re-encrypted under the current key."""
+    if isinstance(value, dict):
+        return {k: _reseal(v, keys, prefix, tally) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reseal(v, keys, prefix, tally) for v in value]
+    if isinstance(value, str) and value.startswith(SEAL_PREFIX):
+        token = value[len(SEAL_PREFIX):]
+        if token.startswith(prefix):
+            return value
+        try:
+            plain = keys.decrypt(token)
+        except Exception:  # unknown key or damaged value: keep it, report it
+            tally["unreadable"] += 1
+            return value
+        tally["rewritten"] += 1
+        return SEAL_PREFIX + keys.encrypt(plain)
+    return value
+
+
+def _rotate_sealed(report, keys, prefix: str, batch_size: int) -> None:
+    for table, col in _sealed_columns():
+        pk = list(table.primary_key.columns)[0]
+        name = f"{table.name}.{col.name}"
+        last = None
+        while True:
+            query = select(pk, col).where(_may_hold_sealed(col))
+            if last is not None:
+                query = query.where(pk > last)
+            rows = db.session.execute(query.order_by(pk).limit(batch_size)).all()
+            if not rows:
+                break
+            for row_id, value in rows:
+                if not _count_sealed(value, prefix):
+                    continue
+                tally = {"rewritten": 0, "unreadable": 0}
+                new_value = _reseal(value, keys, prefix, tally)
+                if tally["rewritten"]:
+                    db.session.execute(update(table).where(pk == row_id).values({col.name: new_value}))
+                    report.rewritten[name] = report.rewritten.get(name, 0) + tally["rewritten"]
+                if tally["unreadable"]:
+                    report.unreadable[name] = report.unreadable.get(name, 0) + tally["unreadable"]
+            db.session.commit()
+            last = rows[-1][0]
 
 
 def rotate_keys(batch_size: int = 500, max_batches: int | None = None, progress=None) -> RotationReport:
@@ -100,6 +175,8 @@ def rotate_keys(batch_size: int = 500, max_batches: int | None = None, progress=
             batches += 1
             if progress:
                 progress(table.name, sum(report.rewritten.values()))
+    if max_batches is None or batches < max_batches:
+        _rotate_sealed(report, keys, prefix, batch_size)
     report.remaining = count_stale()
     for name, n in report.unreadable.items():
         report.remaining[name] = max(report.remaining.get(name, 0) - n, 0)

@@ -6,15 +6,29 @@ from sqlalchemy import Text, select, type_coerce
 
 from server.crypto import DataKeys, key_id
 from server.extensions import db as _db
-from server.models import Visit
+from server.models import Quarantine, Visit, VisitEvent
+from server.models.base import utcnow
 from server.privacy.keys import count_stale, rotate_keys
 
 OLD, NEW, UNKNOWN = "11" * 32, "22" * 32, "33" * 32
 
 
+def _sealed(keys, value):
+    return "enc:" + keys.encrypt(value)
+
+
 def _visits(db, office, n):
     keys = DataKeys(OLD)
     made = []
+    now = utcnow()
+    db.session.add(VisitEvent(id=str(uuid.uuid4()), visit_id="v", office_id=office.id,
+                              kind="registration", device_time=now, corrected_time=now,
+                              content_hash="0" * 64,
+                              payload={"id_number": _sealed(keys, "6171014508900003"), "name": "Siti",
+                                       "phone": _sealed(keys, "081234567890"), "fields": {"x": [1]}}))
+    db.session.add(Quarantine(office_id=office.id, record_id="q",
+                              payload={"kind": "registration",
+                                       "payload": {"phone": _sealed(keys, "081234567890")}}))
     for i in range(n):
         nik = f"61710{i:02d}5019900001"[:16]
         phone = f"08123456{i:04d}"
@@ -39,20 +53,27 @@ def test_rotation_reencrypts_everything_and_rebuilds_nik_hashes_resumably(db, ma
     rotated = make_app(SITAMU_DATA_KEY=NEW, SITAMU_DATA_KEYS_OLD=[OLD])
     new_keys = DataKeys(NEW)
     with rotated.app_context():
-        assert count_stale() == {"visit.id_number": 7, "visit.phone": 7}
+        assert count_stale() == {"visit.id_number": 7, "visit.phone": 7,
+                                 "visit_event.payload": 2, "quarantine.payload": 1}
         first = rotate_keys(batch_size=3, max_batches=1)  # interrupted after one batch
         assert first.rewritten == {"visit.id_number": 3, "visit.phone": 3}
-        assert first.remaining == {"visit.id_number": 4, "visit.phone": 4}
+        assert first.remaining["visit.id_number"] == 4 and first.remaining["visit.phone"] == 4
         assert not first.complete
         second = rotate_keys(batch_size=3)
-        assert second.complete and second.remaining == {"visit.id_number": 0, "visit.phone": 0}
-        assert sum(second.rewritten.values()) == 8
+        assert second.complete and not any(second.remaining.values())
+        assert second.rewritten == {"visit.id_number": 4, "visit.phone": 4,
+                                    "visit_event.payload": 2, "quarantine.payload": 1}
         for visit_id, nik, phone, hashed in made:
             raw_nik, raw_phone, nik_hash = _raw(visit_id)
             assert raw_nik.startswith(key_id(new_keys.current) + ":")
             assert new_keys.decrypt(raw_nik) == nik and new_keys.decrypt(raw_phone) == phone
             assert nik_hash == (new_keys.lookup_hash(nik) if hashed else None)
         assert rotate_keys().rewritten == {}, "a second run finds nothing to do"
+        event = _db.session.scalars(select(VisitEvent)).one()
+        assert new_keys.decrypt(event.payload["id_number"][4:]) == "6171014508900003"
+        assert event.payload["name"] == "Siti" and event.payload["fields"]["x"] == [1]
+        quarantined = _db.session.scalars(select(Quarantine)).one()
+        assert new_keys.decrypt(quarantined.payload["payload"]["phone"][4:]) == "081234567890"
     # The new key alone now opens every row: the old key can be retired.
     only_new = make_app(SITAMU_DATA_KEY=NEW, SITAMU_DATA_KEYS_OLD=[])
     with only_new.app_context():
@@ -84,9 +105,9 @@ def test_rotate_key_command_reports_json_and_check_exit_codes(db, make_app, make
         result = runner.invoke(args=["rotate-key", "--batch-size", "2"])
         assert result.exit_code == 0, result.output
         out = json.loads(result.stdout.strip().splitlines()[-1])
-        assert out["rewritten"] == {"visit.id_number": 3, "visit.phone": 3}
+        assert out["rewritten"]["visit.id_number"] == 3 and out["rewritten"]["visit.phone"] == 3
         check = runner.invoke(args=["rotate-key", "--check"])
         assert check.exit_code == 0
-        assert json.loads(check.stdout)["remaining"] == {"visit.id_number": 0, "visit.phone": 0}
+        assert not any(json.loads(check.stdout)["remaining"].values())
         bad = runner.invoke(args=["rotate-key", "--batch-size", "0"])
         assert bad.exit_code != 0
