@@ -9,7 +9,7 @@ untouched and reported; nothing is ever dropped.
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, and_, or_, select, type_coerce, update
+from sqlalchemy import Text, and_, cast, or_, select, type_coerce, update
 
 from ..crypto import Encrypted, data_keys, key_id
 from ..extensions import db
@@ -72,7 +72,7 @@ def _sealed_columns():
 
 
 def _may_hold_sealed(col):
-    return type_coerce(col, Text).contains(SEAL_PREFIX)
+    return cast(col, Text).contains(SEAL_PREFIX)
 
 
 def _count_sealed(value, prefix: str) -> int:
