@@ -5,3 +5,6 @@ from ..extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, not cookies
+
+from .. import changes  # noqa: E402,F401  (the change-log hooks)
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,261 @@
+"""Pull: what a tablet needs from its office, by a server-assigned cursor (sync/PROTOCOL.md).
+
+The cursor is opaque to the tablet. Inside it is one of:
+- "" (empty): start a snapshot: office, hosts, services, staff, open survey links, then the
+  office's recent visits in pages; the change-log watermark is read *before* the data, so
+  anything that changes meanwhile is sent again afterwards (a put is idempotent).
+- "s.<tx>.<id>.<last visit id>.<issued>": a snapshot in progress.
+- "c.<tx>.<id>.<issued>": change-log mode, after (tx_id, id).
+An unreadable cursor, or one not used for CURSOR_MAX_AGE, answers `reset: true`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, or_, select, text, tuple_
+
+from sync.rules import FINAL_STAGES, format_time, mask_id_number
+
+from ..extensions import db
+from ..models import ChangeLog, Device, Host, Office, Service, StaffUser, SurveyLink, Visit
+
+log = logging.getLogger("sitamu.sync")
+
+CURSOR_MAX_AGE = timedelta(days=30)
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 5000
+TAIL = 2**62  # "every id of this transaction"
+
+
+class CursorError(ValueError):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_cursor(cursor: str) -> tuple:
+    """Return ("snapshot", tx, id, last_visit) or ("log", tx, id); raise CursorError."""
+    parts = (cursor or "").split(".")
+    try:
+        if parts[0] == "s" and len(parts) == 5:
+            mode, tx, cid, last, issued = "snapshot", int(parts[1]), int(parts[2]), parts[3], int(parts[4])
+        elif parts[0] == "c" and len(parts) == 4:
+            mode, tx, cid, last, issued = "log", int(parts[1]), int(parts[2]), "", int(parts[3])
+        else:
+            raise CursorError("unknown cursor")
+    except ValueError as exc:
+        raise CursorError("unreadable cursor") from exc
+    if tx < -1 or cid < 0 or tx > 2**63 or cid > 2**63 or len(last) > 36:
+        raise CursorError("cursor out of range")
+    if time.time() - issued > CURSOR_MAX_AGE.total_seconds() or issued > time.time() + 86400:
+        raise CursorError("cursor too old")
+    return (mode, tx, cid, last)
+
+
+def _make_cursor(mode: str, tx: int, cid: int, last: str = "") -> str:
+    issued = int(time.time())
+    if mode == "snapshot":
+        return f"s.{tx}.{cid}.{last}.{issued}"
+    return f"c.{tx}.{cid}.{issued}"
+
+
+def _is_pg() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _watermark(office_id: int) -> tuple[int, int]:
+    """Return the position such that every change after it is still to be sent."""
+    if _is_pg():
+        xmin = db.session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+        return xmin - 1, TAIL
+    last = db.session.scalar(select(func.max(ChangeLog.id)).where(ChangeLog.office_id == office_id))
+    return 0, last or 0
+
+
+# --- what each entity looks like on the tablet --------------------------------------------
+
+def office_data(office: Office) -> dict:
+    try:
+        from ..sop import resolve_template
+        template = resolve_template(office)
+    except Exception:  # an office whose template key is unknown still syncs the rest
+        log.warning("office template could not be resolved", extra={"office_id": office.id})
+        template = None
+    return {"id": office.id, "code": office.code, "name": office.name, "region": office.region,
+            "timezone": office.timezone, "tz_label": office.tz_label, "letterhead": office.letterhead,
+            "address": office.address, "phone": office.phone, "sop_template": office.sop_template,
+            "sop_minutes": office.sop_minutes or {}, "sop": template,
+            "visit_time_limit": office.visit_time_limit,
+            "device_retention_days": office.device_retention_days, "logo_sha": office.logo_sha}
+
+
+def host_data(host: Host) -> dict:
+    return {"id": host.id, "name": host.name, "position": host.position, "tier": host.tier,
+            "unit": host.unit, "aide_name": host.aide_name, "aide_role": host.aide_role,
+            "phone": host.phone, "available": host.available,
+            "unavailable_reason": host.unavailable_reason, "active": host.active}
+
+
+def service_data(service: Service) -> dict:
+    return {"id": service.id, "name": service.name, "description": service.description,
+            "active": service.active}
+
+
+def staff_data(user: StaffUser) -> dict:
+    # The PIN hash lets the desk check a PIN offline; passwords never leave the server.
+    return {"id": user.id, "name": user.name, "role": user.role, "host_id": user.host_id,
+            "active": user.active, "pin_hash": user.pin_hash}
+
+
+def survey_link_data(link: SurveyLink) -> dict:
+    return {"id": link.id, "visit_id": link.visit_id, "expires_at": format_time(link.expires_at),
+            "used": link.used_at is not None}
+
+
+def visit_data(visit: Visit, device_uids: dict) -> dict:
+    state = visit.state or {}
+    return {
+        "id": visit.id, "stage": visit.stage, "queue_number": visit.queue_number,
+        "id_type": visit.id_type, "id_number_masked": mask_id_number(visit.id_number),
+        "name": visit.name, "institution": visit.institution, "purpose": visit.purpose,
+        "host_id": visit.host_id, "service_id": visit.service_id, "tier": visit.tier,
+        "card_number": visit.card_number, "ktp_held": visit.ktp_held,
+        "locker_number": visit.locker_number, "screening": visit.screening,
+        "unavailable_reason": visit.unavailable_reason, "cancel_reason": visit.cancel_reason,
+        "photo_sha": visit.photo_sha, "photo_pending": bool(state.get("photo_pending")),
+        "signature_pending": bool(state.get("signature_pending")),
+        "registered_at": format_time(visit.registered_at), "admitted_at": format_time(visit.admitted_at),
+        "finished_at": format_time(visit.finished_at), "checked_out_at": format_time(visit.checked_out_at),
+        "device": device_uids.get(visit.device_id), "event_count": visit.event_count,
+        "state": {k: state.get(k) for k in ("verified", "fields_to_correct", "steps", "feedback",
+                                            "time_limit_minutes", "host_notified_at",
+                                            "host_received_at", "has_registration", "on_site",
+                                            "skew_flagged")},
+    }
+
+
+def _visit_window(office: Office):
+    """Return the condition for the visits a tablet keeps: recent days, or still on site."""
+    local_midnight = datetime.now(office.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = (local_midnight - timedelta(days=max(office.device_retention_days or 0, 0))).astimezone(timezone.utc)
+    return (Visit.office_id == office.id) & Visit.purged_at.is_(None) & or_(
+        Visit.registered_at >= since, Visit.stage.not_in(FINAL_STAGES))
+
+
+def _device_uids(office_id: int) -> dict:
+    return dict(db.session.execute(select(Device.id, Device.uid).where(Device.office_id == office_id)).all())
+
+
+def _reference_changes(office: Office) -> list[dict]:
+    changes = [{"entity": "office", "id": str(office.id), "op": "put", "data": office_data(office)}]
+    for host in db.session.scalars(select(Host).where(Host.office_id == office.id).order_by(Host.id)):
+        changes.append({"entity": "host", "id": str(host.id), "op": "put", "data": host_data(host)})
+    for service in db.session.scalars(select(Service).where(Service.office_id == office.id).order_by(Service.id)):
+        changes.append({"entity": "service", "id": str(service.id), "op": "put", "data": service_data(service)})
+    for user in db.session.scalars(select(StaffUser).where(StaffUser.office_id == office.id).order_by(StaffUser.id)):
+        changes.append({"entity": "staff", "id": str(user.id), "op": "put", "data": staff_data(user)})
+    for link in db.session.scalars(select(SurveyLink).where(
+            SurveyLink.office_id == office.id, SurveyLink.expires_at > _now()).order_by(SurveyLink.id)):
+        changes.append({"entity": "survey_link", "id": str(link.id), "op": "put", "data": survey_link_data(link)})
+    return changes
+
+
+def pull_changes(device: Device, cursor: str, limit: int = DEFAULT_LIMIT) -> dict:
+    """Return the next page of changes for the device's office (does not commit)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    office = device.office
+    if not cursor:
+        tx, cid = _watermark(office.id)
+        return _snapshot_page(office, tx, cid, "", limit, first=True)
+    try:
+        mode, tx, cid, last = parse_cursor(cursor)
+    except CursorError:
+        return {"cursor": "", "more": True, "reset": True, "changes": []}
+    if mode == "snapshot":
+        return _snapshot_page(office, tx, cid, last, limit, first=False)
+    return _log_page(office, tx, cid, limit)
+
+
+def _snapshot_page(office: Office, tx: int, cid: int, last: str, limit: int, first: bool) -> dict:
+    changes = _reference_changes(office) if first else []
+    query = select(Visit).where(_visit_window(office))
+    if last:
+        query = query.where(Visit.id > last)
+    visits = db.session.scalars(query.order_by(Visit.id).limit(limit)).all()
+    uids = _device_uids(office.id)
+    changes += [{"entity": "visit", "id": v.id, "op": "put", "data": visit_data(v, uids)} for v in visits]
+    if len(visits) == limit:
+        return {"cursor": _make_cursor("snapshot", tx, cid, visits[-1].id), "more": True,
+                "reset": False, "changes": changes}
+    return {"cursor": _make_cursor("log", tx, cid), "more": True, "reset": False, "changes": changes}
+
+
+def _log_page(office: Office, tx: int, cid: int, limit: int) -> dict:
+    query = select(ChangeLog.tx_id, ChangeLog.id, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op).where(
+        ChangeLog.office_id == office.id, tuple_(ChangeLog.tx_id, ChangeLog.id) > tuple_(tx, cid))
+    if _is_pg():
+        # Only transactions older than every running one: a late commit is never skipped.
+        query = query.where(ChangeLog.tx_id < text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+    rows = db.session.execute(query.order_by(ChangeLog.tx_id, ChangeLog.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if rows:
+        tx, cid = rows[-1].tx_id, rows[-1].id
+    latest: dict[tuple, str] = {}
+    for row in rows:
+        latest.pop((row.entity, row.entity_id), None)
+        latest[(row.entity, row.entity_id)] = row.op
+    changes = _materialise(office, latest)
+    return {"cursor": _make_cursor("log", tx, cid), "more": more, "reset": False, "changes": changes}
+
+
+MODELS = {"host": (Host, host_data), "service": (Service, service_data),
+          "staff": (StaffUser, staff_data), "survey_link": (SurveyLink, survey_link_data)}
+
+
+def _materialise(office: Office, latest: dict[tuple, str]) -> list[dict]:
+    """Turn change-log keys into puts with current data, or tombstones when the row is gone."""
+    by_entity: dict[str, list[str]] = {}
+    for (entity, entity_id) in latest:
+        by_entity.setdefault(entity, []).append(entity_id)
+    current: dict[tuple, dict | None] = {}
+    for entity, ids in by_entity.items():
+        if entity == "office":
+            current[("office", str(office.id))] = office_data(office)
+        elif entity == "visit":
+            uids = _device_uids(office.id)
+            window = _visit_window(office)
+            found = {v.id: v for v in db.session.scalars(select(Visit).where(Visit.id.in_(ids)))}
+            in_window = set(db.session.scalars(select(Visit.id).where(Visit.id.in_(ids), window)))
+            for visit_id in ids:
+                visit = found.get(visit_id)
+                if visit is None or visit.purged_at is not None:
+                    current[("visit", visit_id)] = None
+                elif visit_id in in_window:
+                    current[("visit", visit_id)] = visit_data(visit, uids)
+                else:
+                    current[("visit", visit_id)] = "skip"
+        elif entity in MODELS:
+            model, serialise = MODELS[entity]
+            int_ids = [int(i) for i in ids if i.isdigit()]
+            found = {str(o.id): o for o in db.session.scalars(select(model).where(model.id.in_(int_ids)))}
+            for entity_id in ids:
+                obj = found.get(entity_id)
+                if obj is None or getattr(obj, "office_id", office.id) != office.id:
+                    current[(entity, entity_id)] = None
+                else:
+                    current[(entity, entity_id)] = serialise(obj)
+    changes = []
+    for key, op in latest.items():
+        data = current.get(key)
+        if data == "skip":
+            continue
+        if op == "delete" or data is None:
+            changes.append({"entity": key[0], "id": key[1], "op": "delete"})
+        else:
+            changes.append({"entity": key[0], "id": key[1], "op": "put", "data": data})
+    return changes

@@ -1,0 +1,265 @@
+"""The sync API routes (sync/PROTOCOL.md): parse, call one operation, answer."""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from datetime import datetime, timezone
+
+from flask import g, jsonify, request
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.exceptions import HTTPException
+
+from sync.rules import SUPPORTED_PROTOCOLS, format_time
+
+from ..errors import error_body
+from ..extensions import db
+from . import bp
+from .operations import (MAX_BATCH_BYTES, SyncError, blob_exists, create_survey_link, device_for_token,
+                         enroll_device, ingest_batch, store_blob)
+from .pull import DEFAULT_LIMIT, MAX_LIMIT, pull_changes
+
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+GZIP_MIN_BYTES = 512
+
+
+# --- request plumbing ----------------------------------------------------------------------
+
+def server_time() -> str:
+    return format_time(datetime.now(timezone.utc))
+
+
+def answer(data: dict, status: int = 200):
+    """Return a JSON response carrying the server time."""
+    data = dict(data, server_time=server_time())
+    response = jsonify(data)
+    response.status_code = status
+    return response
+
+
+def read_body(limit: int) -> bytes:
+    """Return the request body, gunzipped when sent compressed; 413 beyond `limit` bytes."""
+    raw = request.get_data(cache=True)
+    encoding = (request.headers.get("Content-Encoding") or "").strip().lower()
+    if encoding in ("", "identity"):
+        data = raw
+    elif encoding == "gzip":
+        try:
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = decoder.decompress(raw, limit + 1)
+            if not decoder.eof and len(data) <= limit:
+                raise SyncError(400, "invalid_request", "The gzip body is cut off.",
+                                {"body": "incomplete gzip stream"})
+        except zlib.error:
+            raise SyncError(400, "invalid_request", "The body is not valid gzip.", {"body": "bad gzip"})
+    else:
+        raise SyncError(415, "unsupported_type", "Only gzip request bodies are understood.",
+                        {"Content-Encoding": "use gzip or nothing"})
+    if len(data) > limit:
+        raise SyncError(413, "too_large", f"The body is over {limit} bytes.")
+    return data
+
+
+def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
+    """Return the request's JSON object (400 invalid_json when it is not one)."""
+    data = read_body(limit)
+    try:
+        body = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
+    if not isinstance(body, dict):
+        raise SyncError(400, "invalid_request", "The body must be a JSON object.", {"body": "must be an object"})
+    return body
+
+
+def require_protocol(body: dict | None = None) -> None:
+    """Refuse a request that names no supported protocol version (426)."""
+    value = request.headers.get("X-Sitamu-Protocol") or request.args.get("protocol")
+    if value is None and body is not None:
+        value = body.get("protocol")
+    try:
+        version = int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        version = None
+    if version not in SUPPORTED_PROTOCOLS:
+        raise SyncError(426, "upgrade_required",
+                        "This protocol version is not supported; update the desk app.",
+                        {"protocol": f"supported: {', '.join(map(str, SUPPORTED_PROTOCOLS))}"})
+
+
+def current_device():
+    """Return the device of the bearer token; 401 when unknown or revoked."""
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    device = device_for_token(token)
+    if device is None or device.revoked:
+        raise SyncError(401, "unauthorized", "This tablet is not enrolled (or was revoked).")
+    g.device_id = device.id
+    return device
+
+
+@bp.errorhandler(SyncError)
+def _sync_error(exc: SyncError):
+    db.session.rollback()
+    response = jsonify(dict(error_body(exc.code, exc.message, exc.fields), server_time=server_time()))
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sitamu"'
+    return response
+
+
+@bp.errorhandler(413)
+def _too_large(exc):
+    return _sync_error(SyncError(413, "too_large", "The request body is too large."))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    if exc.code == 429:
+        raise exc  # the app's rate-limit handler answers with Retry-After
+    code = {404: "not_found", 405: "method_not_allowed", 400: "invalid_request"}.get(
+        exc.code, (exc.name or "error").lower().replace(" ", "_"))
+    response = jsonify(dict(error_body(code, exc.description or exc.name), server_time=server_time()))
+    response.status_code = exc.code or 500
+    return response
+
+
+@bp.after_request
+def _server_time_and_gzip(response):
+    response.headers["X-Server-Time"] = server_time()
+    if (response.status_code >= 200 and "gzip" in (request.headers.get("Accept-Encoding") or "").lower()
+            and not response.direct_passthrough and "Content-Encoding" not in response.headers
+            and response.mimetype == "application/json"):
+        data = response.get_data()
+        if len(data) >= GZIP_MIN_BYTES:
+            response.set_data(gzip.compress(data, compresslevel=5))
+            response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+class EnrollSchema(Schema):
+    protocol = fields.Integer(required=True, strict=True)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    device_name = fields.String(load_default="", validate=validate.Length(max=120))
+    app_version = fields.String(load_default="", validate=validate.Length(max=32))
+
+
+class SurveyLinkSchema(Schema):
+    protocol = fields.Integer(load_default=None, strict=True)
+    visit_id = fields.UUID(required=True)
+
+
+def load(schema: Schema, body: dict) -> dict:
+    try:
+        return schema.load(body, unknown="exclude")
+    except ValidationError as exc:
+        flat = {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in exc.messages.items()}
+        raise SyncError(400, "invalid_request", "Some fields are not valid.", flat)
+
+
+@bp.post("/enroll")
+def enroll():
+    """Exchange a one-time enrolment code for a device token."""
+    from ..security import lockout
+
+    body = json_body(16 * 1024)
+    require_protocol(body)
+    data = load(EnrollSchema(), body)
+    key = request.remote_addr or "?"
+    if lockout().is_locked("enroll", key):
+        raise SyncError(429, "rate_limited", "Too many wrong codes; try again later.")
+    try:
+        device, token = enroll_device(data["code"], data["device_name"], data["app_version"])
+    except SyncError:
+        db.session.rollback()
+        lockout().failure("enroll", key)
+        raise
+    office = device.office
+    return answer({"token": token, "device": {
+        "uid": device.uid, "letter": device.letter, "name": device.name,
+        "office": {"code": office.code, "name": office.name, "timezone": office.timezone}}}, 201)
+
+
+@bp.post("/push")
+def push():
+    """Store a batch of events and survey responses; answer with the acknowledgement."""
+    if (request.content_length or 0) > MAX_BATCH_BYTES:
+        raise SyncError(413, "too_large", "The batch is over 2 MiB; split it.")
+    body = json_body(MAX_BATCH_BYTES)
+    require_protocol(body)
+    device = current_device()
+    office = body.get("office")
+    if office is not None and not isinstance(office, str):
+        raise SyncError(400, "invalid_request", "office must be an office code.", {"office": "must be a string"})
+    result = ingest_batch(device, body.get("events", []), body.get("surveys", []), office_code=office)
+    return answer(result)
+
+
+@bp.get("/pull")
+def pull():
+    """Return the next page of changes for the tablet's office."""
+    require_protocol()
+    device = current_device()
+    cursor = request.args.get("cursor", "")
+    try:
+        limit = int(request.args.get("limit", DEFAULT_LIMIT))
+    except ValueError:
+        raise SyncError(400, "invalid_request", "limit must be a number.", {"limit": "must be a number"})
+    if not 1 <= limit <= MAX_LIMIT or len(cursor) > 200:
+        raise SyncError(400, "invalid_request", "limit or cursor out of range.",
+                        {"limit": f"1 to {MAX_LIMIT}"} if not 1 <= limit <= MAX_LIMIT else {"cursor": "too long"})
+    result = pull_changes(device, cursor, limit)
+    now = datetime.now(timezone.utc)
+    device.last_pull_at = device.last_seen_at = now
+    device.pull_cursor = result["cursor"][:64]
+    db.session.commit()
+    return answer(result)
+
+
+@bp.route("/blobs/<sha>", methods=["PUT", "HEAD"])
+def blob(sha: str):
+    """Upload a photo or signature by its SHA-256 (PUT), or ask whether it is there (HEAD)."""
+    require_protocol()
+    device = current_device()
+    if not SHA_RE.match(sha):
+        raise SyncError(400, "invalid_request", "The name must be a lowercase SHA-256.", {"sha256": "64 hex digits"})
+    if request.method == "HEAD":
+        return answer({}, 200 if blob_exists(sha) else 404)
+    from flask import current_app
+
+    limit = current_app.config.get("SITAMU_BLOB_MAX_BYTES", 512 * 1024)
+    if (request.content_length or 0) > limit:
+        raise SyncError(413, "too_large", f"A blob holds at most {limit} bytes.")
+    data = read_body(limit)
+    kind = request.args.get("kind", "photo")
+    created = store_blob(device, sha, data, request.headers.get("Content-Type", ""), kind)
+    return answer({"sha256": sha, "stored": created}, 201 if created else 200)
+
+
+@bp.post("/survey-links")
+def survey_link():
+    """Make a one-time SKM survey link for a visit (shown to the guest as a QR)."""
+    body = json_body(16 * 1024)
+    require_protocol(body)
+    device = current_device()
+    data = load(SurveyLinkSchema(), body)
+    token, url, expires_at = create_survey_link(device, str(data["visit_id"]))
+    return answer({"url": url, "expires_at": format_time(expires_at)}, 201)
+
+
+@bp.get("/time")
+def clock():
+    """Return the server time (the tablet estimates its clock offset from it)."""
+    return answer({})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Return the OpenAPI 3 description of this API."""
+    from .openapi import document
+
+    return jsonify(document())
