@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Attachment, ChangeLog, Office, Quarantine, SurveyResponse, Visit, VisitEvent
+from ..changes import log_changes
+from ..models import Attachment, Office, Quarantine, SurveyResponse, Visit, VisitEvent
 from ..models.base import utcnow
 
 log = logging.getLogger("sitamu.retention")
@@ -52,22 +53,10 @@ def _scrub_payload(payload: dict) -> dict:
 
 
 def _tombstone(visit: Visit) -> None:
-    """Tell the office's tablets to drop the visit (a delete in the change log)."""
-    try:
-        from ..changes import record_change
-    except ImportError:  # the change log helper is not there: write the row ourselves
-        record_change = _record_change
-    record_change(visit.office_id, "visit", visit.id, op="delete")
-
-
-def _record_change(office_id: int, entity: str, entity_id: str, op: str = "put") -> None:
-    row = ChangeLog(office_id=office_id, entity=entity, entity_id=str(entity_id), op=op)
-    db.session.add(row)
-    if db.session.get_bind().dialect.name == "postgresql":
-        row.tx_id = db.session.scalar(text("SELECT pg_current_xact_id()::text::bigint"))
-    else:
-        db.session.flush()
-        row.tx_id = row.id
+    """Tell the office's tablets to drop the visit: a delete after the purge's own update."""
+    db.session.flush()  # the change-log hook writes the update ("put") first
+    log_changes(db.session.connection(), [
+        {"office_id": visit.office_id, "entity": "visit", "entity_id": visit.id, "op": "delete"}])
 
 
 def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:

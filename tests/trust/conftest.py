@@ -35,3 +35,7 @@ def limited_app(make_app):
     limiter.reset()
     yield limited
     limiter.reset()
+
+
+# Enrolled tablets speaking the real sync API (the sync area's fixtures, reused).
+from tests.sync.conftest import PROTO, Tablet, enrolled, tablet_for  # noqa: E402,F401

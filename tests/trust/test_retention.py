@@ -132,3 +132,29 @@ def test_retention_command_prints_json_and_rejects_unknown_office(app, db, make_
     assert json.loads(result.stdout)["visits"] == {office.code: 1}
     bad = runner.invoke(args=["retention", "run", "--office", "NOPE"])
     assert bad.exit_code == 2 and "no office" in bad.stderr
+
+
+def test_purge_reaches_the_tablet_as_a_delete_tombstone(client, db, make_office, tablet_for):
+    office = make_office(retention_days=1)
+    tablet = tablet_for(office)
+    event = tablet.registration()
+    pushed = client.post("/api/v1/push", json={"protocol": 1, "events": [event]}, headers=tablet.headers)
+    assert pushed.status_code == 200 and pushed.get_json()["ack"]["stored"] == [event["id"]]
+    cursor, changes = "", []
+    while True:
+        page = client.get(f"/api/v1/pull?cursor={cursor}", headers=tablet.headers).get_json()
+        changes += page["changes"]
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    assert {"entity": "visit", "op": "put"}.items() <= next(
+        c for c in changes if c["id"] == event["visit_id"]).items()
+
+    report = run_retention(now=utcnow() + timedelta(days=2))
+    assert report.as_dict()["visits"] == {office.code: 1}
+
+    page = client.get(f"/api/v1/pull?cursor={cursor}", headers=tablet.headers).get_json()
+    visit_changes = [c for c in page["changes"] if c["id"] == event["visit_id"]]
+    assert visit_changes == [{"entity": "visit", "id": event["visit_id"], "op": "delete"}]
+    stored = _db.session.scalars(select(VisitEvent).where(VisitEvent.id == event["id"])).one()
+    assert "id_number" not in stored.payload and "Siti" not in json.dumps(stored.payload)
