@@ -1,79 +1,158 @@
-// Visit state from its events: a pure function, the desk app's port of sync/rules.py
-// (same events in any order, with duplicates, give the same visit).
+// Visit state from its events: the desk app's port of sync/rules.py derive_visit, tested
+// against sync/test_vectors/derive.json. The same set of events in any order, with any
+// duplicates, gives the same visit; stages only move forward.
+import { sha256 } from "./sha256.js";
 
-export const STAGES = ["registered", "correction_needed", "verified", "host_notified", "host_unavailable",
-  "host_received", "waiting", "screened", "admitted", "served", "finished", "checked_out", "cancelled"];
-const FINAL = new Set(["checked_out", "cancelled"]);
-
-const REG_FIELDS = ["queue_number", "id_type", "id_number", "name", "phone", "institution", "address",
+export const STAGES = ["registered", "verified", "host_notified", "host_received", "admitted", "finished",
+  "host_unavailable", "checked_out", "refused", "cancelled"];
+const RANK = Object.fromEntries(STAGES.map((s, i) => [s, i]));
+export const FINAL_STAGES = ["checked_out", "refused", "cancelled"];
+const KIND_STAGE = {
+  registration: "registered", host_notified: "host_notified", host_received: "host_received",
+  host_unavailable: "host_unavailable", admitted: "admitted", finished: "finished",
+  checked_out: "checked_out", cancelled: "cancelled",
+};
+const REGISTRATION = ["queue_number", "id_type", "id_number", "name", "phone", "institution", "address",
   "purpose", "host_id", "service_id", "photo_sha", "signature_sha", "consent_version", "consent_at"];
 
-function order(a, b) {
-  return (a.device_time < b.device_time ? -1 : a.device_time > b.device_time ? 1 : 0) ||
-    ((a.seq ?? 0) - (b.seq ?? 0)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+function parseMs(value) {
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? 0 : ms;
 }
 
-/** Return the derived state of one visit from its events. */
-export function deriveVisit(events) {
-  const seen = new Map();
-  for (const e of events) if (!seen.has(e.id)) seen.set(e.id, e);
-  const list = [...seen.values()].sort(order);
-  const v = {
-    stage: "registered", steps: {}, corrections: 0, correction_fields: [],
-    card_number: "", ktp_held: false, locker_number: "", screening: "", unavailable_reason: "",
-    card_returned: false, ktp_returned: false, locker_returned: false, cancel_reason: "",
-    registered_at: null, admitted_at: null, finished_at: null, checked_out_at: null,
-    time_limit_minutes: null, feedback: null,
-  };
-  for (const e of list) {
-    const p = e.payload || {};
-    if (!v.id && e.visit_id) v.id = e.visit_id;
-    if (e.step) v.steps[e.step] = e.device_time;
-    if (FINAL.has(v.stage) && e.kind !== "checked_out" && e.kind !== "cancelled") continue;
-    switch (e.kind) {
-      case "registration":
-        for (const f of REG_FIELDS) if (p[f] !== undefined) v[f] = p[f];
-        v.registered_at = e.device_time;
-        break;
-      case "verification":
-        v.stage = p.ok ? "verified" : "correction_needed";
-        v.correction_fields = p.ok ? [] : (p.fields || []);
-        break;
-      case "correction":
-        for (const [k, val] of Object.entries(p.fields || {})) if (REG_FIELDS.includes(k)) v[k] = val;
-        v.corrections += 1; v.correction_fields = []; v.stage = "verified";
-        break;
-      case "host_notified": v.stage = "host_notified"; break;
-      case "host_received": v.stage = "host_received"; v.unavailable_reason = ""; break;
-      case "host_unavailable": v.stage = "host_unavailable"; v.unavailable_reason = p.reason || ""; break;
-      case "card_issued": v.card_number = p.card_number || ""; v.ktp_held = !!p.ktp_held; v.stage = "waiting"; break;
-      case "locker": v.locker_number = p.locker_number || ""; v.stage = "waiting"; break;
-      case "waiting": v.stage = "waiting"; break;
-      case "screening": v.screening = p.result || ""; v.stage = "screened"; break;
-      case "admitted": v.stage = "admitted"; v.admitted_at = e.device_time; v.time_limit_minutes = p.time_limit_minutes ?? null; break;
-      case "service_feedback": v.feedback = p; v.stage = p.sufficient ? "served" : "admitted"; break;
-      case "finished": v.stage = "finished"; v.finished_at = e.device_time; break;
-      case "checked_out":
-        v.stage = "checked_out"; v.checked_out_at = e.device_time;
-        v.card_returned = !!p.card_returned; v.ktp_returned = !!p.ktp_returned; v.locker_returned = !!p.locker_returned;
-        break;
-      case "cancelled": if (!FINAL.has(v.stage)) { v.stage = "cancelled"; v.cancel_reason = p.reason || ""; } break;
-      default: break;
-    }
+/** Return the event's time on the server clock (ms): device time minus the clock offset. */
+export function correctedMs(event) {
+  return parseMs(event.device_time) - (event.clock_offset_ms || 0);
+}
+
+const iso = (ms) => new Date(ms).toISOString();
+
+function sortedJson(value) {
+  if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedJson(value[k])}`).join(",")}}`;
   }
-  return v;
+  return JSON.stringify(value);
+}
+
+/** Return the SHA-256 of the canonical event (as sync.rules.content_hash). */
+export function contentHash(event) {
+  return sha256(sortedJson({
+    id: event.id, visit_id: event.visit_id, seq: event.seq ?? null, kind: event.kind, actor: event.actor ?? "guest",
+    step: event.step || "", device_time: iso(parseMs(event.device_time)), clock_offset_ms: event.clock_offset_ms || 0,
+    payload: event.payload || {},
+  }));
+}
+
+/** Return the visit the events describe (same shape as sync.rules.derive_visit). */
+export function deriveVisit(events) {
+  const unique = new Map();
+  for (const event of events) {
+    const kept = unique.get(event.id);
+    if (!kept || (kept !== event && contentHash(event) < contentHash(kept))) unique.set(event.id, event);
+  }
+  const ordered = [...unique.values()].sort((a, b) => (correctedMs(a) - correctedMs(b)) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const visit = {
+    id: ordered.length ? ordered[0].visit_id : null,
+    stage: "registered", has_registration: false,
+    queue_number: "", id_type: "ktp", id_number: "", name: "", phone: "",
+    institution: "", address: "", purpose: "", host_id: null, service_id: null,
+    photo_sha: null, signature_sha: null, consent_version: "", consent_at: null,
+    verified: null, fields_to_correct: [], corrections: {},
+    card_number: "", ktp_held: false, locker_number: "", screening: "",
+    unavailable_reason: "", cancel_reason: "", time_limit_minutes: null,
+    feedback: null, returned: {}, notify_channel: "",
+    registered_at: null, verified_at: null, host_notified_at: null,
+    host_received_at: null, admitted_at: null, finished_at: null,
+    checked_out_at: null, cancelled_at: null, last_event_at: null,
+    steps: {}, event_count: ordered.length, skew_flagged: false,
+  };
+  let rank = RANK.registered;
+  let registrationSeen = false;
+  const corrected = new Map();
+  let verificationTime = "";
+  const first = (name, when) => { if (visit[name] === null) visit[name] = when; };
+  for (const event of ordered) {
+    const kind = event.kind;
+    const payload = event.payload || {};
+    const when = iso(correctedMs(event));
+    visit.last_event_at = when;
+    if (Math.abs(event.clock_offset_ms || 0) > 5 * 60 * 1000) visit.skew_flagged = true;
+    if (event.step && !(event.step in visit.steps)) visit.steps[event.step] = when;
+    let stage = KIND_STAGE[kind] ?? null;
+    if (kind === "registration") {
+      if (registrationSeen) continue;
+      registrationSeen = true;
+      visit.has_registration = true;
+      for (const name of REGISTRATION) if (payload[name] !== undefined && payload[name] !== null) visit[name] = payload[name];
+      visit.registered_at = when;
+    } else if (kind === "verification") {
+      visit.verified = !!payload.ok;
+      visit.fields_to_correct = [...(payload.fields || [])].sort();
+      verificationTime = when;
+      if (payload.ok) { stage = "verified"; first("verified_at", when); }
+    } else if (kind === "correction") {
+      for (const [name, value] of Object.entries(payload.fields || {})) corrected.set(name, [when, value]);
+    } else if (kind === "host_notified") {
+      visit.notify_channel = payload.channel || visit.notify_channel;
+      first("host_notified_at", when);
+    } else if (kind === "host_received") {
+      first("host_received_at", when);
+    } else if (kind === "host_unavailable") {
+      visit.unavailable_reason = payload.reason;
+    } else if (kind === "card_issued") {
+      if ("card_number" in payload) visit.card_number = payload.card_number || "";
+      if ("ktp_held" in payload) visit.ktp_held = !!payload.ktp_held;
+    } else if (kind === "locker") {
+      visit.locker_number = payload.locker_number;
+    } else if (kind === "screening") {
+      if (visit.screening !== "refused") visit.screening = payload.result;
+      if (payload.result === "refused") stage = "refused";
+    } else if (kind === "admitted") {
+      first("admitted_at", when);
+      if (payload.time_limit_minutes !== undefined && payload.time_limit_minutes !== null) visit.time_limit_minutes = payload.time_limit_minutes;
+    } else if (kind === "service_feedback") {
+      visit.feedback = { sufficient: payload.sufficient, need: payload.need || "" };
+    } else if (kind === "finished") {
+      first("finished_at", when);
+    } else if (kind === "checked_out") {
+      first("checked_out_at", when);
+      for (const key of ["card_returned", "ktp_returned", "locker_returned"]) if (key in payload) visit.returned[key] = !!payload[key];
+    } else if (kind === "cancelled") {
+      visit.cancel_reason = payload.reason || "";
+      first("cancelled_at", when);
+    }
+    if (stage !== null && RANK[stage] > rank) rank = RANK[stage];
+  }
+  // Python dicts keep insertion order: the first correction of a field sets its place.
+  for (const [name, [when, value]] of corrected) {
+    visit[name] = value;
+    visit.corrections[name] = when;
+  }
+  if (visit.verified === false) {
+    visit.fields_to_correct = visit.fields_to_correct.filter((f) => (visit.corrections[f] ?? "") < verificationTime);
+  }
+  visit.stage = STAGES[rank];
+  visit.on_site = !FINAL_STAGES.includes(visit.stage);
+  return visit;
 }
 
 /** Return true while the guest is still in the building. */
 export function onSite(visit) {
-  return !FINAL.has(visit.stage);
+  return !FINAL_STAGES.includes(visit.stage);
+}
+
+/** Return true when the desk asked for a correction that has not been made yet. */
+export function needsCorrection(visit) {
+  return visit.verified === false && (visit.fields_to_correct || []).length > 0;
 }
 
 /** Return what the guest still holds or the desk still keeps (the end-of-day reconciliation). */
 export function outstanding(visit) {
+  const returned = visit.returned || {};
   const left = [];
-  if (visit.card_number && !visit.card_returned) left.push("card");
-  if (visit.ktp_held && !visit.ktp_returned) left.push("ktp");
-  if (visit.locker_number && !visit.locker_returned) left.push("locker");
+  if (visit.card_number && !returned.card_returned) left.push("card");
+  if (visit.ktp_held && !returned.ktp_returned) left.push("ktp");
+  if (visit.locker_number && !returned.locker_returned) left.push("locker");
   return left;
 }

@@ -1,7 +1,7 @@
 // What the desk records: visits (as events), survey responses, photos and signatures.
 // Each record is written with its outbox entry in one transaction.
 import { all, get, getMeta, isQuotaError, openDb, write } from "./db.js";
-import { deriveVisit } from "./derive.js";
+import { STAGES, deriveVisit, onSite } from "./derive.js";
 import { enqueue } from "./outbox.js";
 import { daysBetween, isoNow, localDay, sha256Hex, uuid } from "./util.js";
 import { cleanNik } from "./nik.js";
@@ -136,18 +136,22 @@ export async function hasSurvey(visitId) {
 
 /** Return the view of a visit: the server's state overlaid with what this tablet recorded. */
 export function viewOf(record) {
-  const server = record.server || {};
+  const server = record.server ? { ...record.server, ...(record.server.state || {}) } : {};
   const local = record.local || {};
   const view = { id: record.id, day: record.day, ...server };
   for (const [k, v] of Object.entries(local)) {
     if (v === null || v === "" || v === false || (typeof v === "object" && v && !Array.isArray(v) && !Object.keys(v).length)) continue;
+    if (Array.isArray(v) && !v.length && view[k] !== undefined) continue;
     view[k] = v;
   }
-  if (server.steps || local.steps) view.steps = { ...(server.steps || {}), ...(local.steps || {}) };
-  const rank = (s) => ["registered", "correction_needed", "verified", "host_notified", "host_unavailable", "host_received",
-    "waiting", "screened", "admitted", "served", "finished", "checked_out", "cancelled"].indexOf(s);
-  if (server.stage && local.stage) view.stage = rank(server.stage) > rank(local.stage) ? server.stage : local.stage;
-  view.stage = view.stage || "registered";
+  if (local.verified === false && server.verified !== true) view.verified = false;
+  view.steps = { ...(server.steps || {}), ...(local.steps || {}) };
+  view.returned = { ...(server.returned || {}), ...(local.returned || {}) };
+  const rank = (s) => STAGES.indexOf(s);
+  view.stage = [server.stage, local.has_registration || local.event_count ? local.stage : null]
+    .filter(Boolean).sort((a, b) => rank(b) - rank(a))[0] || "registered";
+  view.on_site = onSite(view);
+  if (!view.id_number && server.id_number_masked) view.id_number_masked = server.id_number_masked;
   return view;
 }
 
@@ -195,6 +199,7 @@ export async function purgeOld(retentionDays = 0, today = null) {
       if (daysBetween(visit.day, day) <= retentionDays) continue;
       const events = await tx.objectStore("events").index("visit_id").getAll(visit.id);
       const blobShas = [visit.local?.photo_sha, visit.local?.signature_sha].filter(Boolean);
+      if (onSite(viewOf(visit))) continue;
       if (events.some((e) => waiting.has(e.id)) || blobShas.some((s) => waiting.has(s))) continue;
       const surveys = await tx.objectStore("surveys").index("visit_id").getAll(visit.id);
       if (surveys.some((s) => waiting.has(s.id))) continue;

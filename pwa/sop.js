@@ -8,8 +8,10 @@ export function stepsFor(template, tier) {
   let steps = template.steps;
   if (template.tiers) {
     const tiers = template.tiers;
-    const chosen = Array.isArray(tiers) ? tiers.find((t) => t.key === tier) || tiers[tiers.length - 1]
-      : tiers[tier] || tiers[Object.keys(tiers).pop()];
+    const fallback = template.default_tier;
+    const chosen = Array.isArray(tiers)
+      ? tiers.find((t) => t.key === tier) || tiers.find((t) => t.key === fallback) || tiers[tiers.length - 1]
+      : tiers[tier] || tiers[fallback] || tiers[Object.keys(tiers).pop()];
     steps = Array.isArray(chosen) ? chosen : chosen?.steps;
   }
   return (steps || []).map((s, i) => ({
@@ -43,7 +45,8 @@ export function stepDone(step, visit) {
 export function currentStep(steps, visit) {
   for (const step of steps) {
     if (step.marker || stepDone(step, visit)) continue;
-    if (step.optional && !(step.kind === "correction" && visit.stage === "correction_needed")) continue;
+    const correcting = visit.verified === false && (visit.fields_to_correct || []).length > 0;
+    if (step.optional && !(step.kind === "correction" && correcting)) continue;
     return step;
   }
   return null;

@@ -67,7 +67,7 @@ export default {
   stage_host_notified: "Menghubungi tuan rumah", stage_host_unavailable: "Tuan rumah tidak dapat menerima",
   stage_host_received: "Tuan rumah bersedia", stage_waiting: "Menunggu", stage_screened: "Sudah diperiksa",
   stage_admitted: "Sedang bertemu", stage_served: "Dilayani", stage_finished: "Selesai bertemu",
-  stage_checked_out: "Sudah keluar", stage_cancelled: "Dibatalkan", sop_unknown: "Template SOP belum diterima. Sinkronkan tablet.",
+  stage_checked_out: "Sudah keluar", stage_refused: "Ditolak pemeriksaan", stage_cancelled: "Dibatalkan", sop_unknown: "Template SOP belum diterima. Sinkronkan tablet.",
   // Survey
   survey_title: "Survei Kepuasan Masyarakat", survey_intro: "Bantu kami meningkatkan pelayanan. 9 pertanyaan singkat.",
   question_of: "Pertanyaan {i} dari {n}", skip: "Lewati",

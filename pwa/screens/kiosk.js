@@ -6,6 +6,7 @@ import { crossCheck, parseNik } from "../nik.js";
 import { findByIdNumber, registerVisit, scalePhoto, visitById } from "../records.js";
 import { refreshStatus, syncNow } from "../sync.js";
 import { localTime } from "../util.js";
+import { stepsFor, templateOf } from "../sop.js";
 
 /** Render the kiosk welcome screen with the language choice. */
 export async function renderKiosk(main, app) {
@@ -247,6 +248,9 @@ export async function renderRegister(main, app) {
       institution: value("institution"), address: value("address"), purpose: value("purpose"),
       host_id: meetKind === "host" ? hostId : null, service_id: meetKind === "service" ? serviceId : null,
     };
+    const template = templateOf(await app.office());
+    const tier = meetKind === "host" ? hosts.find((x) => String(x.id) === String(hostId))?.tier : null;
+    data.step = stepsFor(template, tier).find((s) => s.kind === "registration")?.key || null;
     try {
       const { visit, photoDropped } = await registerVisit(data, { photo: photo.state.blob, signature: await pad.blob() });
       photo.stop();

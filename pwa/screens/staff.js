@@ -86,7 +86,7 @@ function actionFor(step, visit, ctx) {
         }, "btn warn big", "act-verify-bad")));
   }
   if (kind === "correction") {
-    const wanted = visit.correction_fields?.length ? visit.correction_fields : ["id_number"];
+    const wanted = visit.fields_to_correct?.length ? visit.fields_to_correct : ["id_number"];
     const inputs = Object.fromEntries(wanted.map((f) => [f, h("input", { value: visit[f] || "", class: f === "id_number" ? "mono" : "" })]));
     return h("form", { class: "action", id: "correction-form", onsubmit: (e) => {
       e.preventDefault();
@@ -146,15 +146,15 @@ function actionFor(step, visit, ctx) {
   return h("div", { class: "action" }, b(t("step_done_btn"), () => act(kind === "waiting" ? "waiting" : "step_done", {}, step), "btn primary big", "act-step-done"));
 }
 
-function hostReply(step, visit, ctx) {
+function hostReply(step, visit, ctx, onlyUnavailable = false) {
   const { host, act } = ctx;
   const reason = h("textarea", { rows: 2 });
   reason.value = host?.unavailable_reason || t("default_reason");
-  return h("div", { class: "action" },
-    h("button", { class: "btn primary big", type: "button", id: "act-host-received", onclick: () => act("host_received", {}, step.kind === "host_received" ? step : null) }, t("host_received")),
+  return h("div", { class: "action host-reply" },
+    onlyUnavailable ? null : h("button", { class: "btn primary big", type: "button", id: "act-host-received", onclick: () => act("host_received", {}, step.kind === "host_received" ? step : null) }, t("host_received")),
     h("details", {}, h("summary", { class: "btn ghost big", id: "act-host-unavailable-open" }, t("host_unavailable")),
       field("unavailable-reason", t("reason"), reason),
-      h("button", { class: "btn warn big", type: "button", id: "act-host-unavailable", onclick: () => act("host_unavailable", { reason: reason.value.trim() }, null) }, t("host_unavailable"))));
+      h("button", { class: "btn warn big", type: "button", id: "act-host-unavailable", onclick: () => act("host_unavailable", { reason: reason.value.trim() || t("default_reason") }, null) }, t("host_unavailable"))));
 }
 
 /** Render one visit's SOP walk. */
@@ -206,16 +206,20 @@ export async function renderVisit(main, app, visitId) {
   tick = setInterval(updateTimers, 15000);
   const answered = await hasSurvey(visit.id);
   const extra = [];
-  if (visit.stage === "host_notified" && !(current && ["host_received", "host_unavailable"].includes(current.kind))) extra.push(hostReply({ kind: "host_notified" }, visit, ctx));
+  const unavailableBranch = current?.branches?.some((br) => br.on?.kind === "host_unavailable");
+  if (onSite(visit) && visit.stage !== "host_unavailable" && (visit.stage === "host_notified" || unavailableBranch) &&
+      !(current && ["host_notified", "host_received", "host_unavailable"].includes(current.kind))) {
+    extra.push(hostReply({ kind: "host_notified" }, visit, ctx, visit.stage !== "host_notified"));
+  }
   if (visit.stage === "host_unavailable") extra.push(h("p", { class: "notice warn", id: "unavailable-note" }, `${t("stage_host_unavailable")}: ${visit.unavailable_reason}`));
-  if (["checked_out", "finished", "served"].includes(visit.stage) || !current) {
+  if (["checked_out", "finished"].includes(visit.stage) || !current) {
     extra.push(answered ? h("p", { class: "notice" }, t("survey_done")) : h("a", { class: "btn primary big", href: `#/survey/${visit.id}`, id: "offer-survey" }, t("offer_survey")));
   }
   const cancel = onSite(visit) ? h("details", { class: "cancel" }, h("summary", { class: "btn ghost small" }, t("cancel_visit")),
     h("button", { class: "btn warn", type: "button", id: "act-cancel", onclick: () => act("cancelled", { reason: visit.unavailable_reason || "dibatalkan" }, null) }, t("cancel_visit"))) : null;
   mount(main, h("section", { class: "visit" }, staffHeader(app, `${visit.queue_number || ""} · ${visit.name || ""}`),
     h("dl", { class: "facts" },
-      h("dt", {}, t("id_number")), h("dd", { class: "mono" }, visit.id_type === "ktp" ? maskNik(visit.id_number || "") : visit.id_number || ""),
+      h("dt", {}, t("id_number")), h("dd", { class: "mono" }, visit.id_number ? (visit.id_type === "ktp" ? maskNik(visit.id_number) : visit.id_number) : visit.id_number_masked || ""),
       h("dt", {}, t("meet")), h("dd", {}, host ? `${host.name} — ${host.position || ""}` : service?.name || ""),
       h("dt", {}, t("purpose")), h("dd", {}, visit.purpose || ""),
       h("dt", {}, "Status"), h("dd", { id: "visit-stage", dataset: { stage: visit.stage } }, stageLabel(visit.stage))),

@@ -1,0 +1,51 @@
+// An in-memory stand-in for the protocol's server side, used only by the node unit tests of
+// the sync loop (the browser tests run against the real Flask server).
+export function fakeServer() {
+  const state = {
+    events: new Map(), surveys: new Map(), blobs: new Map(), requests: [], mode: "ok",
+    changes: [], revoked: false, cursorResets: 0,
+  };
+  const json = (status, body, extra = {}) => new Response(JSON.stringify({ server_time: new Date().toISOString(), ...body }),
+    { status, headers: { "Content-Type": "application/json", "X-Server-Time": new Date().toISOString(), ...extra } });
+  state.fetch = async (url, init = {}) => {
+    const path = url.replace(/^http:\/\/test\/api\/v1/, "");
+    state.requests.push({ method: init.method, path });
+    if (state.mode === "offline") throw new TypeError("Failed to fetch");
+    if (state.mode === "captive") return new Response("<html>Login to Wi-Fi</html>", { status: 200, headers: { "Content-Type": "text/html" } });
+    if (state.mode === "error500") return json(500, { error: { code: "internal_error", message: "boom", fields: {} } });
+    if (state.revoked) return json(401, { error: { code: "unauthorized", message: "revoked", fields: {} } });
+    if (path === "/enroll") {
+      return json(201, { token: "t".repeat(43), device: { uid: "dev-1", letter: "B", name: "Meja", office: { code: "X", name: "Kantor X", timezone: "Asia/Jakarta" } } });
+    }
+    if (path === "/push") {
+      const body = JSON.parse(init.body);
+      const count = body.events.length + body.surveys.length;
+      if (state.maxBatch && count > state.maxBatch) return json(413, { error: { code: "too_large", message: "", fields: {} } });
+      const ack = { stored: [], duplicate: [], quarantined: [], conflict: [] };
+      for (const e of body.events) {
+        if (state.quarantine?.has(e.id)) { ack.quarantined.push({ id: e.id, fields: { "payload.host_id": "unknown host" } }); continue; }
+        if (state.events.has(e.id)) ack.duplicate.push(e.id); else { state.events.set(e.id, e); ack.stored.push(e.id); }
+      }
+      for (const s of body.surveys) {
+        if (state.surveys.has(s.id)) ack.duplicate.push(s.id); else { state.surveys.set(s.id, s); ack.stored.push(s.id); }
+      }
+      if (state.mode === "bare200") return json(200, {});
+      return json(200, { ack, acked_seq: 0, highest_seq: 0 });
+    }
+    if (path.startsWith("/pull")) {
+      const cursor = new URL(`http://x${path}`).searchParams.get("cursor") || "0";
+      if (state.resetOnce && cursor !== "0") { state.resetOnce = false; state.cursorResets += 1; return json(200, { cursor: "", more: false, reset: true, changes: [] }); }
+      const from = Number(cursor);
+      const page = state.changes.slice(from, from + 2);
+      return json(200, { cursor: String(from + page.length), more: from + page.length < state.changes.length, reset: false, changes: page });
+    }
+    if (path.startsWith("/blobs/")) {
+      const sha = path.split("/")[2];
+      const created = !state.blobs.has(sha);
+      state.blobs.set(sha, init.body);
+      return json(created ? 201 : 200, { sha256: sha });
+    }
+    return json(404, { error: { code: "not_found", message: "", fields: {} } });
+  };
+  return state;
+}
