@@ -15,9 +15,8 @@ from email.utils import make_msgid
 from urllib.parse import quote
 
 import click
-from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from flask import current_app, request
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 from .models import Host, Notification, Office, Visit
@@ -31,6 +30,8 @@ CLOSED_STAGES = ("finished", "checked_out", "cancelled", "host_unavailable", "ho
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 SMTP_TIMEOUT = 15
+# A claimed message is retried after this if its worker dies mid-send.
+CLAIM_FOR = timedelta(minutes=5)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -119,6 +120,7 @@ def _error_label(exc: Exception) -> str:
 def send_due(now: datetime | None = None, limit: int = 100) -> dict:
     """Send every queued message that is due; return counts of sent, retrying and failed."""
     config = current_app.config
+    queue_waiting_visits(now)
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     if not config.get("SITAMU_SMTP_HOST"):
         return counts | {"skipped": db.session.scalar(
@@ -129,6 +131,8 @@ def send_due(now: datetime | None = None, limit: int = 100) -> dict:
                                       Notification.next_attempt_at <= now)
         .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
     for note in due:
+        if not _claim(note, now):
+            continue
         note.attempts += 1
         try:
             _smtp_send(note, config)
@@ -151,6 +155,16 @@ def send_due(now: datetime | None = None, limit: int = 100) -> dict:
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+def _claim(note: Notification, now: datetime) -> bool:
+    """Take a message for this worker only (another process may run send_due too)."""
+    claimed = db.session.execute(
+        db.update(Notification).where(Notification.id == note.id, Notification.status == "queued",
+                                      Notification.next_attempt_at == note.next_attempt_at)
+        .values(next_attempt_at=now + CLAIM_FOR)).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
 def next_due() -> datetime | None:
@@ -232,48 +246,52 @@ def rq_send_due() -> dict:
 
 # -- Automatic "guest waiting" messages ----------------------------------------------------
 
-def _visits_needing_notice(session: Session) -> list[Visit]:
-    found = []
-    for obj in list(session.new) + list(session.dirty):
-        if not isinstance(obj, Visit) or obj.host_id is None or obj.purged_at is not None:
-            continue
-        if obj.stage in CLOSED_STAGES or obj.checked_out_at is not None:
-            continue
-        if obj in session.new:
-            found.append(obj)
-            continue
-        history = db.inspect(obj).attrs.host_id.history
-        if history.has_changes():
-            found.append(obj)
-    return found
+# Stages in which the host still has to answer.
+WAITING_STAGES = ("registered", "verified", "host_notified")
+# Visits older than this are not announced any more (a server back from a long outage).
+ANNOUNCE_WINDOW = timedelta(hours=12)
+
+
+def queue_waiting_visits(now: datetime | None = None) -> int:
+    """Queue one e-mail per waiting visit whose host has an address; return how many.
+
+    Tablets push visits in bulk (no ORM events), so this scan is how a pushed visit
+    becomes a message. A unique (visit, host, channel) row makes it safe to run anywhere.
+    """
+    now = now or utcnow()
+    already = db.select(Notification.id).where(Notification.visit_id == Visit.id,
+                                                Notification.host_id == Visit.host_id)
+    rows = db.session.execute(
+        db.select(Visit, Host).join(Host, Host.id == Visit.host_id).where(
+            Visit.stage.in_(WAITING_STAGES), Visit.purged_at.is_(None),
+            Visit.registered_at >= now - ANNOUNCE_WINDOW, Host.email != "", Host.active.is_(True),
+            ~already.exists())).all()
+    count = 0
+    for visit, host in rows:
+        try:
+            with db.session.begin_nested():
+                if notify_host_of_visit(visit, host) is not None:
+                    count += 1
+        except IntegrityError:  # another worker queued it first
+            pass
+    db.session.commit()
+    return count
 
 
 def init_notify(app) -> None:
-    """Queue a host e-mail whenever a visit for that host is stored, and send after commit."""
+    """Send host messages soon after a tablet push or a host-inbox change."""
     if app.extensions.get("sitamu_notify"):
         return
     app.extensions["sitamu_notify"] = True
 
-    @event.listens_for(Session, "before_flush")
-    def _queue_for_new_visits(session, flush_context, instances):
-        if not _is_this_app(app):
-            return
-        for visit in _visits_needing_notice(session):
-            host = session.get(Host, visit.host_id)
-            if host is not None and notify_host_of_visit(visit, host) is not None:
-                session.info["sitamu_notify_kick"] = True
-
-    @event.listens_for(Session, "after_commit")
-    def _kick_after_commit(session):
-        if session.info.pop("sitamu_notify_kick", False) and _is_this_app(app):
+    @app.after_request
+    def _kick_after_push(response):
+        if request.endpoint in PUSH_ENDPOINTS and response.status_code < 300:
             kick(app)
+        return response
 
 
-def _is_this_app(app) -> bool:
-    try:
-        return current_app._get_current_object() is app
-    except RuntimeError:
-        return False
+PUSH_ENDPOINTS = ("api.push",)
 
 
 # -- CLI -----------------------------------------------------------------------------------

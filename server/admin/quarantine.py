@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import ADMINS, office_or_403, roles_required, scope_query
-from ..audit import record_audit
 from ..extensions import db
 from ..i18n import translate as _
 from ..models import Device, Office, Quarantine
@@ -67,7 +66,7 @@ def quarantine_item(item_id: int):
     dismiss = DismissForm(formdata=None)
     error = None
     if request.method == "GET":
-        form.payload.data = json.dumps(hide_personal(item.payload), indent=2, ensure_ascii=False)
+        form.payload.data = json.dumps(hide_personal(_record(item)), indent=2, ensure_ascii=False)
     elif item.status != "open":
         error = _("Rekaman ini sudah ditangani.")
     elif form.validate_on_submit():
@@ -79,7 +78,7 @@ def quarantine_item(item_id: int):
             if not isinstance(edited, dict):
                 form.payload.errors.append("Isi rekaman harus objek JSON {...}.")
             else:
-                payload = restore_personal(edited, item.payload)
+                payload = restore_personal(edited, _record(item))
                 outcome = _replay(item, payload, form.note.data or "")
                 if outcome is True:
                     flash(_("Rekaman diputar ulang dan diterima."), "success")
@@ -91,20 +90,30 @@ def quarantine_item(item_id: int):
                            error=error, shown_errors=hide_personal(item.errors)), status
 
 
-def _replay(item: Quarantine, payload: dict, note: str):
-    """Replay through the sync engine; return True, or the fields still refused."""
-    from ..api.operations import replay_quarantine
+def _record(item: Quarantine) -> dict:
+    """Return the record as the tablet sent it (the sync engine decrypts personal fields)."""
+    from ..api.operations import quarantine_record
 
-    result = replay_quarantine(item, current_user, payload=payload, note=note)
+    return quarantine_record(item)
+
+
+def _replay(item: Quarantine, record: dict, note: str):
+    """Replay through the sync engine; return True, or the fields still refused."""
+    from ..api.operations import SyncError, replay_quarantine
+
+    if note.strip():
+        item.note = note.strip()[:2000]
+    try:
+        result = replay_quarantine(item, record, current_user)
+    except SyncError as exc:
+        db.session.rollback()
+        return exc.fields or {"": exc.message}
     if item.status == "replayed":
-        record_audit("quarantine.replay", office_id=item.office_id, target_type="quarantine",
-                     target_id=item.id)
-        db.session.commit()
         return True
-    db.session.rollback()
-    if isinstance(result, dict):
-        return result.get("fields", result)
-    return {}
+    refused = {}
+    for entry in result.get("ack", {}).get("quarantined", []) + result.get("ack", {}).get("conflict", []):
+        refused.update(entry.get("fields") or {"": entry.get("message", "")})
+    return refused
 
 
 @bp.route("/quarantine/<int:item_id>/dismiss", methods=["POST"])
@@ -118,14 +127,11 @@ def quarantine_dismiss(item_id: int):
         return redirect(url_for("admin.quarantine"))
     if not form.validate_on_submit():
         fix = QuarantineFixForm(formdata=None)
-        fix.payload.data = json.dumps(hide_personal(item.payload), indent=2, ensure_ascii=False)
+        fix.payload.data = json.dumps(hide_personal(_record(item)), indent=2, ensure_ascii=False)
         return render_template("admin/quarantine_item.html", item=item, form=fix, dismiss=form,
                                error=None, shown_errors=hide_personal(item.errors)), 400
     from ..api.operations import dismiss_quarantine
 
     dismiss_quarantine(item, current_user, note=form.note.data.strip())
-    record_audit("quarantine.dismiss", office_id=item.office_id, target_type="quarantine",
-                 target_id=item.id)
-    db.session.commit()
     flash(_("Rekaman diabaikan."), "success")
     return redirect(url_for("admin.quarantine"))

@@ -1,7 +1,7 @@
 """Messages to hosts (e-mail), queued in the database and retried until the mail server answers."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -12,7 +12,11 @@ NOTIFICATION_STATUSES = ("queued", "sent", "failed")
 
 class Notification(db.Model):
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_due", "status", "next_attempt_at"),
+        # One "guest waiting" message per visit, host and channel, however many workers scan.
+        UniqueConstraint("visit_id", "host_id", "channel", name="uq_notification_visit_host"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
