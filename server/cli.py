@@ -18,6 +18,8 @@ def register_cli(app) -> None:
     app.cli.add_command(trust_cli.retention)
     app.cli.add_command(trust_cli.backup)
     app.cli.add_command(trust_cli.restore)
+    from .notify import notify_cli
+    app.cli.add_command(notify_cli)
 
 
 def fail(message: str, code: int = 2):
