@@ -13,6 +13,7 @@ def register_cli(app) -> None:
     """Attach Sitamu's commands to the app's CLI."""
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    from sync.cli import sync_sim; app.cli.add_command(sync_sim)  # noqa: E702
     from .privacy import cli as trust_cli
     app.cli.add_command(trust_cli.rotate_key)
     app.cli.add_command(trust_cli.retention)
