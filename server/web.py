@@ -11,8 +11,9 @@ def register_blueprints(app) -> None:
     from .host import bp as host_bp
     from .public import bp as public_bp
     from .pwa import bp as pwa_bp
+    from .privacy import bp as privacy_bp
 
-    for bp in (admin_bp, api_bp, dashboard_bp, host_bp, public_bp, pwa_bp):
+    for bp in (admin_bp, api_bp, dashboard_bp, host_bp, public_bp, pwa_bp, privacy_bp):
         app.register_blueprint(bp)
 
     @app.context_processor

@@ -71,8 +71,6 @@ def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:
     visit.purpose = PURGED_TEXT
     visit.photo_sha = None
     visit.signature_sha = None
-    visit.card_number = PURGED_TEXT
-    visit.locker_number = PURGED_TEXT
     state = dict(visit.state or {})
     for key in PERSONAL_FIELDS:
         state.pop(key, None)
