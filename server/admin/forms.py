@@ -106,7 +106,7 @@ class HostForm(FlaskForm):
     phone = StringField("Nomor WhatsApp", validators=[Optional(), PHONE])
     available = BooleanField("Tersedia menerima tamu", default=True)
     unavailable_reason = StringField("Alasan bila tidak tersedia (ditampilkan ke tamu)",
-                                     validators=[Optional(), max_len(300)])
+                                     filters=[lambda v: (v or "").strip()], validators=[max_len(300)])
     active = BooleanField("Aktif", default=True)
 
     def validate_unavailable_reason(self, field):

@@ -1,7 +1,7 @@
 """Host inbox forms."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 
 class ReceiveForm(FlaskForm):
@@ -15,8 +15,8 @@ class UnavailableForm(FlaskForm):
 
 class AvailabilityForm(FlaskForm):
     available = BooleanField("Saya bersedia menerima tamu")
-    reason = StringField("Alasan bila tidak bersedia", validators=[
-        Optional(), Length(max=300, message="Paling banyak 300 karakter.")])
+    reason = StringField("Alasan bila tidak bersedia", filters=[lambda v: (v or "").strip()],
+                         validators=[Length(max=300, message="Paling banyak 300 karakter.")])
 
     def validate_reason(self, field):
         if not self.available.data and not (field.data or "").strip():

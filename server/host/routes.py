@@ -122,7 +122,7 @@ def availability():
         context = _inbox_context(host)
         context["availability"] = form
         return render_template("host/inbox.html", **context), 400
-    reason = "" if form.available.data else form.reason.data.strip()
+    reason = "" if form.available.data else form.reason.data
     if host.available != form.available.data or host.unavailable_reason != reason:
         host.available, host.unavailable_reason = form.available.data, reason
         record_audit("host.availability", office_id=host.office_id, target_type="host",
