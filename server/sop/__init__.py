@@ -141,6 +141,18 @@ def _as_utc(value) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+def _event_time(event) -> datetime | None:
+    """Return an event's time on the server clock: `corrected_time`, or the protocol's
+    `device_time` minus `clock_offset_ms`."""
+    corrected = _as_utc(_get(event, "corrected_time"))
+    if corrected is not None:
+        return corrected
+    device_time = _as_utc(_get(event, "device_time"))
+    if device_time is None:
+        return None
+    return device_time - timedelta(milliseconds=_get(event, "clock_offset_ms") or 0)
+
+
 def _start_time(event) -> datetime | None:
     """Return when the guest started the registration form (its consent), on the server clock."""
     if _get(event, "kind") != "registration":
@@ -158,8 +170,8 @@ def _start_time(event) -> datetime | None:
 def step_durations(steps: list[dict], events) -> dict[str, float]:
     """Return how many minutes each SOP step of a visit took, from its events.
 
-    `events` are dicts (or rows) with `kind`, `step` and `corrected_time` (and, for the
-    registration, `payload` and `clock_offset_ms`). As in sync/PROTOCOL.md, an event completes
+    `events` are dicts (or rows) with `kind`, `step` and `corrected_time` (or the protocol's
+    `device_time` and `clock_offset_ms`), and, for the registration, `payload`. As in sync/PROTOCOL.md, an event completes
     the step its `step` names; an event without one completes no step and does not stop the
     clock. A step's time runs from the previous completion to its own. The first step runs from
     the visit's start, which is known only when the registration's `consent_at` is earlier than
@@ -170,7 +182,7 @@ def step_durations(steps: list[dict], events) -> dict[str, float]:
     timed = {s["key"] for s in steps if s.get("minutes") is not None}
     dated = []
     for n, event in enumerate(events):
-        when = _as_utc(_get(event, "corrected_time"))
+        when = _event_time(event)
         if when is not None:
             dated.append((when, n, event))
     if not dated:

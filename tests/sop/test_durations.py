@@ -118,3 +118,11 @@ def test_rows_with_attributes_work_like_dicts(kalbar):
 
     rows = [Row("registration", "isi_buku_tamu", 0), Row("verification", "cocokkan_identitas", 6)]
     assert sop.step_durations(kalbar, rows) == {"cocokkan_identitas": 6.0}
+
+
+def test_protocol_shaped_events_are_timed_by_device_time_minus_offset(kalbar):
+    # The tablet clock ran 30 s fast; the events say so and are timed on the server clock.
+    events = [{"kind": "registration", "step": "isi_buku_tamu", "device_time": at(0.5), "clock_offset_ms": 30_000,
+               "payload": {"consent_at": at(-9.5)}},
+              {"kind": "verification", "step": "cocokkan_identitas", "device_time": at(7.5), "clock_offset_ms": 30_000}]
+    assert sop.step_durations(kalbar, events) == {"isi_buku_tamu": 10.0, "cocokkan_identitas": 7.0}
