@@ -57,8 +57,10 @@ def search():
     record_audit("privacy.search", office_id=current_user.office_id, target_type="nik_lookup",
                  detail={"matches": len(visits)})
     db.session.commit()
+    masked = mask_nik(form.nik.data)
+    form.nik.data = ""  # not left on screen for the next person at the desk
     return render_template("privacy/index.html", form=form, visits=visits,
-                           masked=mask_nik(form.nik.data), local_time=local_time,
+                           masked=masked, local_time=local_time,
                            mask_phone=mask_phone, mask_id=mask_id,
                            action_form=VisitsForm(), erase_form=EraseForm()), 200, NO_STORE
 
