@@ -1,0 +1,349 @@
+"""Building report PDFs: the cache, the chunked register pipeline and background jobs.
+
+A finished PDF is cached in the instance folder under a key made from everything it
+depends on (office settings, the count and latest change of the visits or responses in
+the period, template version). Register chunks are cached by the hash of their HTML, so
+after one more day of visits only the last chunk (and the first page) are re-rendered.
+
+Jobs run on an RQ worker (`sitamu worker`) when SITAMU_REDIS_URL is set, otherwise in a
+worker thread of the web process. A job's progress lives in a small JSON file beside the
+cache, so every web process sees it; the job id is the report key, so two admins asking
+for the same report share one job.
+"""
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from .periods import Period, PeriodError, parse_month, parse_period
+from .render import TEMPLATE_VERSION, html_hash, merge_and_number, render_many
+
+log = logging.getLogger("sitamu.reports")
+
+KINDS = ("register", "ikm")
+QUEUE_NAME = "sitamu-reports"
+STALE_AFTER = timedelta(minutes=15)
+CHUNK_MAX_AGE = timedelta(days=30)
+TREND_PERIODS = 4  # earlier periods shown in the IKM trend chart
+
+_thread_pool: ThreadPoolExecutor | None = None
+_thread_lock = threading.Lock()
+
+
+class ReportError(ValueError):
+    """A report that cannot be made (unknown office, bad period, bad kind)."""
+
+
+def cache_dir(*parts: str) -> Path:
+    path = Path(current_app.instance_path, "reports", *parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _office(office_id: int):
+    from server.extensions import db
+    from server.models import Office
+
+    office = db.session.get(Office, office_id)
+    if office is None:
+        raise ReportError(f"no office {office_id}")
+    return office
+
+
+def report_period(kind: str, office, period_code: str) -> Period:
+    """Read the period of a report: a month for the register, any period for the IKM."""
+    if kind == "register":
+        return parse_month(period_code, office.timezone)
+    if kind == "ikm":
+        return parse_period(period_code, office.timezone)
+    raise ReportError(f"unknown report {kind!r}")
+
+
+def data_stamp(kind: str, office, period: Period, population: int | None = None) -> dict:
+    """Return what the report depends on, cheaply (counts and latest changes only)."""
+    from sqlalchemy import func
+
+    from server.extensions import db
+    from server.models import Host, Service, SurveyResponse, Visit
+
+    stamp: dict = {"kind": kind, "office": office.id, "period": period.code, "tz": office.timezone,
+                   "office_updated": office.updated_at.isoformat() if office.updated_at else "",
+                   "template": TEMPLATE_VERSION, "population": population}
+    if kind == "register":
+        count, latest = db.session.execute(
+            db.select(func.count(Visit.id), func.max(Visit.updated_at))
+            .where(Visit.office_id == office.id, Visit.registered_at >= period.start,
+                   Visit.registered_at < period.end)).one()
+        hosts = db.session.scalar(db.select(func.max(Host.updated_at)).where(Host.office_id == office.id))
+        services = db.session.scalar(db.select(func.max(Service.updated_at)).where(Service.office_id == office.id))
+        stamp.update(visits=count, visits_updated=str(latest), hosts=str(hosts), services=str(services))
+    else:
+        periods = [*period.previous(TREND_PERIODS), period]
+        first, last = periods[0].start, period.end
+        count, latest = db.session.execute(
+            db.select(func.count(SurveyResponse.id), func.max(SurveyResponse.received_at))
+            .where(SurveyResponse.office_id == office.id, SurveyResponse.submitted_at >= first,
+                   SurveyResponse.submitted_at < last)).one()
+        visits = db.session.scalar(db.select(func.count(Visit.id)).where(
+            Visit.office_id == office.id, Visit.registered_at >= period.start, Visit.registered_at < period.end))
+        services = db.session.scalar(db.select(func.max(Service.updated_at)).where(Service.office_id == office.id))
+        stamp.update(responses=count, responses_updated=str(latest), visits=visits, services=str(services),
+                     follow_up=_follow_up_stamp(office.id, period))
+    return stamp
+
+
+def _follow_up_stamp(office_id: int, period: Period) -> str:
+    try:
+        from .follow_up import follow_up_stamp
+    except ImportError:
+        return ""
+    return follow_up_stamp(office_id, period)
+
+
+def report_key(stamp: dict) -> str:
+    return hashlib.sha256(json.dumps(stamp, sort_keys=True, default=str).encode()).hexdigest()[:40]
+
+
+def report_filename(kind: str, office, period: Period) -> str:
+    prefix = "buku-tamu" if kind == "register" else "ikm"
+    return f"{prefix}-{office.code}-{period.code}.pdf".lower()
+
+
+def build_report(kind: str, office_id: int, period_code: str, workers: int = 2, progress=None,
+                 population: int | None = None, force: bool = False) -> tuple[Path, dict]:
+    """Make (or reuse) a report PDF; return its cached path and figures about the run."""
+    started = time.perf_counter()
+    office = _office(office_id)
+    period = report_period(kind, office, period_code)
+    progress = progress or (lambda percent, message: None)
+    key = report_key(data_stamp(kind, office, period, population))
+    path = cache_dir("docs") / f"{key}.pdf"
+    if path.exists() and not force:
+        progress(100, "cached")
+        return path, {"cached": True, "key": key, "seconds": round(time.perf_counter() - started, 3)}
+    if kind == "register":
+        pdf, stats = build_register_pdf(office, period, workers=workers, progress=progress)
+    else:
+        pdf, stats = build_ikm_pdf(office, period, population=population, progress=progress)
+    tmp = path.with_name(f"{key}.{uuid.uuid4().hex}.part")
+    tmp.write_bytes(pdf)
+    tmp.replace(path)
+    progress(100, "done")
+    stats.update(cached=False, key=key, seconds=round(time.perf_counter() - started, 3))
+    return path, stats
+
+
+def build_register_pdf(office, period: Period, workers: int = 2, progress=None) -> tuple[bytes, dict]:
+    """Render the register: first page and table chunks, reusing chunks rendered before."""
+    from .register import gather_register, register_documents
+
+    progress = progress or (lambda percent, message: None)
+    progress(2, "gathering visits")
+    data = gather_register(office, period)
+    summary_html, chunks = register_documents(data)
+    documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else []), *chunks]
+    chunk_dir = cache_dir("chunks")
+    parts: list[bytes | None] = []
+    todo: list[int] = []
+    for index, (html, _) in enumerate(documents):
+        cached = chunk_dir / f"{html_hash(html)}.pdf"
+        if cached.exists():
+            os.utime(cached)
+            parts.append(cached.read_bytes())
+        else:
+            parts.append(None)
+            todo.append(index)
+    progress(10, f"rendering {len(todo)} of {len(documents)} parts")
+    blobs = _load_blobs({sha for i in todo for sha in documents[i][1]})
+    jobs = [(documents[i][0], {sha: blobs[sha] for sha in documents[i][1] if sha in blobs}) for i in todo]
+
+    def done(finished, total):
+        progress(10 + int(80 * finished / total), f"rendered {finished} of {total} parts")
+
+    for index, pdf in zip(todo, render_many(jobs, workers=workers, on_done=done)):
+        parts[index] = pdf
+        target = chunk_dir / f"{html_hash(documents[index][0])}.pdf"
+        tmp = target.with_name(f"{target.stem}.{uuid.uuid4().hex}.part")
+        tmp.write_bytes(pdf)
+        tmp.replace(target)
+    progress(92, "merging")
+    merged = merge_and_number(parts)
+    _prune(chunk_dir)
+    from pypdf import PdfReader
+    import io
+
+    pages = len(PdfReader(io.BytesIO(merged)).pages)
+    return merged, {"visits": len(data.rows), "pages": pages, "parts": len(documents),
+                    "parts_rendered": len(todo)}
+
+
+def build_ikm_pdf(office, period: Period, population: int | None = None, progress=None) -> tuple[bytes, dict]:
+    """Render the IKM report of an office and period."""
+    from .ikm_report import gather_ikm_report, render_ikm_report
+
+    progress = progress or (lambda percent, message: None)
+    progress(5, "computing IKM")
+    data = gather_ikm_report(office, period, population=population)
+    progress(40, "rendering")
+    pdf = render_ikm_report(data)
+    from pypdf import PdfReader
+    import io
+
+    return pdf, {"respondents": data["result"].respondents, "pages": len(PdfReader(io.BytesIO(pdf)).pages)}
+
+
+def _load_blobs(shas: set[str]) -> dict[str, tuple[str, bytes]]:
+    from server.extensions import db
+    from server.models import Attachment
+
+    found: dict[str, tuple[str, bytes]] = {}
+    shas = sorted(s for s in shas if s)
+    for start in range(0, len(shas), 500):
+        for sha, content_type, data in db.session.execute(
+                db.select(Attachment.sha256, Attachment.content_type, Attachment.data)
+                .where(Attachment.sha256.in_(shas[start:start + 500]))):
+            if content_type in ("image/png", "image/jpeg", "image/webp", "image/svg+xml"):
+                found[sha] = (content_type, bytes(data))
+    return found
+
+
+def _prune(directory: Path) -> None:
+    """Remove cached parts unused for a month."""
+    limit = time.time() - CHUNK_MAX_AGE.total_seconds()
+    for path in directory.glob("*.pdf"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
+
+
+# --- background jobs -----------------------------------------------------------------------
+
+def _status_path(job_id: str) -> Path:
+    if not job_id.isalnum() or len(job_id) > 64:
+        raise ReportError("bad job id")
+    return cache_dir("jobs") / f"{job_id}.json"
+
+
+def _write_status(job_id: str, **values) -> dict:
+    path = _status_path(job_id)
+    try:
+        status = json.loads(path.read_text())
+    except (OSError, ValueError):
+        status = {}
+    status.update(values, updated_at=datetime.now(timezone.utc).isoformat())
+    tmp = path.with_name(f"{job_id}.{uuid.uuid4().hex}.part")
+    tmp.write_text(json.dumps(status))
+    tmp.replace(path)
+    return status
+
+
+def job_status(job_id: str) -> dict | None:
+    """Return a job's state: {state: queued|running|done|failed, progress, message, ...}."""
+    try:
+        return json.loads(_status_path(job_id).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def job_file(job_id: str) -> Path | None:
+    """Return the finished PDF of a job, if it is still cached."""
+    path = cache_dir("docs") / f"{job_id}.pdf"
+    return path if path.exists() else None
+
+
+def start_job(kind: str, office_id: int, period_code: str, user_id: int | None = None,
+              population: int | None = None) -> dict:
+    """Queue a report (or find it cached or already running); return its status."""
+    if kind not in KINDS:
+        raise ReportError(f"unknown report {kind!r}")
+    office = _office(office_id)
+    period = report_period(kind, office, period_code)
+    job_id = report_key(data_stamp(kind, office, period, population))
+    base = {"job_id": job_id, "kind": kind, "office_id": office.id, "period": period.code,
+            "filename": report_filename(kind, office, period)}
+    if job_file(job_id) is not None:
+        return _write_status(job_id, **base, state="done", progress=100, message="cached")
+    current = job_status(job_id)
+    if current and current.get("state") in ("queued", "running"):
+        updated = datetime.fromisoformat(current["updated_at"])
+        if datetime.now(timezone.utc) - updated < STALE_AFTER:
+            return current
+    status = _write_status(job_id, **base, state="queued", progress=0, message="queued", error=None,
+                           requested_by=user_id)
+    redis_url = current_app.config.get("SITAMU_REDIS_URL")
+    if redis_url:
+        from rq import Queue
+
+        Queue(QUEUE_NAME, connection=redis_connection()).enqueue(
+            "reports.jobs.run_job", job_id, kind, office.id, period.code, population,
+            job_id=f"report-{job_id}-{uuid.uuid4().hex[:8]}", job_timeout=900, result_ttl=3600,
+            failure_ttl=86400)
+    else:
+        app = current_app._get_current_object()
+        _threads().submit(_run_in_app, app, job_id, kind, office.id, period.code, population)
+    return status
+
+
+def redis_connection():
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["SITAMU_REDIS_URL"])
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _thread_pool
+    with _thread_lock:
+        if _thread_pool is None:
+            # One report at a time per web process: the render itself uses the cores.
+            _thread_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitamu-report")
+        return _thread_pool
+
+
+def _run_in_app(app, *args):
+    with app.app_context():
+        run_job(*args)
+
+
+def run_job(job_id: str, kind: str, office_id: int, period_code: str, population: int | None = None) -> None:
+    """Build one report and record its progress (the RQ task and the thread's body)."""
+    if not has_app_context():  # a plain `rq worker`: build the app from the environment
+        from server import create_app
+
+        with create_app().app_context():
+            return run_job(job_id, kind, office_id, period_code, population)
+    from server.extensions import db
+
+    last = [0.0]
+
+    def progress(percent, message):
+        now = time.monotonic()
+        if percent >= 100 or now - last[0] > 0.3:
+            last[0] = now
+            _write_status(job_id, state="running", progress=min(int(percent), 99), message=message)
+
+    _write_status(job_id, state="running", progress=1, message="started")
+    try:
+        path, stats = build_report(kind, office_id, period_code, progress=progress, population=population)
+    except (ReportError, PeriodError) as exc:
+        _write_status(job_id, state="failed", error=str(exc), message="failed")
+        return
+    except Exception:  # noqa: BLE001 -- a failed job must say so, not stay "running"
+        log.exception("report job %s failed", job_id)
+        _write_status(job_id, state="failed", error="internal error", message="failed")
+        return
+    finally:
+        db.session.remove()
+    if path.name != f"{job_id}.pdf":  # data changed while queued: keep the job's name
+        target = cache_dir("docs") / f"{job_id}.pdf"
+        target.write_bytes(path.read_bytes())
+    _write_status(job_id, state="done", progress=100, message="done", stats=stats)

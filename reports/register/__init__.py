@@ -1,0 +1,333 @@
+"""The monthly visitor register (buku tamu bulanan) of one office, A4 landscape.
+
+`gather_register(office, period)` returns plain data (tested without a PDF);
+`register_chunks(data)` turns it into page-aligned HTML documents: the first page
+(letterhead, title, summary) and chunks of table pages with fixed rows per page, so
+every chunk is a whole number of pages and unchanged rows give byte-identical HTML.
+"""
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from markupsafe import Markup, escape
+
+from ..periods import DAYS_ID, MONTHS_ID, Period, format_date_id
+from ..render import fit_lines, jinja_env, read_css
+
+PURGED_TEXT = "(data dihapus sesuai retensi)"
+ID_TYPES = {"ktp": "KTP", "sim": "SIM", "passport": "Paspor", "other": "Lainnya"}
+TOP_N = 8
+
+# Table geometry (mm). A4 landscape, 12 mm side margins: 273 mm of width.
+FONT_PT = 7.0
+ROWS_PER_PAGE = 20
+ROW_MM = 8.0
+HEADER_MM = 9.0
+PAGES_PER_CHUNK = 10
+# (key, heading, width mm, align)
+COLUMNS = (
+    ("no", "No", 9, "right"),
+    ("day", "Hari/Tanggal", 22, "left"),
+    ("time_in", "Jam Masuk", 13, "center"),
+    ("time_out", "Jam Keluar", 13, "center"),
+    ("name", "Nama", 34, "left"),
+    ("origin", "Instansi/Alamat", 48, "left"),
+    ("identity", "Nomor Identitas", 28, "left"),
+    ("purpose", "Keperluan", 44, "left"),
+    ("host", "Bertemu Dengan", 30, "left"),
+    ("number", "Antrean/ Kartu", 14, "center"),
+    ("signature", "Tanda Tangan", 18, "center"),
+)
+CLOSING_ROWS_MAX = 12  # the closing block fits below at most this many rows
+
+
+def mask_identity(id_type: str, number: str | None) -> str:
+    """Return an identity number with its middle hidden: "6171 01•• •••• 0001" for a NIK."""
+    digits = "".join((number or "").split())
+    if not digits:
+        return ""
+    if id_type == "ktp" and len(digits) == 16 and digits.isdigit():
+        masked = digits[:6] + "•" * 6 + digits[12:]
+        return " ".join(masked[i:i + 4] for i in range(0, 16, 4))
+    keep = 4 if len(digits) > 6 else 2
+    return "•" * max(len(digits) - keep, 3) + digits[-keep:]
+
+
+@dataclass
+class RegisterData:
+    """Everything the register shows, as plain values."""
+
+    office: dict
+    period_code: str
+    period_label: str
+    rows: list[dict] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+    signed_on: str = ""  # the date under the closing block, in Indonesian
+
+
+def _local_day(office_tz, when: datetime):
+    return when.astimezone(office_tz)
+
+
+def gather_register(office, period: Period, now: datetime | None = None) -> RegisterData:
+    """Return the register data of `office` for the month `period` (in the office's zone)."""
+    from sqlalchemy.orm import joinedload
+
+    from server.extensions import db
+    from server.models import Visit
+
+    period = period.in_zone(office.timezone)
+    tz = office.tz
+    visits = db.session.scalars(
+        db.select(Visit).options(joinedload(Visit.host), joinedload(Visit.service))
+        .where(Visit.office_id == office.id, Visit.registered_at >= period.start,
+               Visit.registered_at < period.end)
+        .order_by(Visit.registered_at, Visit.id)).all()
+
+    rows = []
+    per_day: Counter = Counter()
+    purposes: Counter = Counter()
+    purpose_text: dict[str, Counter] = {}
+    hosts: Counter = Counter()
+    for number, visit in enumerate(visits, start=1):
+        arrived = visit.registered_at.astimezone(tz)
+        left = visit.checked_out_at.astimezone(tz) if visit.checked_out_at else None
+        per_day[arrived.day] += 1
+        met = visit.host.name if visit.host else (visit.service.name if visit.service else "")
+        hosts[met or "(tidak tercatat)"] += 1
+        key = " ".join(visit.purpose.lower().split()) if not visit.purged_at else ""
+        purposes[key or "(tidak tercatat)"] += 1
+        purpose_text.setdefault(key, Counter())[" ".join(visit.purpose.split())] += 1
+        purged = visit.purged_at is not None
+        rows.append({
+            "no": number,
+            "weekday": DAYS_ID[arrived.weekday()],
+            "date": arrived.strftime("%d/%m/%Y"),
+            "time_in": arrived.strftime("%H.%M"),
+            "time_out": left.strftime("%H.%M") if left else "-",
+            "out_day_differs": bool(left and left.date() != arrived.date()),
+            "purged": purged,
+            "name": "" if purged else visit.name,
+            "institution": "" if purged else visit.institution,
+            "address": "" if purged else visit.address,
+            "id_type": ID_TYPES.get(visit.id_type, visit.id_type.upper()),
+            "identity": "" if purged else mask_identity(visit.id_type, visit.id_number),
+            "purpose": "" if purged else visit.purpose,
+            "host": met,
+            "queue_number": visit.queue_number,
+            "card_number": visit.card_number,
+            "signature_sha": None if purged else visit.signature_sha,
+            "stage": visit.stage,
+        })
+
+    top_purposes = []
+    for key, count in purposes.most_common():
+        label = purpose_text.get(key, Counter()).most_common(1)[0][0] if purpose_text.get(key) else key
+        top_purposes.append((label or "(tidak tercatat)", count))
+
+    data = RegisterData(
+        office=office_info(office),
+        period_code=period.code,
+        period_label=period.label_id,
+        rows=rows,
+        summary={
+            "total": len(rows),
+            "purged": sum(1 for r in rows if r["purged"]),
+            "checked_out": sum(1 for r in rows if r["time_out"] != "-"),
+            "days": _days(period, per_day),
+            "busiest": max(per_day.items(), key=lambda kv: (kv[1], -kv[0])) if per_day else None,
+            "active_days": len(per_day),
+            "purposes": _top(top_purposes),
+            "hosts": _top(hosts.most_common()),
+            "sop": sop_timing(office, visits),
+        },
+        signed_on=format_date_id((now or datetime.now(timezone.utc)).astimezone(tz).date()),
+    )
+    return data
+
+
+def office_info(office) -> dict:
+    """Return the office fields the letterhead and signing block use."""
+    from server.extensions import db
+    from server.models import Attachment
+
+    logo = None
+    if office.logo_sha:
+        blob = db.session.get(Attachment, office.logo_sha)
+        if blob is not None:
+            logo = f"sitamu-blob:{blob.sha256}"
+    return {
+        "id": office.id, "code": office.code, "name": office.name, "region": office.region,
+        "letterhead": list(office.letterhead or []) or [office.name.upper()],
+        "address": office.address, "phone": office.phone, "email": office.email,
+        "logo": logo, "logo_sha": office.logo_sha if logo else None,
+        "tz_label": office.tz_label, "timezone": office.timezone,
+        "signer_name": office.signer_name, "signer_position": office.signer_position,
+        "signer_nip": office.signer_nip, "ikm_convention": office.ikm_convention,
+    }
+
+
+def _days(period: Period, per_day: Counter) -> list[dict]:
+    days = []
+    day = period.first_day
+    while day < period.end_day:
+        days.append({"day": day.day, "weekday": DAYS_ID[day.weekday()][:3], "count": per_day.get(day.day, 0),
+                     "weekend": day.weekday() >= 5})
+        day = day.fromordinal(day.toordinal() + 1)
+    return days
+
+
+def _top(items: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    if len(items) <= TOP_N:
+        return items
+    rest = items[TOP_N - 1:]
+    return items[:TOP_N - 1] + [(f"Lainnya ({len(rest)})", sum(c for _, c in rest))]
+
+
+def sop_timing(office, visits) -> list[dict]:
+    """Return the median minutes of each timed SOP step over the visits, against its standard."""
+    try:
+        from server.sop import SopError, resolve_template, step_durations, steps_for
+    except ImportError:  # the SOP module is optional for the register
+        return []
+    from server.extensions import db
+    from server.models import VisitEvent
+
+    try:
+        template = resolve_template(office)
+    except (SopError, KeyError, ValueError):
+        return []
+    ids = [v.id for v in visits]
+    events: dict[str, list[dict]] = {}
+    for start in range(0, len(ids), 900):
+        batch = ids[start:start + 900]
+        for visit_id, kind, when, offset, payload in db.session.execute(
+                db.select(VisitEvent.visit_id, VisitEvent.kind, VisitEvent.corrected_time,
+                          VisitEvent.clock_offset_ms, VisitEvent.payload)
+                .where(VisitEvent.office_id == office.id, VisitEvent.visit_id.in_(batch))):
+            events.setdefault(visit_id, []).append(
+                {"kind": kind, "corrected_time": when, "clock_offset_ms": offset, "payload": payload or {},
+                 "step": (payload or {}).get("step")})
+    samples: dict[str, list[float]] = {}
+    steps_by_key: dict[str, dict] = {}
+    for visit in visits:
+        visit_events = events.get(visit.id)
+        if not visit_events:
+            continue
+        try:
+            steps = steps_for(template, visit.tier or None)
+        except SopError:
+            continue
+        for step in steps:
+            steps_by_key.setdefault(step["key"], step)
+        for key, minutes in step_durations(steps, visit_events).items():
+            samples.setdefault(key, []).append(minutes)
+    result = []
+    order = []
+    for tier in template.get("tiers", []):
+        for step in tier["steps"]:
+            if step["key"] not in order:
+                order.append(step["key"])
+    for key in order:
+        step = steps_by_key.get(key)
+        if step is None or step.get("minutes") is None or key not in samples:
+            continue
+        median = statistics.median(samples[key])
+        title = step.get("title", {})
+        result.append({"key": key, "title": title.get("id") if isinstance(title, dict) else str(title),
+                       "standard": step["minutes"], "median": round(median, 1), "visits": len(samples[key]),
+                       "late": median > step["minutes"]})
+    return result
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+def _cell_lines(row: dict) -> dict[str, list[Markup]]:
+    """Return each column's two lines of text for one row (escaped, fitted to the column)."""
+    widths = {key: width - 2 for key, _, width, _ in COLUMNS}
+
+    def fit(text, key, lines=2):
+        return [escape(line) for line in fit_lines(text, widths[key], FONT_PT, lines)]
+
+    if row["purged"]:
+        name = [Markup('<span class="purged">(data dihapus</span>'),
+                Markup('<span class="purged">sesuai retensi)</span>')]
+        origin = identity = purpose = [Markup("")]
+    else:
+        name = fit(row["name"], "name")
+        inst, addr = row["institution"].strip(), row["address"].strip()
+        if inst and addr:
+            origin = fit(inst, "origin", 1) + fit(addr, "origin", 1)
+        else:
+            origin = fit(inst or addr, "origin")
+        identity = [escape(row["id_type"]), escape(row["identity"])] if row["identity"] else [Markup("")]
+        purpose = fit(row["purpose"], "purpose")
+    number = [escape(x) for x in (row["queue_number"], row["card_number"] and f"K-{row['card_number']}") if x]
+    time_out = [escape(row["time_out"])]
+    if row["out_day_differs"]:
+        time_out.append(Markup('<span class="note">hari berikut</span>'))
+    return {
+        "no": [escape(str(row["no"]))],
+        "day": [escape(row["weekday"] + ","), escape(row["date"])],
+        "time_in": [escape(row["time_in"])],
+        "time_out": time_out,
+        "name": name,
+        "origin": origin,
+        "identity": identity,
+        "purpose": purpose,
+        "host": fit(row["host"], "host"),
+        "number": number or [Markup("-")],
+        "signature": [],
+    }
+
+
+def _page(rows: list[dict], closing: dict | None) -> dict:
+    columns = {key: [] for key, *_ in COLUMNS}
+    for row in rows:
+        cells = _cell_lines(row)
+        for key in columns:
+            lines = (cells[key] + [Markup(""), Markup("")])[:2]
+            columns[key].extend(lines)
+    x = 0.0
+    cols = []
+    for key, heading, width, align in COLUMNS:
+        cols.append({"key": key, "heading": heading, "x": x, "width": width, "align": align,
+                     "text": Markup("\n").join(columns[key])})
+        x += width
+    signatures = [{"top": HEADER_MM + i * ROW_MM + 0.6, "src": f"sitamu-blob:{row['signature_sha']}"}
+                  for i, row in enumerate(rows) if row["signature_sha"]]
+    return {"columns": cols, "rows": len(rows), "signatures": signatures, "closing": closing,
+            "closing_top": HEADER_MM + len(rows) * ROW_MM + 6 if rows else 4}
+
+
+def table_pages(rows: list[dict]) -> list[list[dict]]:
+    return [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
+
+
+def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str]]]]:
+    """Return (first-page HTML, [(chunk HTML, signature shas)]) for the register.
+
+    Images appear as "sitamu-blob:<sha>" placeholders (see reports.render.fill_blobs)."""
+    env = jinja_env()
+    css = read_css("register/register.css")
+    summary_html = env.get_template("register/summary.html").render(
+        data=data, css=css, months=MONTHS_ID, columns=COLUMNS)
+    pages = table_pages(data.rows)
+    closing = {"office": data.office, "signed_on": data.signed_on, "total": len(data.rows),
+               "period_label": data.period_label}
+    page_specs = []
+    for index, rows in enumerate(pages):
+        last = index == len(pages) - 1
+        page_specs.append(_page(rows, closing if last and len(rows) <= CLOSING_ROWS_MAX else None))
+    if not pages or len(pages[-1]) > CLOSING_ROWS_MAX:
+        page_specs.append(_page([], closing))
+    chunks = []
+    template = env.get_template("register/pages.html")
+    for start in range(0, len(page_specs), PAGES_PER_CHUNK):
+        specs = page_specs[start:start + PAGES_PER_CHUNK]
+        html = template.render(pages=specs, css=css, data=data, header_mm=HEADER_MM, row_mm=ROW_MM,
+                               rows_per_page=ROWS_PER_PAGE)
+        shas = sorted({s["src"].split(":", 1)[1] for p in specs for s in p["signatures"]})
+        chunks.append((html, shas))
+    return summary_html, chunks

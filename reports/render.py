@@ -1,0 +1,222 @@
+"""Rendering helpers shared by the report documents: templates, text fitting, PDF chunks,
+parallel rendering, merging and page numbering.
+
+Long documents are rendered as page-aligned chunks (each chunk a whole number of pages),
+in parallel processes, merged with pypdf, and numbered afterwards ("Halaman X dari Y"),
+so a chunk's PDF depends only on its own rows and can be cached by the hash of its HTML.
+"""
+import base64
+import hashlib
+import io
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+REPORTS_DIR = Path(__file__).resolve().parent
+# Bump when a template or CSS changes, so cached PDFs are not reused.
+TEMPLATE_VERSION = "2026-11-23.1"
+
+FONT_FILES = {
+    "regular": ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
+                "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
+    "bold": ("/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
+             "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
+}
+BLOB_URL = re.compile(r"sitamu-blob:([0-9a-f]{64})")
+
+
+@lru_cache(maxsize=1)
+def jinja_env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(REPORTS_DIR)), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def read_css(*names: str) -> str:
+    """Return the CSS files (relative to reports/) joined in the order given."""
+    return "\n".join((REPORTS_DIR / name).read_text(encoding="utf-8") for name in names)
+
+
+# --- fitting text in fixed cells -----------------------------------------------------------
+
+@lru_cache(maxsize=8)
+def _font(weight: str, size_tenths: int):
+    from PIL import ImageFont
+
+    for path in FONT_FILES[weight]:
+        if os.path.exists(path):
+            return ImageFont.truetype(path, size_tenths)
+    return None
+
+
+def text_width_mm(text: str, size_pt: float, weight: str = "regular") -> float:
+    """Return the width of `text` in Liberation Sans at `size_pt`, in millimetres."""
+    font = _font(weight, int(size_pt * 10))
+    if font is None:  # rough fallback: average glyph is half an em wide
+        points = len(text) * size_pt * 0.5
+    else:
+        points = font.getlength(text) / 10
+    return points * 25.4 / 72
+
+
+def fit_lines(text: str, width_mm: float, size_pt: float, max_lines: int = 2) -> list[str]:
+    """Word-wrap `text` into at most `max_lines` lines of `width_mm`, ending in "…" if cut."""
+    words = " ".join((text or "").split()).split(" ")
+    lines: list[str] = []
+    current = ""
+    index = 0
+    while index < len(words) and len(lines) < max_lines:
+        word = words[index]
+        candidate = f"{current} {word}".strip()
+        if text_width_mm(candidate, size_pt) <= width_mm:
+            current = candidate
+            index += 1
+            continue
+        if not current:  # one word longer than the line: cut it
+            cut = word
+            while cut and text_width_mm(cut, size_pt) > width_mm:
+                cut = cut[:-1]
+            cut = cut or word[:1]
+            lines.append(cut)
+            words[index] = word[len(cut):]
+            if not words[index]:
+                index += 1
+            continue
+        lines.append(current)
+        current = ""
+    if current and len(lines) < max_lines:
+        lines.append(current)
+        current = ""
+    if index < len(words) or current:
+        last = lines[-1] if lines else ""
+        while last and text_width_mm(last + "…", size_pt) > width_mm:
+            last = last[:-1].rstrip()
+        lines[-1:] = [last + "…"]
+    return lines or [""]
+
+
+def data_uri(content_type: str, data: bytes) -> str:
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
+
+
+def fill_blobs(html: str, blobs: dict[str, tuple[str, bytes]]) -> str:
+    """Replace "sitamu-blob:<sha>" placeholders with data URIs of the blobs."""
+    def replace(match):
+        blob = blobs.get(match[1])
+        return data_uri(*blob) if blob else ""
+
+    return BLOB_URL.sub(replace, html)
+
+
+def html_hash(html: str) -> str:
+    return hashlib.sha256(f"{TEMPLATE_VERSION}\n{html}".encode()).hexdigest()
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+def html_to_pdf(html: str) -> bytes:
+    """Render one HTML document (CSS inline, images as data URIs) to PDF bytes."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(REPORTS_DIR)).write_pdf()
+
+
+def _render_job(args) -> bytes:
+    html, blobs = args
+    return html_to_pdf(fill_blobs(html, blobs))
+
+
+def render_many(jobs: list[tuple[str, dict]], workers: int = 2, on_done=None) -> list[bytes]:
+    """Render (html, blobs) jobs to PDFs, in `workers` processes when more than one job.
+
+    `on_done(finished, total)` is called after each job."""
+    results: list[bytes | None] = [None] * len(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        for index, job in enumerate(jobs):
+            results[index] = _render_job(job)
+            if on_done:
+                on_done(index + 1, len(jobs))
+        return results
+    from concurrent.futures import as_completed
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint", "reports.render"])
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {pool.submit(_render_job, job): index for index, job in enumerate(jobs)}
+        for finished, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if on_done:
+                on_done(finished, len(jobs))
+    return results
+
+
+def page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+# --- merging and numbering -----------------------------------------------------------------
+
+# Helvetica advance widths (1/1000 em) for the characters of a page label.
+_HELVETICA = {**{d: 556 for d in "0123456789"}, " ": 278, "H": 722, "a": 556, "l": 222,
+              "m": 833, "n": 556, "d": 556, "r": 333, "i": 222, "P": 667, "g": 556, "e": 556,
+              "o": 556, "f": 278}
+
+
+def merge_and_number(parts: list[bytes], label: str = "Halaman {page} dari {pages}",
+                     size_pt: float = 7.5, right_mm: float = 12, bottom_mm: float = 7.5,
+                     skip_first: int = 0) -> bytes:
+    """Concatenate PDFs and write `label` at the bottom right of every page.
+
+    The label is drawn in the base-14 Helvetica (no embedding) on top of each page's own
+    content, after restoring the graphics state, so page numbers need no re-rendering."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
+    save = writer._add_object(_stream(b"q\n"))
+    total = len(writer.pages)
+    for number, page in enumerate(writer.pages, start=1):
+        if number <= skip_first:
+            continue
+        text = label.format(page=number, pages=total)
+        width_pt = sum(_HELVETICA.get(ch, 556) for ch in text) * size_pt / 1000
+        page_width = float(page.mediabox.width)
+        x = page_width - right_mm * 72 / 25.4 - width_pt
+        y = bottom_mm * 72 / 25.4
+        ops = (f"Q q BT /SitamuPageNo {size_pt:g} Tf 0 g 1 0 0 1 {x:.2f} {y:.2f} Tm "
+               f"({text}) Tj ET Q\n").encode("latin-1")
+        resources = page.get("/Resources")
+        resources = resources.get_object() if resources is not None else DictionaryObject()
+        fonts = resources.get("/Font")
+        fonts = fonts.get_object() if fonts is not None else DictionaryObject()
+        fonts[NameObject("/SitamuPageNo")] = font
+        resources[NameObject("/Font")] = fonts
+        page[NameObject("/Resources")] = resources
+        contents = page.get("/Contents")
+        existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
+            else [contents]
+        page[NameObject("/Contents")] = ArrayObject([save, *existing, writer._add_object(_stream(ops))])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _stream(data: bytes):
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
