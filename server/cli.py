@@ -14,6 +14,7 @@ def register_cli(app) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
     from sync.cli import sync_sim; app.cli.add_command(sync_sim)  # noqa: E702
+    from reports.cli import ikm_group, report_group, worker; app.cli.add_command(ikm_group); app.cli.add_command(report_group); app.cli.add_command(worker)  # noqa: E702,E501
     from .privacy import cli as trust_cli
     app.cli.add_command(trust_cli.rotate_key)
     app.cli.add_command(trust_cli.retention)
