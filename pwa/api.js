@@ -75,8 +75,8 @@ export const push = (token, events, surveys) =>
 export const pull = (token, cursor, limit = 500) =>
   request("GET", `/pull?cursor=${encodeURIComponent(cursor || "")}&limit=${limit}`, { token });
 
-export const putBlob = (token, sha, blob, type) =>
-  request("PUT", `/blobs/${sha}`, { token, body: blob, contentType: type });
+export const putBlob = (token, sha, blob, type, kind = "photo") =>
+  request("PUT", `/blobs/${sha}?kind=${encodeURIComponent(kind)}`, { token, body: blob, contentType: type });
 
 export const surveyLink = (token, visitId) =>
   request("POST", "/survey-links", { token, body: { protocol: PROTOCOL, visit_id: visitId } });

@@ -91,7 +91,7 @@ export async function registerVisit(form, { photo = null, signature = null } = {
     if (form.host_id) payload.host_id = Number(form.host_id); else payload.service_id = Number(form.service_id);
     for (const b of withBlobs) {
       payload[b.field] = b.sha;
-      await tx.objectStore("blobs").put({ sha: b.sha, type: b.type, data: b.data, visit_id: visitId });
+      await tx.objectStore("blobs").put({ sha: b.sha, type: b.type, data: b.data, visit_id: visitId, kind: b.field === "photo_sha" ? "photo" : "signature" });
       await enqueue(tx, "blob", b.sha, { sha: b.sha, type: b.type });
     }
     await addEvent(tx, { visit_id: visitId, kind: "registration", step: form.step || null, actor: "guest", payload }, offset);

@@ -5,7 +5,7 @@ const CACHE = `sitamu-desk-${VERSION}`;
 const SHELL = [
   "./", "index.html", "app.css", "app.js", "manifest.webmanifest",
   "api.js", "db.js", "derive.js", "dom.js", "i18n.js", "i18n/id.js", "i18n/en.js", "nik.js", "outbox.js",
-  "pin.js", "records.js", "sop.js", "sync.js", "util.js",
+  "pin.js", "records.js", "sha256.js", "sop.js", "sync.js", "util.js",
   "screens/enroll.js", "screens/kiosk.js", "screens/staff.js", "screens/survey.js",
   "vendor/idb.js", "vendor/uqr.js",
   "icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-512.png",

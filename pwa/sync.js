@@ -94,7 +94,7 @@ async function pushBlobs(token) {
   for (const entry of await peek(["blob"], 1000)) {
     const blob = await db.get("blobs", entry.rid);
     if (!blob) { await remove(entry.oid); continue; }
-    const result = await api.putBlob(token, blob.sha, blob.data, blob.type);
+    const result = await api.putBlob(token, blob.sha, blob.data, blob.type, blob.kind || "photo");
     if (result.status === 200 || result.status === 201) { await remove(entry.oid); continue; }
     if (result.status === 413 || result.status === 415) {
       await remove(entry.oid, { type: "blob_refused", status: result.status });

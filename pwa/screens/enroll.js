@@ -15,7 +15,7 @@ async function scanInto(input, video) {
     const codes = await detector.detect(video).catch(() => []);
     if (codes.length) {
       const raw = codes[0].rawValue;
-      input.value = raw.includes("code=") ? new URL(raw, location.href).searchParams.get("code") : raw;
+      input.value = /enroll=([A-Za-z0-9-]+)/.exec(raw)?.[1] || (raw.includes("code=") ? new URL(raw, location.href).searchParams.get("code") : raw);
       break;
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -31,8 +31,10 @@ export async function renderEnroll(main, app, revoked = false) {
   const name = h("input", { name: "device_name", value: "Meja depan", required: true });
   const video = h("video", { class: "scanner", hidden: true, muted: true, playsinline: true });
   const message = h("p", { class: "message", role: "alert" });
-  const params = new URLSearchParams(location.search);
-  if (params.get("code")) code.value = params.get("code");
+  // The admin's QR opens /app/#enroll=<code>; a ?code= query works too.
+  const fromHash = /enroll=([A-Za-z0-9-]+)/.exec(location.hash)?.[1];
+  const fromQuery = new URLSearchParams(location.search).get("code");
+  if (fromHash || fromQuery) code.value = fromHash || fromQuery;
   const form = h("form", { class: "card narrow", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     setError(form, "enroll-code", code.value.trim() ? "" : t("err_required"));

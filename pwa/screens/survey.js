@@ -33,7 +33,7 @@ export async function renderSurvey(main, app, visitId = "") {
     return;
   }
   const answers = Object.fromEntries(ELEMENTS.map((e) => [e, null]));
-  const profile = { gender: null, age_band: null, education: null, occupation: null };
+  const profile = { gender: "", age_band: "", education: "", occupation: "" };
   let index = -1;
   const qr = await phoneQr(visit?.id);
   const screen = h("section", { class: "survey", id: "survey" });
