@@ -65,15 +65,20 @@ def create_admin(username, name, password, role, office_code):
 @click.option("--month", default=None, help="YYYY-MM of the extra visits.")
 @click.option("--visits", type=int, default=None, help="How many extra visits.")
 @click.option("--seed", type=int, default=2026)
-def demo(office_code, month, visits, seed):
+@click.option("--if-empty", is_flag=True, help="Load only if the database has no offices yet.")
+def demo(office_code, month, visits, seed, if_empty):
     """Load the three demo offices with a month of visits (or add volume with --office)."""
     from .demo import DemoError, add_volume, load_demo
 
     try:
-        if office_code or month or visits:
-            if not (office_code and month and visits):
+        if office_code or month or visits is not None:
+            if not (office_code and month and visits is not None):
                 fail("--office, --month and --visits go together")
+            if if_empty:
+                fail("--if-empty is for loading the demo offices, not for adding volume")
             summary = add_volume(office_code, month, visits, seed=seed)
+        elif if_empty and db.session.scalar(db.select(db.func.count()).select_from(Office)):
+            summary = "The database already has offices; demo data not loaded."
         else:
             summary = load_demo(seed=seed)
     except DemoError as exc:
