@@ -89,7 +89,10 @@ async function route() {
     default: await renderKiosk(main, app);
   }
   main.focus({ preventScroll: true });
+  if (path !== lastPath) window.scrollTo(0, 0);
+  lastPath = path;
 }
+let lastPath = null;
 
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return;

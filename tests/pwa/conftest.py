@@ -88,12 +88,12 @@ class Desk:
         self.wait_worker()
 
     def wait_worker(self):
-        self.page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        self.page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
 
     def wait_synced(self):
         self.page.wait_for_function(
-            "document.querySelector('#pending-count')?.dataset.count === '0' && !document.querySelector('#sync-now')?.disabled")
-        self.page.wait_for_function("!/Belum|Never/.test(document.querySelector('#last-sync')?.textContent || 'Belum')")
+            "() => document.querySelector('#pending-count')?.dataset.count === '0' && !document.querySelector('#sync-now')?.disabled")
+        self.page.wait_for_function("() => !/Belum|Never/.test(document.querySelector('#last-sync')?.textContent || 'Belum')")
 
     def sync(self):
         self.page.click("#sync-now")
