@@ -72,3 +72,25 @@ def csv_response(filename: str, header: list[str], rows) -> Response:
     writer.writerows(rows)
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# WTForms' own messages (it ships no Indonesian translation), shown in Indonesian.
+WTFORMS_ID = {
+    "This field is required.": "Wajib diisi.",
+    "Not a valid choice.": "Pilihan tidak valid.",
+    "Not a valid choice": "Pilihan tidak valid.",
+    "Invalid Choice: could not coerce.": "Pilihan tidak valid.",
+    "Not a valid integer value.": "Harus berupa bilangan bulat.",
+    "Not a valid decimal value.": "Harus berupa angka.",
+    "Not a valid date value.": "Tanggal tidak valid.",
+    "Invalid input.": "Isian tidak valid.",
+    "The CSRF token is missing.": "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+    "The CSRF token is invalid.": "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+    "The CSRF token has expired.": "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+    "The CSRF session token is missing.": "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+}
+
+
+def field_error(message: str) -> str:
+    """Return a form error in Indonesian (WTForms' built-in messages are English)."""
+    return WTFORMS_ID.get(str(message), str(message))

@@ -8,12 +8,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.app_context_processor
 def _staff_page_helpers():
-    from ..webutil import local_time, mask_id
+    from ..webutil import field_error, local_time, mask_id
 
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
-    return {"has_endpoint": has_endpoint, "local_time": local_time, "mask_id": mask_id}
+    return {"has_endpoint": has_endpoint, "local_time": local_time, "mask_id": mask_id,
+            "field_error": field_error}
 
 
 from . import routes, offices, people, devices, visits, quarantine  # noqa: E402,F401
