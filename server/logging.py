@@ -1,11 +1,14 @@
 """Structured JSON logs with a request id; personal data is never logged."""
 import logging
+import re
 import sys
 import time
 import uuid
 
 from flask import g, request
 from pythonjsonlogger.json import JsonFormatter
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,36}")
 
 
 class _RequestIdFilter(logging.Filter):
@@ -32,15 +35,19 @@ def init_logging(app) -> None:
 
     @app.before_request
     def _start():
-        g.request_id = request.headers.get("X-Request-Id", "")[:32] or uuid.uuid4().hex
+        given = request.headers.get("X-Request-Id", "")
+        # A client's id is kept only if it looks like one: nothing else gets into the logs.
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         g.started = time.perf_counter()
 
     @app.after_request
     def _finish(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        # The path only, never the query string: queries may carry search terms.
+        # The route pattern, never the concrete path or query: paths may carry survey-link
+        # tokens, queries search terms (e.g. "/p/survey/<token>", not the token itself).
+        rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
         access.info("request", extra={
-            "method": request.method, "path": request.path, "status": response.status_code,
+            "method": request.method, "path": rule, "status": response.status_code,
             "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
         })
         return response
