@@ -50,3 +50,44 @@ def test_lockout_is_shared_through_redis_when_configured():
     assert second.is_locked("pin", key)
     second.success("pin", key)
     assert not first.is_locked("pin", key)
+
+
+def _enroll(client, code):
+    return client.post("/api/v1/enroll", json={"protocol": 1, "code": code, "device_name": "Meja",
+                                               "app_version": "1"})
+
+
+def test_enrolment_locks_out_a_client_after_ten_wrong_codes(limited_app, make_office, make_user):
+    from server.api.operations import create_enrollment_code
+    from server.extensions import db
+
+    office = make_office()
+    code, _ = create_enrollment_code(office, make_user("office_admin", office), "Meja")
+    db.session.commit()
+    client = limited_app.test_client()
+    for _ in range(10):
+        wrong = _enroll(client, "AAA-BBB-CCC")
+        assert wrong.status_code == 400 and wrong.get_json()["error"]["code"] == "invalid_code"
+    locked = _enroll(client, code)
+    assert locked.status_code == 429
+    assert locked.get_json()["error"]["code"] == "rate_limited"
+    # The right code was not used up by the refused attempt: it works once the lock is lifted.
+    from server.security import Lockout
+    limited_app.extensions["sitamu_lockout"].success("enroll", "127.0.0.1")
+    assert isinstance(limited_app.extensions["sitamu_lockout"], Lockout)
+    assert _enroll(client, code).status_code == 201
+
+
+def test_enrolment_is_rate_limited_with_the_json_envelope(limited_app):
+    client = limited_app.test_client()
+    statuses = [client.post("/api/v1/enroll", json={"protocol": 1}).status_code for _ in range(21)]
+    assert statuses[:20] == [400] * 20
+    assert statuses[20] == 429
+    limited = client.post("/api/v1/enroll", json={"protocol": 1})
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+
+
+def test_lockout_is_off_only_where_rate_limits_are_off(app, limited_app):
+    assert app.extensions["sitamu_lockout"].enabled is False  # the test suite's main app
+    assert limited_app.extensions["sitamu_lockout"].enabled is True
