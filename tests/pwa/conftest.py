@@ -129,10 +129,11 @@ class Desk:
             page.wait_for_selector(".photo-preview:not([hidden])")
         page.locator("#signature-pad").scroll_into_view_if_needed()
         box = page.locator("#signature-pad").bounding_box()
-        page.mouse.move(box["x"] + 40, box["y"] + 120)
+        w, h = box["width"], box["height"]
+        page.mouse.move(box["x"] + w * 0.1, box["y"] + h * 0.5)
         page.mouse.down()
         for i in range(1, 12):
-            page.mouse.move(box["x"] + 40 + i * 30, box["y"] + 120 + (25 if i % 2 else -25))
+            page.mouse.move(box["x"] + w * (0.1 + i * 0.07), box["y"] + h * (0.3 if i % 2 else 0.7))
         page.mouse.up()
         page.check("#consent")
         if shot:
