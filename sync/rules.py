@@ -303,9 +303,12 @@ def canonical_event(event: dict) -> dict:
     }
 
 
-def content_hash(event: dict) -> str:
-    """Return the SHA-256 of the canonical event: equal for a re-send, different for a conflict."""
-    body = json.dumps(canonical_event(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def content_hash(event: dict, canonical: bool = False) -> str:
+    """Return the SHA-256 of the canonical event: equal for a re-send, different for a conflict.
+
+    Pass canonical=True when `event` already is canonical_event's output."""
+    body = json.dumps(event if canonical else canonical_event(event), sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
 

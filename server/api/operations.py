@@ -31,7 +31,7 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.rules import (EVENT_KINDS, canonical_event, content_hash, corrected_time, derive_visit,
+from sync.rules import (EVENT_KINDS, canonical_event, content_hash, derive_visit,
                         format_time, parse_time, skew_flagged, validate_event)
 
 from ..audit import record_audit
@@ -223,19 +223,22 @@ def _insert(table, dialect_name: str):
     return module.insert(table)
 
 
-def _event_row(event: dict, device: Device | None, office_id: int, now: datetime) -> dict:
+def _event_row(event: dict, device: Device | None, office_id: int, now: datetime) -> tuple[dict, dict]:
+    """Return (the visit_event row, the canonical event)."""
     canonical = canonical_event(event)
+    device_time = parse_time(canonical["device_time"])
+    corrected = device_time - timedelta(milliseconds=canonical["clock_offset_ms"])
     return {
         "id": canonical["id"], "visit_id": canonical["visit_id"], "office_id": office_id,
         "device_id": device.id if device else None,
         "device_seq": canonical["seq"] if device else None,
         "kind": canonical["kind"], "actor": canonical["actor"], "step": canonical["step"],
-        "device_time": parse_time(canonical["device_time"]),
+        "device_time": device_time,
         "clock_offset_ms": canonical["clock_offset_ms"], "received_at": now,
-        "corrected_time": corrected_time(canonical), "skew_flagged": skew_flagged(canonical),
+        "corrected_time": corrected, "skew_flagged": skew_flagged(canonical),
         "payload": seal_payload(canonical["kind"], canonical["payload"]),
-        "content_hash": content_hash(canonical),
-    }
+        "content_hash": content_hash(canonical, canonical=True),
+    }, canonical
 
 
 def _referenced_ids(events: list[dict], name: str) -> set[int]:
@@ -332,17 +335,19 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     services = set(db.session.scalars(select(Service.id).where(
         Service.office_id == office_id, Service.id.in_(_referenced_ids(valid, "service_id")))))
     accepted: dict[str, dict] = {}
+    canonicals: dict[str, dict] = {}
     in_batch_dupes: list[tuple[dict, str]] = []
     for event in valid:
         errors = _check_references(event, hosts, services)
         if errors:
             quarantine(event, "event", errors, seq=event["seq"])
             continue
-        row = _event_row(event, device, office_id, now)
+        row, canonical = _event_row(event, device, office_id, now)
         if row["id"] in accepted:
             in_batch_dupes.append((event, row["content_hash"]))
         else:
             accepted[row["id"]] = row
+            canonicals[row["id"]] = canonical
 
     # 2. Insert; the unique constraints (id, and device + seq) decide what is new.
     inserted: set[str] = set()
@@ -385,7 +390,8 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     touched = {accepted[i]["visit_id"] for i in inserted}
     if touched:
         _lock_visits(touched)
-        _derive_and_store(touched, office_id, dialect, now)
+        fresh = {i: dict(canonicals[i], device_id=device.id) for i in inserted}
+        _derive_and_store(touched, office_id, dialect, now, fresh)
 
     # 5. Device sync state.
     _update_device_state(device, [e for e in valid if e["id"] in inserted or e["id"] in ack["duplicate"]],
@@ -420,19 +426,30 @@ def _update_device_state(device: Device, events: list[dict], quarantined_seqs: l
     device.last_push_at = device.last_seen_at = now
 
 
-def load_events(visit_ids) -> dict[str, list[dict]]:
-    """Return {visit id: [event dicts in protocol shape, personal fields decrypted]}."""
+def load_events(visit_ids, known: dict[str, dict] | None = None) -> dict[str, list[dict]]:
+    """Return {visit id: [event dicts in protocol shape, personal fields decrypted]}.
+
+    Each dict also carries `device_id`. `known` maps event ids to events already in hand
+    (the batch just inserted), which are not read back from the database.
+    """
+    known = known or {}
     out: dict[str, list[dict]] = {v: [] for v in visit_ids}
-    rows = db.session.execute(select(
-        VisitEvent.id, VisitEvent.visit_id, VisitEvent.device_seq, VisitEvent.kind, VisitEvent.actor,
-        VisitEvent.step, VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload,
-    ).where(VisitEvent.visit_id.in_(list(visit_ids))))
-    for r in rows:
-        out[r.visit_id].append({
-            "id": r.id, "visit_id": r.visit_id, "seq": r.device_seq or 0, "kind": r.kind,
-            "actor": r.actor, "step": r.step, "device_time": format_time(r.device_time),
-            "clock_offset_ms": r.clock_offset_ms, "payload": unseal_payload(r.kind, r.payload or {}),
-        })
+    rows = db.session.execute(select(VisitEvent.id, VisitEvent.visit_id).where(
+        VisitEvent.visit_id.in_(list(visit_ids)))).all()
+    wanted = [r.id for r in rows if r.id not in known]
+    for event_id, event in known.items():
+        out[event["visit_id"]].append(event)
+    for i in range(0, len(wanted), 500):
+        for r in db.session.execute(select(
+                VisitEvent.id, VisitEvent.visit_id, VisitEvent.device_seq, VisitEvent.kind, VisitEvent.actor,
+                VisitEvent.step, VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload,
+                VisitEvent.device_id).where(VisitEvent.id.in_(wanted[i:i + 500]))):
+            out[r.visit_id].append({
+                "id": r.id, "visit_id": r.visit_id, "seq": r.device_seq or 0, "kind": r.kind,
+                "actor": r.actor, "step": r.step, "device_time": format_time(r.device_time),
+                "clock_offset_ms": r.clock_offset_ms, "payload": unseal_payload(r.kind, r.payload or {}),
+                "device_id": r.device_id,
+            })
     return out
 
 
@@ -444,15 +461,16 @@ VISIT_TIMES = ("consent_at", "registered_at", "admitted_at", "finished_at", "che
 STATE_SKIP = set(VISIT_COLUMNS) | set(VISIT_TIMES) | {"id", "id_number", "phone", "corrections"}
 
 
-def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: datetime) -> None:
-    events = load_events(visit_ids)
+def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: datetime,
+                      known: dict[str, dict] | None = None) -> None:
+    events = load_events(visit_ids, known)
     derived = {v: derive_visit(evs) for v, evs in events.items() if evs}
     shas = {d[k] for d in derived.values() for k in ("photo_sha", "signature_sha") if d[k]}
     arrived = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(shas)))) if shas else set()
     host_ids = {d["host_id"] for d in derived.values() if d["host_id"]}
     tiers = dict(db.session.execute(select(Host.id, Host.tier).where(Host.id.in_(host_ids))).all()) if host_ids else {}
-    device_of = dict(db.session.execute(select(VisitEvent.visit_id, VisitEvent.device_id).where(
-        VisitEvent.visit_id.in_(list(derived)), VisitEvent.kind == "registration")).all())
+    device_of = {e["visit_id"]: e["device_id"] for evs in events.values() for e in evs
+                 if e["kind"] == "registration"}
     rows = []
     for visit_id, d in derived.items():
         row = {name: d[name] for name in VISIT_COLUMNS}
@@ -596,7 +614,7 @@ def record_server_event(visit: Visit, kind: str, payload: dict | None = None, ac
     errors = validate_event(event)
     if errors:
         raise SyncError(400, "invalid_request", "The event is not valid.", errors)
-    row = _event_row(event, None, visit.office_id, now)
+    row, _ = _event_row(event, None, visit.office_id, now)
     dialect = db.session.get_bind().dialect.name
     db.session.execute(_insert(VisitEvent.__table__, dialect), [row])
     _lock_visits({visit.id})

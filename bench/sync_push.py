@@ -1,0 +1,124 @@
+"""Push throughput over real HTTP (batches of 200, gzip), beside the raw executemany rate of
+the same rows into the same database, and the bytes a tablet sends per visit and per photo.
+
+    python bench/sync_push.py [--db sqlite|postgresql|both] [--events 20000]
+
+Prints one JSON object. The machine may be shared: note the load with the figures.
+"""
+import argparse
+import gzip
+import io
+import json
+import os
+import random
+import time
+import uuid
+
+from _sync_common import enrol_code, make_app, database_urls, seed_office, start_server, visit_events
+
+from sync.client import SyncClient
+
+
+def raw_insert_rate(app, office_id: int, device_id: int, rows_template: list[dict]) -> float:
+    """Insert copies of the pushed rows (fresh ids) with plain executemany; return rows/s."""
+    from server.api.operations import _event_row
+    from server.extensions import db
+    from server.models import Device, VisitEvent
+
+    with app.app_context():
+        device = db.session.get(Device, device_id)
+        rows = []
+        base_seq = 10**9
+        for i, event in enumerate(rows_template):
+            copy = dict(event, id=str(uuid.uuid4()), seq=base_seq + i)
+            rows.append(_event_row(copy, device, office_id, _now())[0])
+        table = VisitEvent.__table__
+        started = time.perf_counter()
+        with db.engine.connect() as conn:
+            for i in range(0, len(rows), 200):
+                conn.execute(table.insert(), rows[i:i + 200])
+                conn.commit()
+        return len(rows) / (time.perf_counter() - started)
+
+
+def _now():
+    from datetime import datetime, timezone
+    return datetime.now(timezone.utc)
+
+
+def photo_bytes() -> bytes:
+    """A 640x480 JPEG like the tablet's (scaled, quality 70) of a synthetic scene with noise."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(3)
+    image = Image.new("RGB", (640, 480), (200, 190, 180))
+    draw = ImageDraw.Draw(image)
+    for _ in range(60):
+        x, y = rng.randint(0, 640), rng.randint(0, 480)
+        draw.ellipse((x, y, x + rng.randint(20, 200), y + rng.randint(20, 200)),
+                     fill=tuple(rng.randint(40, 230) for _ in range(3)))
+    noise = Image.effect_noise((640, 480), 18).convert("RGB")
+    image = Image.blend(image.filter(ImageFilter.GaussianBlur(3)), noise, 0.12)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=70, optimize=True)
+    return out.getvalue()
+
+
+def measure(name: str, url: str, n_events: int) -> dict:
+    from server.extensions import db
+    from server.models import Device
+
+    app, instance = make_app(url)
+    office_id, hosts = seed_office(app)
+    proc, base = start_server(url, instance)
+    try:
+        rng = random.Random(1)
+        client = SyncClient(base, batch_size=200)
+        device = client.enroll(enrol_code(app, office_id))
+        # Bytes on the wire for one visit with its whole flow (7 events), pushed on its own.
+        one = visit_events(client, hosts, 1, rng)
+        sent_before = client.stats.bytes_sent
+        client.flush()
+        bytes_one_visit = client.stats.bytes_sent - sent_before
+        # Throughput: n events (visits of 7 events) in batches of 200.
+        made = visit_events(client, hosts, max(1, n_events // 7), rng)
+        sent_before, started = client.stats.bytes_sent, time.perf_counter()
+        client.flush(max_rounds=10**6)
+        elapsed = time.perf_counter() - started
+        visits = len({e["visit_id"] for e in made})
+        bytes_per_visit_batched = (client.stats.bytes_sent - sent_before) / visits
+        photo = photo_bytes()
+        sent_before = client.stats.bytes_sent
+        status = client.put_blob(photo)
+        photo_wire = client.stats.bytes_sent - sent_before
+        with app.app_context():
+            device_id = db.session.scalar(db.select(Device.id).where(Device.uid == device["uid"]))
+        raw_rate = raw_insert_rate(app, office_id, device_id, made[: min(len(made), 20000)])
+        push_rate = len(made) / elapsed
+        return {
+            "events": len(made), "batch": 200, "seconds": round(elapsed, 2),
+            "push_events_per_s": round(push_rate), "raw_executemany_rows_per_s": round(raw_rate),
+            "ratio": round(push_rate / raw_rate, 3),
+            "bytes_one_visit_7_events_alone": bytes_one_visit,
+            "bytes_per_visit_in_batches": round(bytes_per_visit_batched),
+            "photo_bytes": len(photo), "photo_upload_status": status, "photo_bytes_on_wire": photo_wire,
+            "requests": client.stats.requests, "retries": client.stats.retries,
+        }
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"])
+    parser.add_argument("--events", type=int, default=21000)
+    args = parser.parse_args()
+    results = {"load_average": os.getloadavg()}
+    for name, url in database_urls(args.db):
+        results[name] = measure(name, url, args.events)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
