@@ -131,6 +131,7 @@ async function start() {
   onStatus(renderStatus);
   await renderTopbar();
   await route();
+  window.__sitamu.interactiveAt = performance.now();
   persistence = await requestPersistence();
   await refreshStatus();
   registerWorker();
@@ -139,6 +140,7 @@ async function start() {
     requestBackgroundSync();
   }
   window.__sitamu.ready = true;
+  window.__sitamu.readyAt = performance.now();
   document.body.dataset.ready = "1";
 }
 

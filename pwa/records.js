@@ -72,14 +72,17 @@ export async function scalePhoto(source, width, height, maxSide = 640, quality =
  * If storage is full the visit is saved without its photo and `photoDropped` is true.
  */
 export async function registerVisit(form, { photo = null, signature = null } = {}) {
-  const { device, timezone } = await deviceAndZone();
-  const offset = await getMeta("clock_offset_ms", 0);
-  const day = localDay(new Date(), timezone);
   const blobs = [];
   for (const [blob, field] of [[photo, "photo_sha"], [signature, "signature_sha"]]) {
     if (blob) blobs.push({ sha: await sha256Hex(blob), type: blob.type, data: blob, field });
   }
-  const attempt = async (withBlobs) => write(["meta", "events", "outbox", "visits", "blobs"], async (tx) => {
+  // One transaction reads the device, office and clock and writes everything: fewer round trips.
+  const attempt = async (withBlobs) => write(["meta", "pulled", "events", "outbox", "visits", "blobs"], async (tx) => {
+    const meta = tx.objectStore("meta");
+    const device = await meta.get("device");
+    const office = (await tx.objectStore("pulled").get("office:current"))?.data || {};
+    const offset = (await meta.get("clock_offset_ms")) || 0;
+    const day = localDay(new Date(), office.timezone || device?.office?.timezone || "Asia/Jakarta");
     const visitId = uuid();
     const payload = {
       queue_number: await nextQueueNumber(tx, device?.letter, day),

@@ -43,22 +43,24 @@ function signaturePad() {
   };
   canvas.addEventListener("pointerdown", (e) => { drawing = true; canvas.setPointerCapture?.(e.pointerId); ctx.beginPath(); ctx.moveTo(...point(e)); });
   canvas.addEventListener("pointermove", (e) => { if (!drawing) return; ctx.lineTo(...point(e)); ctx.stroke(); strokes += 1; });
-  const end = () => { drawing = false; };
+  let ready = null; // the PNG of the last stroke, made while the guest moves on
+  const render = () => {
+    // Flatten on white so the PNG prints well.
+    const out = document.createElement("canvas");
+    out.width = 300; out.height = 110;
+    const o = out.getContext("2d");
+    o.fillStyle = "#fff"; o.fillRect(0, 0, out.width, out.height);
+    o.drawImage(canvas, 0, 0, out.width, out.height);
+    return new Promise((r) => out.toBlob(r, "image/png"));
+  };
+  const end = () => { if (drawing) ready = render(); drawing = false; };
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointerleave", end);
   return {
     canvas,
     get empty() { return strokes < 2; },
-    clear() { ctx.clearRect(0, 0, canvas.width, canvas.height); strokes = 0; },
-    async blob() {
-      // Flatten on white so the PNG prints well.
-      const out = document.createElement("canvas");
-      out.width = 300; out.height = 110;
-      const o = out.getContext("2d");
-      o.fillStyle = "#fff"; o.fillRect(0, 0, out.width, out.height);
-      o.drawImage(canvas, 0, 0, out.width, out.height);
-      return new Promise((r) => out.toBlob(r, "image/png"));
-    },
+    clear() { ctx.clearRect(0, 0, canvas.width, canvas.height); strokes = 0; ready = null; },
+    blob() { return ready || render(); },
   };
 }
 
@@ -214,6 +216,7 @@ export async function renderRegister(main, app) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const tapped = performance.now();
     const errors = {};
     const value = (k) => inputs[k].value.trim();
     const sex = form.querySelector("input[name=sex]:checked")?.value;
@@ -253,6 +256,8 @@ export async function renderRegister(main, app) {
     data.step = stepsFor(template, tier).find((s) => s.kind === "registration")?.key || null;
     try {
       const { visit, photoDropped } = await registerVisit(data, { photo: photo.state.blob, signature: await pad.blob() });
+      // Tap-to-committed time, read by bench/pwa.py.
+      if (window.__sitamu) (window.__sitamu.saves ||= []).push(performance.now() - tapped);
       photo.stop();
       if (photoDropped) app.flash(t("photo_dropped"), "warn");
       await refreshStatus();
