@@ -181,8 +181,10 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     import io
 
     pages = len(PdfReader(io.BytesIO(merged)).pages)
+    from . import render
+
     return merged, {"visits": len(data.rows), "pages": pages, "parts": len(documents),
-                    "parts_rendered": len(todo)}
+                    "parts_rendered": len(todo), "render_peak_mb": round(render.last_peak_kib / 1024, 1)}
 
 
 def build_ikm_pdf(office, period: Period, population: int | None = None, progress=None) -> tuple[bytes, dict]:

@@ -56,6 +56,11 @@ def _font(weight: str, size_tenths: int):
 
 def text_width_mm(text: str, size_pt: float, weight: str = "regular") -> float:
     """Return the width of `text` in Liberation Sans at `size_pt`, in millimetres."""
+    return _width_mm(text, size_pt, weight)
+
+
+@lru_cache(maxsize=200_000)
+def _width_mm(text: str, size_pt: float, weight: str) -> float:
     font = _font(weight, int(size_pt * 10))
     if font is None:  # rough fallback: average glyph is half an em wide
         points = len(text) * size_pt * 0.5
@@ -64,34 +69,39 @@ def text_width_mm(text: str, size_pt: float, weight: str = "regular") -> float:
     return points * 25.4 / 72
 
 
+def _words_width_mm(words: list[str], size_pt: float) -> float:
+    """Return the width of words joined by spaces (word widths cached; no kerning across)."""
+    return sum(_width_mm(w, size_pt, "regular") for w in words) + \
+        _width_mm(" ", size_pt, "regular") * (len(words) - 1)
+
+
 def fit_lines(text: str, width_mm: float, size_pt: float, max_lines: int = 2) -> list[str]:
     """Word-wrap `text` into at most `max_lines` lines of `width_mm`, ending in "…" if cut."""
-    words = " ".join((text or "").split()).split(" ")
+    width_mm *= 0.97  # word widths are summed without kerning: keep a small margin
+    words = [w for w in (text or "").split() if w]
     lines: list[str] = []
-    current = ""
+    current: list[str] = []
     index = 0
     while index < len(words) and len(lines) < max_lines:
         word = words[index]
-        candidate = f"{current} {word}".strip()
-        if text_width_mm(candidate, size_pt) <= width_mm:
-            current = candidate
+        if _words_width_mm(current + [word], size_pt) <= width_mm:
+            current.append(word)
             index += 1
             continue
         if not current:  # one word longer than the line: cut it
             cut = word
-            while cut and text_width_mm(cut, size_pt) > width_mm:
+            while len(cut) > 1 and text_width_mm(cut, size_pt) > width_mm:
                 cut = cut[:-1]
-            cut = cut or word[:1]
             lines.append(cut)
             words[index] = word[len(cut):]
             if not words[index]:
                 index += 1
             continue
-        lines.append(current)
-        current = ""
+        lines.append(" ".join(current))
+        current = []
     if current and len(lines) < max_lines:
-        lines.append(current)
-        current = ""
+        lines.append(" ".join(current))
+        current = []
     if index < len(words) or current:
         last = lines[-1] if lines else ""
         while last and text_width_mm(last + "…", size_pt) > width_mm:
@@ -126,19 +136,30 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(REPORTS_DIR)).write_pdf()
 
 
-def _render_job(args) -> bytes:
+def _render_job(args) -> tuple[bytes, int]:
+    """Render one job; return the PDF and this process's peak memory so far (KiB)."""
+    import resource
+
     html, blobs = args
-    return html_to_pdf(fill_blobs(html, blobs))
+    pdf = html_to_pdf(fill_blobs(html, blobs))
+    return pdf, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+# Peak memory (KiB) of the processes of the last render_many call.
+last_peak_kib = 0
 
 
 def render_many(jobs: list[tuple[str, dict]], workers: int = 2, on_done=None) -> list[bytes]:
     """Render (html, blobs) jobs to PDFs, in `workers` processes when more than one job.
 
     `on_done(finished, total)` is called after each job."""
+    global last_peak_kib
+    last_peak_kib = 0
     results: list[bytes | None] = [None] * len(jobs)
     if workers <= 1 or len(jobs) <= 1:
         for index, job in enumerate(jobs):
-            results[index] = _render_job(job)
+            results[index], peak = _render_job(job)
+            last_peak_kib = max(last_peak_kib, peak)
             if on_done:
                 on_done(index + 1, len(jobs))
         return results
@@ -149,7 +170,8 @@ def render_many(jobs: list[tuple[str, dict]], workers: int = 2, on_done=None) ->
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         futures = {pool.submit(_render_job, job): index for index, job in enumerate(jobs)}
         for finished, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
+            results[futures[future]], peak = future.result()
+            last_peak_kib = max(last_peak_kib, peak)
             if on_done:
                 on_done(finished, len(jobs))
     return results

@@ -295,10 +295,29 @@ def _page(rows: list[dict], closing: dict | None) -> dict:
         cols.append({"key": key, "heading": heading, "x": x, "width": width, "align": align,
                      "text": Markup("\n").join(columns[key])})
         x += width
-    signatures = [{"top": HEADER_MM + i * ROW_MM + 0.6, "src": f"sitamu-blob:{row['signature_sha']}"}
+    signatures = [{"row": i, "src": f"sitamu-blob:{row['signature_sha']}"}
                   for i, row in enumerate(rows) if row["signature_sha"]]
     return {"columns": cols, "rows": len(rows), "signatures": signatures, "closing": closing,
             "closing_top": HEADER_MM + len(rows) * ROW_MM + 6 if rows else 4}
+
+
+def geometry_css() -> str:
+    """Return the CSS placing columns, rules and signatures (classes, not inline styles:
+    WeasyPrint parses every style attribute on its own)."""
+    out = []
+    x = 0.0
+    for key, _, width, _ in COLUMNS:
+        out.append(f".k-{key}{{left:{x:g}mm;width:{width:g}mm}}")
+        out.append(f".v-{key}{{left:{x:g}mm}}")
+        out.append(f".t-{key}{{left:{x + 1:g}mm;width:{width - 2:g}mm;top:{HEADER_MM + 0.2:g}mm}}")
+        x += width
+    out.append(f".v-end{{left:{x:g}mm}}")
+    for i in range(ROWS_PER_PAGE):
+        out.append(f".r{i}{{top:{HEADER_MM + (i + 1) * ROW_MM:g}mm}}")
+        out.append(f".s{i}{{top:{HEADER_MM + i * ROW_MM + 0.6:g}mm;left:{x - 17:g}mm}}")
+    for n in range(1, ROWS_PER_PAGE + 1):
+        out.append(f".h{n}{{height:{n * ROW_MM:g}mm}}")
+    return "\n".join(out)
 
 
 def table_pages(rows: list[dict]) -> list[list[dict]]:
@@ -310,7 +329,7 @@ def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[st
 
     Images appear as "sitamu-blob:<sha>" placeholders (see reports.render.fill_blobs)."""
     env = jinja_env()
-    css = read_css("register/register.css")
+    css = read_css("register/register.css") + "\n" + geometry_css()
     summary_html = env.get_template("register/summary.html").render(
         data=data, css=css, months=MONTHS_ID, columns=COLUMNS)
     pages = table_pages(data.rows)
