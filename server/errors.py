@@ -40,6 +40,8 @@ def register_error_handlers(app) -> None:
         if wants_json():
             response = jsonify(error_body(code, exc.description or exc.name))
             response.status_code = exc.code or 500
+            if getattr(exc, "valid_methods", None):  # 405 must say what is allowed (RFC 9110)
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
         return render_template("error.html", error=exc), exc.code or 500
 

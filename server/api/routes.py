@@ -74,18 +74,22 @@ def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
 
 
 def require_protocol(body: dict | None = None) -> None:
-    """Refuse a request that names no supported protocol version (426)."""
-    value = request.headers.get("X-Sitamu-Protocol") or request.args.get("protocol")
-    if value is None and body is not None:
-        value = body.get("protocol")
-    try:
-        version = int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        version = None
-    if version not in SUPPORTED_PROTOCOLS:
+    """Check the X-Sitamu-Protocol header: 400 when missing or not a number, 426 when the
+    version is not supported; a `protocol` in the body must agree with it."""
+    value = (request.headers.get("X-Sitamu-Protocol") or "").strip()
+    if not value:
+        raise SyncError(400, "invalid_request", "Name the protocol version in X-Sitamu-Protocol.",
+                        {"X-Sitamu-Protocol": "required"})
+    if not value.isdigit() or len(value) > 6:
+        raise SyncError(400, "invalid_request", "X-Sitamu-Protocol must be a version number.",
+                        {"X-Sitamu-Protocol": "must be a number"})
+    if int(value) not in SUPPORTED_PROTOCOLS:
         raise SyncError(426, "upgrade_required",
                         "This protocol version is not supported; update the desk app.",
-                        {"protocol": f"supported: {', '.join(map(str, SUPPORTED_PROTOCOLS))}"})
+                        {"X-Sitamu-Protocol": f"supported: {', '.join(map(str, SUPPORTED_PROTOCOLS))}"})
+    if body is not None and "protocol" in body and body["protocol"] != int(value):
+        raise SyncError(400, "invalid_request", "The body's protocol differs from X-Sitamu-Protocol.",
+                        {"protocol": "must match X-Sitamu-Protocol"})
 
 
 def current_device():
@@ -122,6 +126,8 @@ def _http_error(exc: HTTPException):
         exc.code, (exc.name or "error").lower().replace(" ", "_"))
     response = jsonify(dict(error_body(code, exc.description or exc.name), server_time=server_time()))
     response.status_code = exc.code or 500
+    if getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
 
 
@@ -142,7 +148,7 @@ def _server_time_and_gzip(response):
 # --- endpoints -----------------------------------------------------------------------------
 
 class EnrollSchema(Schema):
-    protocol = fields.Integer(required=True, strict=True)
+    protocol = fields.Integer(load_default=None, strict=True)
     code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     device_name = fields.String(load_default="", validate=validate.Length(max=120))
     app_version = fields.String(load_default="", validate=validate.Length(max=32))

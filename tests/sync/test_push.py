@@ -170,16 +170,23 @@ def test_oversize_batch_gets_413(client, db, tablet_for):
     assert count(db, VisitEvent) == 0
 
 
-@pytest.mark.parametrize("headers, body_protocol", [({}, None), ({"X-Sitamu-Protocol": "99"}, None),
-                                                    ({}, 2), ({"X-Sitamu-Protocol": "abc"}, None)])
-def test_unknown_protocol_version_gets_426(client, db, tablet_for, headers, body_protocol):
+@pytest.mark.parametrize("headers, body_protocol, status", [
+    ({"X-Sitamu-Protocol": "99"}, None, 426),
+    ({"X-Sitamu-Protocol": "2"}, 2, 426),
+    ({}, 1, 400),                           # the header is required
+    ({"X-Sitamu-Protocol": "abc"}, None, 400),
+    ({"X-Sitamu-Protocol": "1"}, 2, 400),   # body and header disagree
+])
+def test_unknown_protocol_version_gets_426_and_a_missing_one_400(client, db, tablet_for, headers,
+                                                                 body_protocol, status):
     tablet = tablet_for()
     body = {"events": [tablet.registration()]}
     if body_protocol:
         body["protocol"] = body_protocol
     response = client.post("/api/v1/push", json=body,
                            headers={"Authorization": f"Bearer {tablet.token}", **headers})
-    assert response.status_code == 426 and response.json["error"]["code"] == "upgrade_required"
+    assert response.status_code == status
+    assert response.json["error"]["code"] == ("upgrade_required" if status == 426 else "invalid_request")
     assert count(db, VisitEvent) == 0
 
 
@@ -239,18 +246,18 @@ def test_enrolment_code_is_single_use(client, db, make_office, make_user):
     office = make_office()
     code, expires = create_enrollment_code(office, make_user("office_admin", office=office), "Meja 1")
     body = {"protocol": 1, "code": code.lower().replace("-", ""), "device_name": "Meja 1"}
-    response = client.post("/api/v1/enroll", json=body)
+    response = client.post("/api/v1/enroll", json=body, headers=PROTO)
     assert response.status_code == 201, response.json
     token = response.json["token"]
     assert len(token) >= 43 and response.json["device"]["letter"] == "A"
     assert response.json["device"]["office"]["code"] == office.code
     assert db.session.scalar(select(Device.token_hash)) != token
-    again = client.post("/api/v1/enroll", json=body)
+    again = client.post("/api/v1/enroll", json=body, headers=PROTO)
     assert again.status_code == 400 and again.json["error"]["fields"] == {"code": "wrong, used or expired"}
 
 
-def test_enrolment_without_protocol_gets_426(client, db):
-    response = client.post("/api/v1/enroll", json={"code": "AAA-BBB-CCC"})
+def test_enrolment_of_an_old_app_gets_426(client, db):
+    response = client.post("/api/v1/enroll", json={"code": "AAA-BBB-CCC"}, headers={"X-Sitamu-Protocol": "0"})
     assert response.status_code == 426
 
 
