@@ -3,13 +3,14 @@ from .audit import AuditLog
 from .device import Device, EnrollmentCode
 from .notification import Notification
 from .office import Host, Office, Service
+from .report import IkmFollowUp
 from .staff import ROLES, StaffUser
 from .survey import ELEMENT_KEYS, SurveyResponse
 from .sync import ChangeLog, Quarantine, SurveyLink
 from .visit import Attachment, Visit, VisitEvent
 
 __all__ = [
-    "AuditLog", "Attachment", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host",
+    "AuditLog", "Attachment", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host", "IkmFollowUp",
     "Notification", "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
     "VisitEvent",
 ]
