@@ -382,7 +382,8 @@ def make_guest(rng: random.Random, code: str, when: date) -> Guest:
     first = rng.choice(FEMALE if female else MALE)
     name = f"{first} {rng.choice(FAMILY)}"
     if rng.random() < 0.25:
-        name = f"{first} {rng.choice(FEMALE if female else MALE)} {rng.choice(FAMILY)}"
+        middle = rng.choice([n for n in (FEMALE if female else MALE) if n != first])
+        name = f"{first} {middle} {rng.choice(FAMILY)}"
     age = rng.randint(20, 66)
     birth = date(when.year - age, rng.randint(1, 12), 1)
     birth = birth.replace(day=rng.randint(1, calendar.monthrange(birth.year, birth.month)[1]))
@@ -811,7 +812,7 @@ def _month_plans(rng: random.Random, ctx: Ctx, first: date, last: date, total: i
     """Plan the visits of the weekdays from `first` to `last` (about per_day each, or `total`)."""
     days = _weekdays(first, last)
     if not days:
-        raise DemoError(f"{first:%Y-%m} has no weekdays")
+        return []
     if total is None:
         counts = [max(1, round(ctx.profile["per_day"] * (1.25 if d.weekday() == 0 else 0.8 if d.weekday() == 4 else 1.0)
                                * rng.uniform(0.7, 1.3))) for d in days]
@@ -937,8 +938,11 @@ def load_demo(seed: int = 2026, today: date | None = None) -> str:
     """Create the three demo offices with people, tablets, a month of visits and survey history.
 
     `today` (default: the current date in each office's zone) decides which month is "last
-    month"; today's on-site visits are placed just before now, or before 10:30 local when
-    `today` is given. Raises DemoError, storing nothing, if any office exists already.
+    month" (walked in full) and which days of this month have gone by (walked too). Today
+    has only a handful of guests still on site, registered in the hours just before now (or
+    before 10:30 local when `today` is given), so the host inbox and the on-site list have
+    someone in them whenever the demo is loaded. Raises DemoError, storing nothing, if any
+    office exists already.
     """
     existing = db.session.scalar(select(func.count()).select_from(Office))
     if existing:
@@ -959,10 +963,12 @@ def load_demo(seed: int = 2026, today: date | None = None) -> str:
                 now = datetime.combine(today, time(10, 30), office.tz)
             first, last = previous_month(local_today)
             plans = _month_plans(office_rng, ctx, first, last)
+            # This month so far (until yesterday), so "this month" pages are not empty either.
+            plans += _month_plans(office_rng, ctx, local_today.replace(day=1), local_today - timedelta(days=1))
             plans += _on_site_plans(office_rng, ctx, now)
             history = _survey_history(office_rng, ctx, local_today)
             result = _store_plans(office_rng, ctx, plans, history)
-            lines.append(f"  {office.code}: {result['visits']} visits ({first:%B %Y} and today), "
+            lines.append(f"  {office.code}: {result['visits']} visits ({first:%Y-%m}, this month, today), "
                          f"{result['events']} events, {result['surveys']} survey responses")
         db.session.commit()
     except Exception:
