@@ -24,9 +24,6 @@ from .models import Host, Notification, Office, Visit
 log = logging.getLogger("sitamu.notify")
 
 MAX_ATTEMPTS = 12
-# A visit in one of these stages needs no "guest waiting" message.
-CLOSED_STAGES = ("finished", "checked_out", "cancelled", "host_unavailable", "host_received",
-                 "admitted", "in_service")
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 SMTP_TIMEOUT = 15

@@ -31,7 +31,7 @@ def index():
     on_site = dict(db.session.execute(
         db.select(Visit.office_id, db.func.count()).where(
             Visit.office_id.in_(ids), Visit.checked_out_at.is_(None), Visit.purged_at.is_(None),
-            Visit.stage.notin_(("cancelled", "checked_out")), Visit.registered_at >= since)
+            Visit.stage.notin_(("cancelled", "checked_out", "refused")), Visit.registered_at >= since)
         .group_by(Visit.office_id)).all())
     quarantined = dict(db.session.execute(
         db.select(Quarantine.office_id, db.func.count()).where(

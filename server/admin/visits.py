@@ -16,13 +16,22 @@ from .forms import ConfirmForm
 from .routes import scoped_offices
 from . import timeline
 
-STAGES = {
+STAGES = {  # sync/rules.py STAGES, in order
     "registered": "Terdaftar", "verified": "Terverifikasi", "host_notified": "Pejabat dihubungi",
-    "host_received": "Diterima pejabat", "host_unavailable": "Pejabat tidak tersedia",
-    "waiting": "Menunggu", "admitted": "Menghadap", "in_service": "Dilayani",
-    "finished": "Selesai", "checked_out": "Keluar", "cancelled": "Batal",
+    "host_received": "Diterima pejabat", "admitted": "Menghadap", "finished": "Selesai",
+    "host_unavailable": "Pejabat tidak tersedia", "checked_out": "Keluar",
+    "refused": "Ditolak pemeriksaan", "cancelled": "Batal",
 }
-OPEN_EXCLUDED = ("cancelled", "checked_out")
+OPEN_EXCLUDED = ("cancelled", "checked_out", "refused")
+EVENT_LABELS = {
+    "registration": "Mengisi buku tamu", "verification": "Verifikasi identitas",
+    "correction": "Perbaikan data", "host_notified": "Pejabat dihubungi",
+    "host_received": "Pejabat bersedia menerima", "host_unavailable": "Pejabat tidak dapat menerima",
+    "card_issued": "Kartu tamu diberikan", "locker": "Loker", "waiting": "Menunggu",
+    "screening": "Pemeriksaan keamanan", "admitted": "Masuk menghadap",
+    "service_feedback": "Umpan balik layanan", "finished": "Selesai", "checked_out": "Keluar",
+    "cancelled": "Batal", "step_done": "Langkah SOP",
+}
 
 
 def _parse_date(raw: str) -> date | None:
@@ -93,7 +102,7 @@ def _detail(visit: Visit, full_nik: bool = False):
         db.select(Device).where(Device.id.in_({e.device_id for e in events if e.device_id}))).all()}
     return render_template(
         "admin/visit_detail.html", visit=visit, office=office, events=events, steps=steps,
-        stages=STAGES, wa_link=wa, devices=devices, confirm=ConfirmForm(),
+        stages=STAGES, event_labels=EVENT_LABELS, wa_link=wa, devices=devices, confirm=ConfirmForm(),
         id_number=(visit.id_number if full_nik else mask_id(visit.id_number)),
         phone=mask_phone(visit.phone), full_nik=full_nik,
         can_view_nik=current_user.role in ADMINS,

@@ -59,9 +59,10 @@ def index():
     fresh = data.freshness(offices)
     ikm_chart = charts.bar_chart([(r["office"].code, r["konversi"]) for r in ikm], max_value=100,
                                  title="IKM (konversi) per kantor", marks=GRADE_MARKS)
-    trend_chart = charts.line_chart(trend, labels, title="Tren IKM", lo=25, hi=100,
+    axis = [charts.short_label(p, lang) for p in periods]
+    trend_chart = charts.line_chart(trend, axis, title="Tren IKM", lo=25, hi=100,
                                     bands=((65, "C"), (76.61, "B"), (88.31, "A")))
-    volume_chart = charts.line_chart({k: [float(v) for v in vs] for k, vs in volumes.items()}, labels,
+    volume_chart = charts.line_chart({k: [float(v) for v in vs] for k, vs in volumes.items()}, axis,
                                      title="Jumlah kunjungan", lo=0,
                                      hi=max([max(v) for v in volumes.values() if v] + [10]) * 1.1)
     late_chart = charts.bar_chart(

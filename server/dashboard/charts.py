@@ -7,7 +7,7 @@ PALETTE = ("#0b5394", "#b45f06", "#38761d", "#741b47", "#134f5c", "#990000", "#7
 def bar_chart(rows: list[tuple[str, float | None]], *, title: str, max_value: float | None = None,
               unit: str = "", width: int = 640, marks: tuple = ()) -> Markup:
     """Return a horizontal bar chart of (label, value) rows; None values are drawn as "–"."""
-    bar_h, gap, label_w = 22, 8, 200
+    bar_h, gap, label_w = 22, 8, 250
     height = max(len(rows), 1) * (bar_h + gap) + 30
     top = max_value or max([v for _, v in rows if v is not None] or [1]) or 1
     plot_w = width - label_w - 70
@@ -20,7 +20,7 @@ def bar_chart(rows: list[tuple[str, float | None]], *, title: str, max_value: fl
     for i, (label, value) in enumerate(rows):
         y = i * (bar_h + gap) + 4
         parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="label">'
-                     f'{escape(_clip(label, 28))}</text>')
+                     f'{escape(_clip(label, 34))}</text>')
         if value is None:
             parts.append(f'<text x="{label_w + 4}" y="{y + 16}" class="value">–</text>')
             continue
@@ -85,3 +85,15 @@ def _clip(text: str, n: int) -> str:
 def _fmt(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") if isinstance(value, float) and not value.is_integer() \
         else f"{int(value)}"
+
+
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+MONTHS_SHORT_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_label(period, lang: str = "id") -> str:
+    """Return a period label short enough for a chart axis ("Okt 26", "2026-Q4")."""
+    if period.kind == "month":
+        names = MONTHS_SHORT_EN if lang == "en" else MONTHS_SHORT
+        return f"{names[period.first_month - 1]} {period.year % 100:02d}"
+    return period.code

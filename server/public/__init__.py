@@ -7,12 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from reports.ikm import ELEMENT_KEYS, ELEMENT_LABELS, ikm_for
+from reports.ikm import CONVENTION_LABELS, ELEMENT_KEYS, ELEMENT_LABELS, ikm_for
 from reports.periods import period_containing
 
 from ..extensions import db, limiter
 from ..models import Office
-from ..dashboard.charts import line_chart
+from ..dashboard.charts import line_chart, short_label
 from . import questions as q
 
 bp = Blueprint("public", __name__, url_prefix="/p")
@@ -98,8 +98,8 @@ def ikm(code: str):
     latest = next(((p, r) for p, r in reversed(results) if not r.empty), None)
     chart = line_chart({office.code: [None if r.konversi_rounded is None else float(r.konversi_rounded)
                                       for _, r in results]},
-                       [p.label(lang) for p in periods], title="Tren IKM", lo=25, hi=100,
+                       [short_label(p, lang) for p in periods], title="Tren IKM", lo=25, hi=100,
                        width=560, bands=((65, "C"), (76.61, "B"), (88.31, "A")))
     return render_template("public/ikm.html", office=office, latest=latest, results=results,
-                           chart=chart, element_keys=ELEMENT_KEYS, element_labels=ELEMENT_LABELS,
+                           chart=chart, element_keys=ELEMENT_KEYS, conventions=CONVENTION_LABELS, element_labels=ELEMENT_LABELS,
                            lang=lang)

@@ -276,7 +276,7 @@ def test_visit_timeline_shows_step_minutes_against_the_standard(db, staffed, as_
     # Registration took 2 minutes (consent to registration) of its 15; verification 20 of 15: late.
     assert "Mengisi Identitas Pada Buku Tamu" in html
     row = html.split("Mencocokan Data Identitas")[1].split("</tr>")[0]
-    assert "20.0" in row and "lewat" in row
+    assert "20,0" in row and "lewat" in row
 
 
 def test_onsite_lists_guests_not_checked_out(db, staffed, as_user, tablet, make_visit):
@@ -347,3 +347,10 @@ def test_audit_log_page_lists_entries_without_personal_data(db, staffed, as_user
     admin.post(f"/admin/visits/{visit.id}/nik")
     html = admin.get("/admin/audit?action=visit.").get_data(as_text=True)
     assert "visit.view_nik" in html and NIK not in html
+
+
+def test_visit_status_labels_cover_every_sync_stage():
+    from server.admin.visits import STAGES
+    from sync.rules import STAGES as SYNC_STAGES
+
+    assert tuple(STAGES) == SYNC_STAGES
