@@ -53,6 +53,11 @@ async function renderTopbar() {
 }
 
 function renderStatus(s) {
+  if (s.revoked && !lastStatus.revoked) {
+    // The server revoked this tablet: show enrolment (its synced personal data is gone).
+    app.staff = null;
+    queueMicrotask(() => { renderTopbar(); route(); });
+  }
   lastStatus = s;
   const bar = document.getElementById("statusbar");
   const last = s.lastSync ? t("last_sync", { time: new Date(s.lastSync).toLocaleTimeString(getLang() === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit" }) }) : t("never_synced");

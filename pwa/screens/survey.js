@@ -16,7 +16,12 @@ async function phoneQr(visitId) {
   const box = h("div", { class: "qr", id: "survey-qr" });
   const device = await getMeta("device", null);
   if (!visitId || !device?.token || navigator.onLine === false) { box.append(h("p", { class: "hint" }, t("phone_survey_offline"))); return box; }
-  const result = await api.surveyLink(device.token, visitId);
+  let result = await api.surveyLink(device.token, visitId);
+  if (result.status === 404) {
+    // The visit has not reached the server yet: send it, then ask again.
+    await syncNow();
+    result = await api.surveyLink(device.token, visitId);
+  }
   const url = result.ok ? (result.data?.url || result.data?.link?.url) : null;
   if (!url) { box.append(h("p", { class: "hint" }, t("phone_survey_offline"))); return box; }
   const full = new URL(url, location.origin).href;
