@@ -98,9 +98,18 @@ def start_server(url: str, instance: str):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, normalize_database_url(url), instance, str(port)],
-                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = os.environ.get("SITAMU_BENCH_WORKERS", "2")
+    if os.environ.get("SITAMU_BENCH_SERVER", "gunicorn") == "gunicorn":
+        # As deployed: gunicorn, sync workers, configured by the environment.
+        env = {**os.environ, "PYTHONPATH": str(REPO), "SITAMU_DATABASE_URL": normalize_database_url(url),
+               "SITAMU_INSTANCE_PATH": instance, "SITAMU_DATA_KEY": DATA_KEY, "SITAMU_SECRET_KEY": "bench",
+               "SITAMU_LOG_LEVEL": "WARNING"}
+        command = [sys.executable, "-m", "gunicorn", "-w", workers, "-b", f"127.0.0.1:{port}",
+                   "--log-level", "warning", "server:create_app()"]
+    else:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        command = [sys.executable, "-c", SERVE, normalize_database_url(url), instance, str(port)]
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
