@@ -45,7 +45,7 @@ export async function renderSurvey(main, app, visitId = "") {
   const draw = () => {
     if (index < 0) {
       mount(screen, h("h1", {}, t("survey_title")), h("p", { class: "lead" }, t("survey_intro")),
-        h("button", { class: "btn primary huge", type: "button", id: "survey-start", onclick: () => { index = 0; draw(); } }, t("next")), qr);
+        h("button", { class: "btn primary huge", type: "button", id: "survey-start", onclick: () => { index = 0; draw(); } }, t("survey_start")), qr);
       return;
     }
     if (index < ELEMENTS.length) {

@@ -128,3 +128,24 @@ test("clock offset is stamped on new events", async () => {
   assert.equal((await peek(["event"]))[0].body.clock_offset_ms, -1200);
   assert.equal(await getMeta("seq"), 1);
 });
+
+test("when storage is full the visit is still saved, without its photo, and the caller is told", async () => {
+  // Make the blob store behave like a full disk (the only way to reach a quota error in node).
+  const proto = Object.getPrototypeOf((await (await import("../db.js")).openDb()).transaction("blobs").store);
+  const realPut = proto.put;
+  proto.put = function put(value, key) {
+    if (this.name === "blobs") return Promise.reject(new DOMException("The quota has been exceeded.", "QuotaExceededError"));
+    return realPut.call(this, value, key);
+  };
+  try {
+    const photo = new Blob([new Uint8Array(2048)], { type: "image/jpeg" });
+    const { visit, photoDropped } = await registerVisit(guest(), { photo });
+    assert.equal(photoDropped, true);
+    assert.equal(visit.local.photo_sha, null);
+    assert.equal(await count("events"), 1);
+    assert.equal((await pending()).blob, 0);
+    assert.equal(visit.local.queue_number, "A-001");
+  } finally {
+    proto.put = realPut;
+  }
+});

@@ -103,7 +103,7 @@ class Desk:
         return int(self.page.get_attribute("#pending-count", "data-count"))
 
     def register(self, *, name, nik=None, id_type="ktp", id_number=None, sex=None, host=None, service=None,
-                 phone="081234567890", purpose="Konsultasi", photo=None, shot=None):
+                 phone="081234567890", purpose="Konsultasi", photo=None, camera=False, shot=None):
         """Fill the guest book as a guest; return the queue number shown on the slip."""
         page = self.page
         page.click("#start-register")
@@ -126,6 +126,10 @@ class Desk:
             page.click(f"label.choice:has-text('{service}')")
         if photo:
             page.set_input_files("#photo-file", str(photo))
+            page.wait_for_selector(".photo-preview:not([hidden])")
+        if camera:
+            page.wait_for_function("() => document.querySelector('video.camera')?.videoWidth > 0")
+            page.click("#take-photo")
             page.wait_for_selector(".photo-preview:not([hidden])")
         page.locator("#signature-pad").scroll_into_view_if_needed()
         box = page.locator("#signature-pad").bounding_box()
