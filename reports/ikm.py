@@ -12,8 +12,8 @@ Conventions (an office setting, `Office.ikm_convention`, printed on every report
 * ``"exact"`` (default): NRR = sum / count as a fraction, weight exactly 1/9, IKM = sum of
   NRR tertimbang, konversi = IKM x 25; only the final konversi is rounded (half-up, 2 places).
 * ``"0.111"``: the weight printed on many provincial templates. Each NRR is taken as printed
-  (half-up to 3 places), multiplied by 0.111, summed and multiplied by 25 with no further
-  rounding; the reference's example (totals [354, 353, 353, 353, 353, 354, 354, 353, 353]
+  (half-up to 3 places), multiplied by 0.111, summed and multiplied by 25; the konversi is
+  published as computed, to at most 3 places; the reference's example (totals [354, 353, 353, 353, 353, 354, 354, 353, 353]
   over 100 responses) gives konversi 88.245 (grade B), an all-4 survey 99.900.
   Classification then uses konversi rounded half-up to 2 places, as for "exact".
 
@@ -234,9 +234,12 @@ def compute_ikm(totals: Mapping[str, int] | Sequence[int], counts: Mapping[str, 
     konversi_exact = ikm * 25
     rounded = round_half_up(konversi_exact, 2)
     # Under 0.111 every figure is a finite decimal: publish it as computed (88.245).
-    published = rounded if convention == "exact" else Decimal(konversi_exact).normalize()
-    if convention != "exact" and published.as_tuple().exponent > -2:
-        published = published.quantize(Decimal("0.01"))
+    if convention == "exact":
+        published = rounded
+    else:  # as computed, to at most 3 places (88.245), at least 2 (99.90)
+        published = round_half_up(konversi_exact, 3)
+        if published == published.quantize(Decimal("0.01")):
+            published = published.quantize(Decimal("0.01"))
     persepsi, mutu, kinerja, kinerja_en = classify(konversi_exact)
     return IkmResult(convention, respondents, elements, weight, ikm, konversi_exact, published,
                      rounded, persepsi, mutu, kinerja, kinerja_en)
