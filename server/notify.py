@@ -232,6 +232,17 @@ def kick(app) -> None:
             log.warning("could not enqueue notification job; messages stay queued")
 
 
+def stop_workers() -> None:
+    """Stop this process's sender threads (tests, and a clean shutdown)."""
+    with _workers_lock:
+        for worker in _workers.values():
+            worker.stopped = True
+            worker.wake.set()
+        for worker in _workers.values():
+            worker.thread.join(timeout=10)
+        _workers.clear()
+
+
 def rq_send_due() -> dict:
     """RQ job: send what is due in a fresh app context."""
     from . import create_app
