@@ -14,6 +14,9 @@ fictional; NIKs follow the real structure (province, birth date, sex) but belong
 from __future__ import annotations
 
 import calendar
+import hashlib
+import io
+import math
 import random
 import re
 import uuid
@@ -25,7 +28,7 @@ from sqlalchemy import func, select
 
 from . import sop
 from .extensions import db
-from .models import Device, Host, Office, Service, StaffUser, SurveyResponse, Visit, VisitEvent
+from .models import Attachment, Device, Host, Office, Service, StaffUser, SurveyResponse, Visit, VisitEvent
 
 DEMO_PASSWORD = "sitamu-demo"
 DEMO_PIN = "2468"
@@ -402,17 +405,18 @@ def make_guest(rng: random.Random, code: str, when: date) -> Guest:
         id_type, number = "other", f"NIP {birth:%Y%m%d}{rng.randint(2000, 2020)}0{rng.randint(1, 2)}1{rng.randint(1, 20):03d}"
     phone = f"08{rng.choice(['11', '12', '13', '21', '22', '52', '53', '57', '77', '78', '95', '96'])}" \
             f"{rng.randint(10**6, 10**8 - 1)}"
-    street = rng.choice(STREETS[city or profile["city"]])
-    address = f"{street} No. {rng.randint(1, 180)}, {city}" if city else \
-        f"Jl. Merdeka No. {rng.randint(1, 200)}, {PROVINCES.get(province, 'Indonesia')}"
+    street = rng.choice(STREETS[profile["city"]])
+    if city is None:
+        city = CAPITALS[province]
+        street = rng.choice(["Jl. Merdeka", "Jl. Sudirman", "Jl. Diponegoro", "Jl. Ahmad Yani", "Jl. Pahlawan"])
+    address = f"{street} No. {rng.randint(1, 180)}, {city}"
     institution = rng.choice(INSTITUTIONS[code])
     return Guest(name, female, birth, id_type, number, phone, address, institution)
 
 
-PROVINCES = {31: "DKI Jakarta", 32: "Jawa Barat", 33: "Jawa Tengah", 35: "Jawa Timur", 36: "Banten",
-             63: "Kalimantan Selatan", 62: "Kalimantan Tengah", 14: "Riau", 16: "Sumatera Selatan",
-             73: "Sulawesi Selatan", 21: "Kepulauan Riau", 61: "Kalimantan Barat", 64: "Kalimantan Timur",
-             15: "Jambi"}
+CAPITALS = {31: "Jakarta Selatan", 32: "Bandung", 33: "Semarang", 35: "Surabaya", 36: "Serang",
+            63: "Banjarmasin", 62: "Palangka Raya", 14: "Pekanbaru", 16: "Palembang", 73: "Makassar",
+            21: "Batam"}
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -652,6 +656,67 @@ def _attach_survey(rng: random.Random, ctx: Ctx, plan: Plan) -> None:
         when = finished + timedelta(minutes=rng.uniform(1, 6))
     reg = next(e for e in plan.events if e["kind"] == "registration")["payload"]
     plan.survey = plan_survey(rng, ctx, when, plan.visit_id, 0, reg["service_id"], reg["host_id"])
+
+
+def signature_png(rng: random.Random) -> bytes:
+    """Return a PNG of a hand-written-looking signature (looped cursive strokes, a flourish)."""
+    from PIL import Image, ImageDraw
+
+    width, height, scale = 240, 90, 2
+    image = Image.new("L", (width * scale, height * scale), 255)
+    draw = ImageDraw.Draw(image)
+    x0 = rng.uniform(10, 30)
+    for stroke in range(rng.randint(1, 3)):
+        y0, speed, loop = rng.uniform(38, 55), rng.uniform(2.2, 4.2), rng.uniform(3.0, 7.5)
+        tall, slant = rng.uniform(9, 20), rng.uniform(0.15, 0.45)
+        points = []
+        for k in range(rng.randint(50, 110)):
+            t = k * 0.22
+            y = y0 - tall * (1 + 0.35 * math.sin(t * 0.31 + stroke)) * math.cos(t) + 4 * math.sin(t * 0.17)
+            x = x0 + speed * t - loop * math.sin(t) + slant * (y0 - y)  # a prolate cycloid: loops
+            if x > width - 10:
+                break
+            points.append((x * scale, y * scale))
+        if len(points) > 1:
+            draw.line(points, fill=25, width=int(1.9 * scale), joint="curve")
+            x0 = points[-1][0] / scale + rng.uniform(8, 16)
+        if x0 > width - 40:
+            break
+    if rng.random() < 0.55:
+        y1, bow = rng.uniform(66, 80), rng.uniform(1, 6)
+        xa, xb = rng.uniform(8, 40), rng.uniform(120, 225)
+        draw.line([((xa + (xb - xa) * k / 20) * scale, (y1 - bow * math.sin(k / 20 * math.pi)) * scale)
+                   for k in range(21)], fill=25, width=int(1.6 * scale), joint="curve")
+    out = io.BytesIO()
+    image.resize((width, height), Image.LANCZOS).save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+def _sign(office: Office, plans: list[Plan]) -> list[dict]:
+    """Give most registrations a signature; return the Attachment rows to store first."""
+    rows, now = [], datetime.now(timezone.utc)
+    for plan in plans:
+        reg = next((e for e in plan.events if e["kind"] == "registration"), None)
+        rng = random.Random(f"signature:{plan.visit_id}")  # apart from the main stream
+        if reg is None or rng.random() < 0.04:
+            continue  # the odd guest whose signature the desk did not take
+        data = signature_png(rng)
+        sha = hashlib.sha256(data).hexdigest()
+        reg["payload"]["signature_sha"] = sha
+        rows.append({"sha256": sha, "office_id": office.id, "kind": "signature", "content_type": "image/png",
+                     "size": len(data), "data": data, "created_at": now})
+    return rows
+
+
+def _store_blobs(rows: list[dict]) -> None:
+    """Insert signature blobs (before the events that name them, so none shows as pending)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if not rows:
+        return
+    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    for i in range(0, len(rows), BATCH):
+        db.session.execute(module.insert(Attachment.__table__).on_conflict_do_nothing(), rows[i:i + BATCH])
 
 
 # --- storing through the push operation ----------------------------------------------------------
@@ -902,6 +967,7 @@ def _store_plans(rng: random.Random, ctx: Ctx, plans: list[Plan], history: list[
         for device_id, day, count in _existing_queue_counts(ctx, plans):
             taken[(device_id, day)] = count
     _queue_numbers(ctx, plans, taken)
+    _store_blobs(_sign(ctx.office, plans))
     next_seq = dict(db.session.execute(select(VisitEvent.device_id, func.max(VisitEvent.device_seq)).where(
         VisitEvent.device_id.in_([d.id for d in ctx.devices])).group_by(VisitEvent.device_id)).all())
     next_seq = {k: int(v or 0) for k, v in next_seq.items()}
