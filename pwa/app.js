@@ -3,7 +3,7 @@ import { all, get, getMeta, requestPersistence, setMeta } from "./db.js";
 import { h, mount } from "./dom.js";
 import { getLang, setLang, t } from "./i18n.js";
 import { onStatus, refreshStatus, requestBackgroundSync, startSyncLoop, syncNow } from "./sync.js";
-import { localTime } from "./util.js";
+import { purgeOld } from "./records.js";
 import { renderEnroll } from "./screens/enroll.js";
 import { renderKiosk, renderRegister, renderSlip } from "./screens/kiosk.js";
 import { renderBoard, renderLogin, renderProblems, renderReconcile, renderVisit } from "./screens/staff.js";
@@ -52,6 +52,14 @@ async function renderTopbar() {
       langButton));
 }
 
+function syncErrorText(code) {
+  const status = /^http_(\d+)$/.exec(code)?.[1];
+  if (status === "429") return t("sync_err_busy");
+  if (status && status >= "500") return t("sync_err_server", { status });
+  if (code === "portal" || code === "http_bad" || code === "ack_missing") return t("sync_err_portal");
+  return t("sync_err_other", { code });
+}
+
 function renderStatus(s) {
   if (s.revoked && !lastStatus.revoked) {
     // The server revoked this tablet: show enrolment (its synced personal data is gone).
@@ -67,7 +75,7 @@ function renderStatus(s) {
     h("span", { class: "pill", id: "last-sync" }, last),
     s.attention ? h("a", { class: "pill warn", href: "#/problems", id: "attention" }, t("attention", { n: s.attention })) : null,
     s.upgradeRequired ? h("span", { class: "pill warn" }, t("upgrade_required")) : null,
-    s.error && s.error !== "upgrade" ? h("span", { class: "pill warn", id: "sync-error" }, s.error) : null,
+    s.error && s.error !== "upgrade" ? h("span", { class: "pill warn", id: "sync-error", title: s.error }, syncErrorText(s.error)) : null,
     h("span", { class: "pill muted", id: "persist-state" }, t(`storage_${persistence === "granted" ? "persisted" : persistence === "denied" ? "not_persisted" : "unsupported"}`)),
     h("button", { class: "btn small", type: "button", id: "sync-now", disabled: s.running, onclick: () => syncNow() }, s.running ? t("syncing") : t("sync_now")));
 }
@@ -99,6 +107,8 @@ async function route() {
 }
 let lastPath = null;
 
+let reloadOnChange = false;
+
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
   try {
@@ -107,7 +117,7 @@ async function registerWorker() {
       const el = document.getElementById("banner");
       mount(el, h("p", {}, t("new_version")), h("button", {
         class: "btn small", type: "button", id: "reload-new",
-        onclick: () => worker.postMessage({ type: "skip-waiting" }),
+        onclick: () => { reloadOnChange = true; worker.postMessage({ type: "skip-waiting" }); },
       }, t("reload")));
       el.className = "banner banner-info";
       el.hidden = false;
@@ -119,13 +129,12 @@ async function registerWorker() {
         if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
       });
     });
-    let reloading = false;
+    // Reload only when staff chose to take the new version (never in the middle of a form).
     navigator.serviceWorker.addEventListener("controllerchange", () => {
-      if (reloading || !window.__sitamuHadController) return;
-      reloading = true;
+      if (!reloadOnChange) return;
+      reloadOnChange = false;
       location.reload();
     });
-    window.__sitamuHadController = !!navigator.serviceWorker.controller;
   } catch { /* the app works without a worker, only not offline */ }
 }
 
@@ -141,6 +150,8 @@ async function start() {
   await refreshStatus();
   registerWorker();
   if ((await app.device())?.token) {
+    // A tablet that stays offline for days still drops what its retention no longer allows.
+    purgeOld((await app.office())?.device_retention_days ?? 0).catch(() => {});
     startSyncLoop();
     requestBackgroundSync();
   }

@@ -55,6 +55,7 @@ class Stop extends Error {
 function failure(result) {
   if (result.status === 401) return new Stop("revoked", result);
   if (result.status === 426) return new Stop("upgrade", result);
+  if (result.notOurs) return new Stop("portal", result);
   return new Stop(result.network ? "offline" : `http_${result.status || "bad"}`, result);
 }
 

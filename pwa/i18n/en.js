@@ -6,6 +6,8 @@ export default {
   syncing: "Syncing…", attention: "{n} need attention", upgrade_required: "Update the app",
   storage_persisted: "Persistent storage: granted", storage_not_persisted: "Persistent storage: not granted",
   storage_unsupported: "Persistent storage: not supported",
+  sync_err_busy: "Server busy; retrying automatically", sync_err_server: "Server problem ({status}); retrying automatically",
+  sync_err_portal: "The network does not reach the server (Wi-Fi login?)", sync_err_other: "Sync failed: {code}",
   new_version: "A new version is ready.", reload: "Reload",
   language: "Language", lang_id: "Bahasa Indonesia", lang_en: "English",
   mode_kiosk: "Guest mode", mode_staff: "Staff mode",

@@ -6,6 +6,8 @@ export default {
   syncing: "Menyinkronkan…", attention: "{n} perlu perhatian", upgrade_required: "Perbarui aplikasi",
   storage_persisted: "Penyimpanan permanen: diizinkan", storage_not_persisted: "Penyimpanan permanen: tidak diizinkan",
   storage_unsupported: "Penyimpanan permanen: tidak didukung",
+  sync_err_busy: "Server sibuk; dicoba lagi otomatis", sync_err_server: "Server bermasalah ({status}); dicoba lagi otomatis",
+  sync_err_portal: "Jaringan belum tersambung ke server (login Wi-Fi?)", sync_err_other: "Sinkron gagal: {code}",
   new_version: "Versi baru siap.", reload: "Muat ulang",
   language: "Bahasa", lang_id: "Bahasa Indonesia", lang_en: "English",
   mode_kiosk: "Mode Tamu", mode_staff: "Mode Petugas",

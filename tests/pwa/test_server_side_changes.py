@@ -19,6 +19,16 @@ def test_host_reply_and_phone_survey_link_reach_the_tablet(desk_office, enrol_co
     desk.enrol(enrol_code(data["office"], data["staff"]))
     queue = desk.register(name="Budi Santoso", nik="6171011505900001", sex="L", host="Ir. Agus Salim, M.T.")
     desk.page.click("#slip-done")
+
+    # The same guest comes back later: found by NIK on this tablet, the form fills itself.
+    page = desk.page
+    page.click("#start-register")
+    page.click("details.returning summary")
+    page.fill("#lookup", "6171 0115 0590 0001")
+    page.click("#lookup-find")
+    assert page.input_value("#name") == "Budi Santoso"
+    assert page.input_value("#id_number") == "6171011505900001"
+    page.click("a.btn:has-text('Batal')")
     desk.login(data["staff"])
     desk.open_visit(queue)
     desk.act("#act-verify-ok")
