@@ -1,0 +1,57 @@
+"""English for the report pages: Indonesian source text -> English."""
+EN = {
+    "Laporan": "Reports",
+    "PDF dibuat di latar belakang; laporan yang datanya belum berubah langsung tersedia dari arsip.":
+        "PDFs are made in the background; a report whose data has not changed comes straight from the archive.",
+    "Buku tamu bulanan": "Monthly guest register",
+    "Register kunjungan satu bulan, A4 mendatar, dengan ringkasan dan tanda tangan tamu.":
+        "One month of visits, A4 landscape, with a summary and the guests' signatures.",
+    "Kantor": "Office",
+    "Bulan": "Month",
+    "Buat PDF buku tamu": "Make the register PDF",
+    "Laporan IKM": "IKM report",
+    "Hasil Survei Kepuasan Masyarakat per periode: bulan, triwulan, semester atau tahun.":
+        "Public satisfaction survey results per period: month, quarter, half-year or year.",
+    "Periode": "Period",
+    "Contoh: 2026-10 (bulan), 2026-Q4 (triwulan), 2026-S2 (semester), 2026 (tahun).":
+        "For example: 2026-10 (month), 2026-Q4 (quarter), 2026-S2 (half-year), 2026 (year).",
+    "Populasi pengguna layanan (opsional)": "Population of service users (optional)",
+    "Kosongkan untuk memakai jumlah kunjungan tercatat pada periode itu.":
+        "Leave empty to use the number of visits recorded in the period.",
+    "Buat PDF laporan IKM": "Make the IKM report PDF",
+    "Data IKM": "IKM data",
+    "Unggah survei kertas (CSV)": "Upload paper surveys (CSV)",
+    "Rencana tindak lanjut per unsur": "Follow-up plan per element",
+    "Pembuatan laporan": "Making a report",
+    "Kemajuan": "Progress",
+    "Selesai.": "Done.",
+    "Gagal:": "Failed:",
+    "Sedang dibuat…": "Being made…",
+    "Unduh PDF": "Download PDF",
+    "Muat ulang untuk melihat kemajuan": "Reload to see the progress",
+    "Unggah survei kertas": "Upload paper surveys",
+    "Berkas tidak diterima; tidak ada yang disimpan.": "The file was refused; nothing was stored.",
+    "Baris": "Line",
+    "Hasil berkas ini": "This file's result",
+    "Responden": "Respondents",
+    "responden": "respondents",
+    "konvensi": "convention",
+    "IKM periode setelah ditambah": "The period's IKM with these added",
+    "Kode batch": "Batch code",
+    "Periode survei": "Survey period",
+    "Bulan (2026-10) atau periode lain. Baris dengan kolom tanggal harus berada di periode ini; baris tanpa tanggal dicatat pada hari terakhir periode.":
+        "A month (2026-10) or another period. Rows with a date column must fall in it; rows without one are dated on the period's last day.",
+    "Berkas CSV": "CSV file",
+    "Baris judul memuat sembilan kunci unsur: persyaratan, prosedur, waktu, biaya, produk, kompetensi, perilaku, pengaduan, sarana; nilai 1–4 atau kosong. Kolom tambahan opsional: jenis_kelamin (L/P), usia, pendidikan, pekerjaan, layanan, tanggal (YYYY-MM-DD), saran.":
+        "The header names the nine element keys: persyaratan, prosedur, waktu, biaya, produk, kompetensi, perilaku, pengaduan, sarana; values 1-4 or empty. Optional columns: jenis_kelamin (L/P), usia, pendidikan, pekerjaan, layanan, tanggal (YYYY-MM-DD), saran.",
+    "Periksa dan simpan": "Check and save",
+    "Pilih berkas CSV.": "Choose a CSV file.",
+    "Berkas lebih dari 5 MB.": "The file is larger than 5 MB.",
+    "{n} jawaban kertas ditambahkan ke {office}, {period}.": "{n} paper responses added to {office}, {period}.",
+    "Rencana tindak lanjut": "Follow-up plan",
+    "Rencana tindak lanjut disimpan ({n} unsur berubah).": "Follow-up plan saved ({n} elements changed).",
+    "Tampilkan": "Show",
+    "Unsur": "Element",
+    "Mutu": "Grade",
+    "terendah": "lowest",
+}
