@@ -105,17 +105,22 @@ def start_server(url: str, instance: str):
                "SITAMU_INSTANCE_PATH": instance, "SITAMU_DATA_KEY": DATA_KEY, "SITAMU_SECRET_KEY": "bench",
                "SITAMU_LOG_LEVEL": "WARNING"}
         command = [sys.executable, "-m", "gunicorn", "-w", workers, "-b", f"127.0.0.1:{port}",
-                   "--log-level", "warning", "server:create_app()"]
+                   "--log-level", "warning", "--preload", "server:create_app()"]
     else:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         command = [sys.executable, "-c", SERVE, normalize_database_url(url), instance, str(port)]
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
+    import requests
+
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.05)
+            # Every worker has booted when a few answers in a row come quickly.
+            if all(requests.get(f"{base}/api/v1/time", timeout=0.5).ok for _ in range(4)):
+                return proc, base
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
     proc.kill()
     raise RuntimeError("server did not start")
 

@@ -31,8 +31,8 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.rules import (EVENT_KINDS, canonical_event, content_hash, derive_visit,
-                        format_time, parse_time, skew_flagged, validate_event)
+from sync.rules import (EVENT_KINDS, canonical_event, content_hash, derive_visit, format_time,
+                        mask_id_number, parse_time, skew_flagged, validate_event)
 
 from ..audit import record_audit
 from ..changes import log_changes
@@ -486,6 +486,7 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
         state["corrected_fields"] = sorted(d["corrections"])
         state["photo_pending"] = bool(d["photo_sha"]) and d["photo_sha"] not in arrived
         state["signature_pending"] = bool(d["signature_sha"]) and d["signature_sha"] not in arrived
+        state["id_number_masked"] = mask_id_number(d["id_number"])  # what tablets may see
         row["state"] = state
         rows.append(row)
     table = Visit.__table__

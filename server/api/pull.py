@@ -116,11 +116,19 @@ def survey_link_data(link: SurveyLink) -> dict:
             "used": link.used_at is not None}
 
 
-def visit_data(visit: Visit, device_uids: dict) -> dict:
+VISIT_STATE_KEYS = ("verified", "fields_to_correct", "steps", "feedback", "time_limit_minutes",
+                    "host_notified_at", "host_received_at", "has_registration", "on_site", "skew_flagged")
+
+
+def visit_data(visit, device_uids: dict) -> dict:
+    """Return what a tablet sees of a visit (a Visit or a row of VISIT_COLUMNS)."""
     state = visit.state or {}
+    masked = state.get("id_number_masked")
+    if masked is None:  # visits derived before the mask was kept in the state
+        masked = mask_id_number(visit.id_number if isinstance(visit, Visit) else None)
     return {
         "id": visit.id, "stage": visit.stage, "queue_number": visit.queue_number,
-        "id_type": visit.id_type, "id_number_masked": mask_id_number(visit.id_number),
+        "id_type": visit.id_type, "id_number_masked": masked,
         "name": visit.name, "institution": visit.institution, "purpose": visit.purpose,
         "host_id": visit.host_id, "service_id": visit.service_id, "tier": visit.tier,
         "card_number": visit.card_number, "ktp_held": visit.ktp_held,
@@ -131,11 +139,16 @@ def visit_data(visit: Visit, device_uids: dict) -> dict:
         "registered_at": format_time(visit.registered_at), "admitted_at": format_time(visit.admitted_at),
         "finished_at": format_time(visit.finished_at), "checked_out_at": format_time(visit.checked_out_at),
         "device": device_uids.get(visit.device_id), "event_count": visit.event_count,
-        "state": {k: state.get(k) for k in ("verified", "fields_to_correct", "steps", "feedback",
-                                            "time_limit_minutes", "host_notified_at",
-                                            "host_received_at", "has_registration", "on_site",
-                                            "skew_flagged")},
+        "state": {k: state.get(k) for k in VISIT_STATE_KEYS},
     }
+
+
+# The columns visit_data reads: a snapshot selects only these (no ORM objects, no decryption).
+VISIT_COLUMNS = (Visit.id, Visit.stage, Visit.queue_number, Visit.id_type, Visit.name, Visit.institution,
+                 Visit.purpose, Visit.host_id, Visit.service_id, Visit.tier, Visit.card_number,
+                 Visit.ktp_held, Visit.locker_number, Visit.screening, Visit.unavailable_reason,
+                 Visit.cancel_reason, Visit.photo_sha, Visit.registered_at, Visit.admitted_at,
+                 Visit.finished_at, Visit.checked_out_at, Visit.device_id, Visit.event_count, Visit.state)
 
 
 def _visit_window(office: Office):
@@ -182,10 +195,10 @@ def pull_changes(device: Device, cursor: str, limit: int = DEFAULT_LIMIT) -> dic
 
 def _snapshot_page(office: Office, tx: int, cid: int, last: str, limit: int, first: bool) -> dict:
     changes = _reference_changes(office) if first else []
-    query = select(Visit).where(_visit_window(office))
+    query = select(*VISIT_COLUMNS).where(_visit_window(office))
     if last:
         query = query.where(Visit.id > last)
-    visits = db.session.scalars(query.order_by(Visit.id).limit(limit)).all()
+    visits = db.session.execute(query.order_by(Visit.id).limit(limit)).all()
     uids = _device_uids(office.id)
     changes += [{"entity": "visit", "id": v.id, "op": "put", "data": visit_data(v, uids)} for v in visits]
     if len(visits) == limit:
