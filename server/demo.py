@@ -914,14 +914,19 @@ def _on_site_plans(rng: random.Random, ctx: Ctx, now: datetime) -> list[Plan]:
         StaffUser.office_id == ctx.office.id, StaffUser.host_id.is_not(None))))
     targets = [h for h in ctx.hosts if h.id in with_account and h.available]
     plans = []
+    cutoff = now - timedelta(minutes=1)
+    # Within the last two and a half hours, but today (the on-site list is per local day).
+    midnight = datetime.combine(now.astimezone(ctx.office.tz).date(), time(0), ctx.office.tz)
+    span = max(0.0, min(150.0, (cutoff - midnight).total_seconds() / 60))
     for n in range(rng.randint(4, 6)):
-        start = now - timedelta(minutes=rng.uniform(8, 150))
+        start = cutoff - timedelta(minutes=rng.uniform(min(20.0, span), span))
         if n < 2 and targets:
             # A host with an account has guests waiting for an answer in the host inbox.
             plan = _waiting_for(rng, ctx, start, targets[n % len(targets)])
         else:
-            plan = plan_visit(rng, ctx, start, on_site_until=now - timedelta(minutes=1))
-        if plan.events:
+            plan = plan_visit(rng, ctx, start, on_site_until=cutoff)
+        plan.events = [e for e in plan.events if e["at"] < cutoff]
+        if any(e["kind"] == "registration" for e in plan.events):
             plans.append(plan)
     return plans
 

@@ -251,3 +251,22 @@ def test_summary_names_no_personal_data(demo, demo_ctx):
     for visit in sample:
         assert visit.id_number not in demo and visit.name not in demo
     assert "sitamu-demo" in demo and "ajudan.bupati" in demo
+
+
+def test_most_registrations_carry_a_stored_signature_image(demo_ctx):
+    import io
+
+    from PIL import Image
+
+    from server.models import Attachment
+
+    visits = list(demo_ctx.session.scalars(select(Visit)))
+    signed = [v for v in visits if v.signature_sha]
+    assert 0.9 * len(visits) <= len(signed) < len(visits)
+    assert not any(v.state.get("signature_pending") for v in signed)
+    blobs = {a.sha256: a for a in demo_ctx.session.scalars(select(Attachment).where(Attachment.kind == "signature"))}
+    assert {v.signature_sha for v in signed} <= set(blobs)
+    assert all(a.office_id == v.office_id for v in signed[:50] for a in [blobs[v.signature_sha]])
+    image = Image.open(io.BytesIO(blobs[signed[0].signature_sha].data))
+    assert image.format == "PNG" and image.size == (240, 90)
+    assert len(set(v.signature_sha for v in signed)) == len(signed)  # everyone signs differently
