@@ -351,7 +351,20 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
 
     # 2. Insert; the unique constraints (id, and device + seq) decide what is new.
     inserted: set[str] = set()
-    if accepted:
+    if accepted and dialect == "sqlite":
+        # This transaction holds SQLite's only write lock (taken above), so what is already
+        # stored cannot change under us: find it, then insert the rest with a plain executemany.
+        ids = list(accepted)
+        taken = set(db.session.scalars(select(VisitEvent.id).where(VisitEvent.id.in_(ids))))
+        taken_seqs = set(db.session.scalars(select(VisitEvent.device_seq).where(
+            VisitEvent.device_id == device.id,
+            VisitEvent.device_seq.in_([r["device_seq"] for r in accepted.values()]))))
+        new_rows = [r for r in accepted.values() if r["id"] not in taken and r["device_seq"] not in taken_seqs]
+        if new_rows:
+            db.session.execute(_insert(VisitEvent.__table__, dialect).on_conflict_do_nothing(), new_rows)
+        inserted = {r["id"] for r in new_rows}
+    elif accepted:
+        # PostgreSQL: concurrent pushes may race; the unique constraints decide, RETURNING tells.
         table = VisitEvent.__table__
         stmt = _insert(table, dialect).on_conflict_do_nothing().returning(table.c.id)
         inserted = set(db.session.execute(stmt, list(accepted.values())).scalars())
@@ -461,6 +474,21 @@ VISIT_TIMES = ("consent_at", "registered_at", "admitted_at", "finished_at", "che
 STATE_SKIP = set(VISIT_COLUMNS) | set(VISIT_TIMES) | {"id", "id_number", "phone", "corrections"}
 
 
+_UPSERTS: dict[tuple, object] = {}
+
+
+def _visit_upsert(dialect: str, keys: tuple):
+    """Return the (cached) INSERT ... ON CONFLICT (id) DO UPDATE statement for visit rows."""
+    stmt = _UPSERTS.get((dialect, keys))
+    if stmt is None:
+        table = Visit.__table__
+        stmt = _insert(table, dialect)
+        stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_={
+            name: stmt.excluded[name] for name in keys if name not in ("id", "office_id", "purged_at")})
+        _UPSERTS[(dialect, keys)] = stmt
+    return stmt
+
+
 def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: datetime,
                       known: dict[str, dict] | None = None) -> None:
     events = load_events(visit_ids, known)
@@ -489,11 +517,7 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
         state["id_number_masked"] = mask_id_number(d["id_number"])  # what tablets may see
         row["state"] = state
         rows.append(row)
-    table = Visit.__table__
-    stmt = _insert(table, dialect)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_={
-        name: stmt.excluded[name] for name in rows[0] if name not in ("id", "office_id", "purged_at")})
-    db.session.execute(stmt, rows)
+    db.session.execute(_visit_upsert(dialect, tuple(rows[0])), rows)
     log_changes(db.session.connection(), [
         {"office_id": office_id, "entity": "visit", "entity_id": v, "op": "put"} for v in derived])
 
