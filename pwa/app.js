@@ -138,10 +138,31 @@ async function registerWorker() {
   } catch { /* the app works without a worker, only not offline */ }
 }
 
+// A kiosk in a public lobby: an unfinished form or a slip goes back to the welcome screen
+// after a while, and staff mode signs out, so the next person sees nobody else's data.
+const GUEST_IDLE_MS = 3 * 60 * 1000;
+const STAFF_IDLE_MS = 10 * 60 * 1000;
+let lastActivity = Date.now();
+
+function watchIdle() {
+  for (const type of ["pointerdown", "keydown", "input"]) addEventListener(type, () => { lastActivity = Date.now(); }, { passive: true });
+  setInterval(() => {
+    const idle = Date.now() - lastActivity;
+    const path = location.hash.replace(/^#\/?/, "").split("/")[0];
+    if (app.staff && idle > STAFF_IDLE_MS) {
+      app.staff = null;
+      app.go("#/kiosk");
+    } else if (["register", "slip", "survey"].includes(path) && idle > GUEST_IDLE_MS) {
+      app.go("#/kiosk");
+    }
+  }, 15000);
+}
+
 async function start() {
   setLang(await getMeta("lang", "id"));
   window.__sitamu = { app, syncNow, ready: false };
   addEventListener("hashchange", route);
+  watchIdle();
   onStatus(renderStatus);
   await renderTopbar();
   await route();

@@ -1,10 +1,10 @@
 // Staff mode (PIN per staff member): the queue board, the SOP walk of a visit, the end-of-day
 // reconciliation and the records needing attention.
-import { all } from "../db.js";
-import { field, h, mount } from "../dom.js";
+import { all, getMeta, setMeta } from "../db.js";
+import { field, h, mount, setError } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { outstanding, onSite } from "../derive.js";
-import { maskNik } from "../nik.js";
+import { maskNik, parseNik } from "../nik.js";
 import { problems } from "../outbox.js";
 import { checkPin } from "../pin.js";
 import { hasSurvey, recordEvent, viewOf, visitById, visitsOfDay } from "../records.js";
@@ -24,8 +24,17 @@ export async function renderLogin(main, app) {
   const message = h("p", { class: "field-error", role: "alert", id: "pin-message" });
   const form = h("form", { class: "card narrow", id: "login-form", onsubmit: async (e) => {
     e.preventDefault();
+    const lock = await getMeta("pin_lock", { failures: 0, until: 0 });
+    if (lock.until > Date.now()) {
+      message.textContent = t("pin_locked", { s: Math.ceil((lock.until - Date.now()) / 1000) });
+      return;
+    }
     const who = staff.find((s) => String(s.id) === select.value);
-    if (who && await checkPin(pin.value, who.pin_hash)) {
+    const ok = who && await checkPin(pin.value, who.pin_hash);
+    // Five wrong PINs in a row lock the staff mode for a minute (offline too).
+    const failures = ok ? 0 : lock.failures + 1;
+    await setMeta("pin_lock", { failures: failures >= 5 ? 0 : failures, until: failures >= 5 ? Date.now() + 60000 : 0 });
+    if (ok) {
       app.staff = who; app.staffAt = Date.now();
       if (!location.hash.startsWith("#/visit") && !location.hash.startsWith("#/reconcile") && !location.hash.startsWith("#/problems")) app.go("#/staff");
       else app.render();
@@ -52,7 +61,9 @@ function staffHeader(app, title) {
 /** Render the day's queue board. */
 export async function renderBoard(main, app) {
   const tz = await app.timezone();
-  const visits = await visitsOfDay(localDay(new Date(), tz));
+  const today = localDay(new Date(), tz);
+  const earlier = (await all("visits")).map(viewOf).filter((v) => v.day !== today && onSite(v));
+  const visits = [...earlier, ...await visitsOfDay(today)];
   const hosts = new Map((await app.entities("host")).map((x) => [String(x.id), x]));
   const services = new Map((await app.entities("service")).map((x) => [String(x.id), x]));
   const row = (v) => h("li", {}, h("a", { class: `visit-row stage-${v.stage}`, href: `#/visit/${v.id}`, dataset: { queue: v.queue_number || "" } },
@@ -88,8 +99,14 @@ function actionFor(step, visit, ctx) {
   if (kind === "correction") {
     const wanted = visit.fields_to_correct?.length ? visit.fields_to_correct : ["id_number"];
     const inputs = Object.fromEntries(wanted.map((f) => [f, h("input", { value: visit[f] || "", class: f === "id_number" ? "mono" : "" })]));
-    return h("form", { class: "action", id: "correction-form", onsubmit: (e) => {
+    return h("form", { class: "action", id: "correction-form", novalidate: true, onsubmit: (e) => {
       e.preventDefault();
+      if (inputs.id_number && visit.id_type === "ktp") {
+        const parsed = parseNik(inputs.id_number.value);
+        setError(e.target, "fix-id_number", parsed.ok ? "" : t(`err_nik_${parsed.errors[0]}`));
+        if (!parsed.ok) return;
+        inputs.id_number.value = parsed.nik;
+      }
       act("correction", { fields: Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value.trim()])) }, step);
     } }, h("h3", {}, t("correction_title")), Object.entries(inputs).map(([k, i]) => field(`fix-${k}`, t(k), i)),
     h("button", { class: "btn primary big", type: "submit", id: "act-correct" }, t("save_correction")));
@@ -222,7 +239,10 @@ export async function renderVisit(main, app, visitId) {
       h("dt", {}, t("id_number")), h("dd", { class: "mono" }, visit.id_number ? (visit.id_type === "ktp" ? maskNik(visit.id_number) : visit.id_number) : visit.id_number_masked || ""),
       h("dt", {}, t("meet")), h("dd", {}, host ? `${host.name} — ${host.position || ""}` : service?.name || ""),
       h("dt", {}, t("purpose")), h("dd", {}, visit.purpose || ""),
-      h("dt", {}, "Status"), h("dd", { id: "visit-stage", dataset: { stage: visit.stage } }, stageLabel(visit.stage))),
+      h("dt", {}, "Status"), h("dd", { id: "visit-stage", dataset: { stage: visit.stage } }, stageLabel(visit.stage)),
+      visit.admitted_at && visit.time_limit_minutes && onSite(visit) ? [h("dt", {}, t("time_limit_until")),
+        h("dd", { class: Date.now() > Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000 ? "late-text" : "" },
+          localTime(Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000, tz))] : null),
     template ? (current || visit.stage === "checked_out" ? null : h("p", { class: "notice" }, t("all_done"))) : h("p", { class: "notice warn" }, t("sop_unknown")),
     extra, list, cancel));
 }

@@ -26,6 +26,7 @@ def test_host_reply_and_phone_survey_link_reach_the_tablet(desk_office, enrol_co
     page.click("details.returning summary")
     page.fill("#lookup", "6171 0115 0590 0001")
     page.click("#lookup-find")
+    page.wait_for_selector("#lookup-msg:not(:empty)")
     assert page.input_value("#name") == "Budi Santoso"
     assert page.input_value("#id_number") == "6171011505900001"
     page.click("a.btn:has-text('Batal')")
