@@ -57,3 +57,21 @@ def _record_changes(session, flush_context) -> None:
             rows.append({"office_id": office_id, "entity": entity, "entity_id": str(obj.id), "op": op})
     if rows:
         log_changes(session.connection(), rows)
+
+
+def prune_change_log(older_than_days: int = 31) -> int:
+    """Delete change-log rows older than the pull cursor's lifetime (30 days) plus a margin.
+
+    A cursor not used for 30 days answers `reset`, so no live cursor still needs these rows.
+    Returns the number of rows deleted; the caller commits.
+    """
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import delete
+
+    from .extensions import db
+
+    if older_than_days < 31:
+        raise ValueError("the change log must outlive pull cursors (30 days) by a margin")
+    cutoff = datetime.now(timezone.utc) - timedelta(days=older_than_days)
+    return db.session.execute(delete(ChangeLog).where(ChangeLog.created_at < cutoff)).rowcount
