@@ -67,7 +67,7 @@ def index():
                                      hi=max([max(v) for v in volumes.values() if v] + [10]) * 1.1)
     late_chart = charts.bar_chart(
         [(f"{r['office'].code} · {r['key']}", r["late_pct"]) for r in steps if r["measured"]],
-        max_value=100, unit="%", title="Persentase langkah melewati menit baku")
+        max_value=100, unit="%", places=1, title="Persentase langkah melewati menit baku")
     return render_template(
         "dashboard/index.html", offices=offices, all_offices=db.session.scalars(
             scope_query(db.select(Office), Office.id).order_by(Office.code)).all(),

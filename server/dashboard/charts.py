@@ -5,7 +5,7 @@ PALETTE = ("#0b5394", "#b45f06", "#38761d", "#741b47", "#134f5c", "#990000", "#7
 
 
 def bar_chart(rows: list[tuple[str, float | None]], *, title: str, max_value: float | None = None,
-              unit: str = "", width: int = 640, marks: tuple = ()) -> Markup:
+              unit: str = "", width: int = 640, marks: tuple = (), places: int = 2) -> Markup:
     """Return a horizontal bar chart of (label, value) rows; None values are drawn as "–"."""
     bar_h, gap, label_w = 22, 8, 250
     height = max(len(rows), 1) * (bar_h + gap) + 30
@@ -20,14 +20,14 @@ def bar_chart(rows: list[tuple[str, float | None]], *, title: str, max_value: fl
     for i, (label, value) in enumerate(rows):
         y = i * (bar_h + gap) + 4
         parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="label">'
-                     f'{escape(_clip(label, 34))}</text>')
+                     f'{escape(_clip(label, 30))}</text>')
         if value is None:
             parts.append(f'<text x="{label_w + 4}" y="{y + 16}" class="value">–</text>')
             continue
         w = plot_w * max(min(value / top, 1), 0)
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
                      f'fill="{PALETTE[0]}"/>'
-                     f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="value">{_fmt(value)}{escape(unit)}</text>')
+                     f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" class="value">{_fmt(value, places)}{escape(unit)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -82,9 +82,10 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",") if isinstance(value, float) and not value.is_integer() \
-        else f"{int(value)}"
+def _fmt(value: float, places: int = 2) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.{places}f}".replace(".", ",")
+    return f"{int(value)}"
 
 
 MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
