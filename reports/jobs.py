@@ -236,7 +236,8 @@ def _status_path(job_id: str) -> Path:
     return cache_dir("jobs") / f"{job_id}.json"
 
 
-def _write_status(job_id: str, **values) -> dict:
+def _write_status(key: str, **values) -> dict:
+    job_id = key
     path = _status_path(job_id)
     try:
         status = json.loads(path.read_text())
@@ -323,7 +324,7 @@ def run_job(job_id: str, kind: str, office_id: int, period_code: str, population
 
         with create_app().app_context():
             return run_job(job_id, kind, office_id, period_code, population)
-    from server.extensions import db
+    from server.extensions import db  # the session ends with the app context that runs the job
 
     last = [0.0]
 
@@ -342,9 +343,8 @@ def run_job(job_id: str, kind: str, office_id: int, period_code: str, population
     except Exception:  # noqa: BLE001 -- a failed job must say so, not stay "running"
         log.exception("report job %s failed", job_id)
         _write_status(job_id, state="failed", error="internal error", message="failed")
+        db.session.rollback()
         return
-    finally:
-        db.session.remove()
     if path.name != f"{job_id}.pdf":  # data changed while queued: keep the job's name
         target = cache_dir("docs") / f"{job_id}.pdf"
         target.write_bytes(path.read_bytes())

@@ -1,0 +1,152 @@
+"""Report jobs: made in the background (thread or RQ on Redis), progress, download, access."""
+import time
+import uuid
+
+import pytest
+
+from server.models import AuditLog
+
+from .conftest import pdf_text, utc
+
+
+def wait_for(client, url: str, limit: float = 120) -> dict:
+    """Poll a job's status URL until it is done or failed."""
+    deadline = time.monotonic() + limit
+    while True:
+        status = client.get(url, headers={"Accept": "application/json"}).get_json()
+        if status["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def busy_office(make_office, make_visit, make_host, make_signature, db):
+    office = make_office(signer_name="Drs. Ahmad Fauzi", signer_position="Kepala Bagian Umum",
+                         signer_nip="19750505 200003 1 003")
+    host = make_host(office)
+    sig = make_signature(office, 3)
+    for n in range(25):
+        make_visit(office, utc(2026, 10, 1 + n, 2), name=f"Tamu {n + 1}", host_id=host.id, signature_sha=sig,
+                   commit=False)
+    db.session.commit()
+    return office
+
+
+def test_admin_gets_the_register_from_a_background_job(client, db, busy_office, make_user, login):
+    login(make_user("office_admin", busy_office))
+    response = client.post("/admin/reports/jobs", data={"kind": "register", "office_id": busy_office.id,
+                                                        "period": "2026-10"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and b"report-progress.js" in page.data
+    job_id = response.headers["Location"].rstrip("/").split("/")[-1]
+    status = wait_for(client, f"/admin/reports/jobs/{job_id}/status")
+    assert status["state"] == "done", status
+    download = client.get(status["download_url"])
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert f"buku-tamu-{busy_office.code.lower()}-2026-10.pdf" in download.headers["Content-Disposition"]
+    pages, text = pdf_text(download.data)
+    assert pages == 3 and "Tamu 25" in text and "Halaman 3 dari 3" in text
+    actions = set(db.session.scalars(db.select(AuditLog.action)))
+    assert {"report.request", "report.download"} <= actions
+    # Asking again with unchanged data reuses the same job and its PDF at once.
+    again = client.post("/admin/reports/jobs", data={"kind": "register", "office_id": busy_office.id,
+                                                     "period": "2026-10"}, headers={"Accept": "application/json"})
+    assert again.status_code == 202
+    assert again.get_json()["job_id"] == job_id and again.get_json()["state"] == "done"
+
+
+def test_job_of_another_office_is_forbidden(client, db, busy_office, make_office, make_user, login):
+    login(make_user("office_admin", busy_office))
+    job = client.post("/admin/reports/jobs", data={"kind": "ikm", "office_id": busy_office.id, "period": "2026"},
+                      headers={"Accept": "application/json"}).get_json()
+    wait_for(client, job["status_url"])
+    client.post("/logout")
+    login(make_user("office_admin", make_office()))
+    assert client.get(job["status_url"]).status_code == 403
+    assert client.get(f"/admin/reports/jobs/{job['job_id']}/download").status_code == 403
+    forbidden = client.post("/admin/reports/jobs", data={"kind": "ikm", "office_id": busy_office.id,
+                                                         "period": "2026"})
+    assert forbidden.status_code == 403
+
+
+@pytest.mark.parametrize("form, field", [
+    ({"kind": "register", "period": "2026-Q4"}, "period"),
+    ({"kind": "ikm", "period": "2026-13"}, "period"),
+    ({"kind": "summary", "period": "2026-10"}, "kind"),
+    ({"kind": "ikm", "period": "2026", "population": "lots"}, "population"),
+])
+def test_bad_report_request_names_the_field(client, busy_office, make_user, login, form, field):
+    login(make_user("office_admin", busy_office))
+    response = client.post("/admin/reports/jobs", data={"office_id": busy_office.id, **form},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_desk_staff_cannot_make_reports(client, busy_office, make_user, login):
+    login(make_user("receptionist", busy_office))
+    assert client.get("/admin/reports").status_code == 403
+    assert client.post("/admin/reports/jobs", data={"kind": "ikm", "office_id": busy_office.id,
+                                                    "period": "2026"}).status_code == 403
+
+
+def test_rq_worker_on_redis_builds_the_report(app, client, db, busy_office, make_user, login):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        Redis.from_url(url).ping()
+    except Exception:  # noqa: BLE001
+        pytest.fail("Redis at 127.0.0.1:6379 is needed for the RQ test")
+    app.config["SITAMU_REDIS_URL"] = url
+    queue_name = f"sitamu-reports-test-{uuid.uuid4().hex[:6]}"
+    from reports import jobs
+
+    original, jobs.QUEUE_NAME = jobs.QUEUE_NAME, queue_name
+    try:
+        login(make_user("office_admin", busy_office))
+        job = client.post("/admin/reports/jobs", data={"kind": "ikm", "office_id": busy_office.id,
+                                                       "period": "2026-10"},
+                          headers={"Accept": "application/json"}).get_json()
+        assert job["state"] == "queued"
+        connection = Redis.from_url(url)
+        queue = Queue(queue_name, connection=connection)
+        assert queue.count == 1
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        status = client.get(job["status_url"]).get_json()
+        assert status["state"] == "done", status
+        pages, text = pdf_text(client.get(status["download_url"]).data)
+        assert "Oktober 2026" in text
+    finally:
+        jobs.QUEUE_NAME = original
+        app.config["SITAMU_REDIS_URL"] = None
+        Redis.from_url(url).delete(f"rq:queue:{queue_name}")
+
+
+@pytest.mark.browser
+def test_report_page_shows_progress_then_the_download(live_server, browser, db, busy_office, make_user,
+                                                     artifacts):
+    user = make_user("office_admin", busy_office)
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "password123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/admin/reports")
+    page.screenshot(path=str(artifacts / "admin-reports.png"), full_page=True)
+    page.fill("#reg-month", "2026-10")
+    page.click("text=Buat PDF buku tamu")
+    link = page.locator("[data-report-download]")
+    link.wait_for(state="visible", timeout=120_000)
+    page.screenshot(path=str(artifacts / "admin-report-job-done.png"), full_page=True)
+    assert page.locator("progress").get_attribute("value") == "100"
+    with page.expect_download() as download:
+        link.click()
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith(b"%PDF")
+    assert errors == []
+    page.close()
