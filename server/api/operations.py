@@ -491,7 +491,13 @@ def _visit_upsert(dialect: str, keys: tuple):
 
 def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: datetime,
                       known: dict[str, dict] | None = None) -> None:
-    events = load_events(visit_ids, known)
+    # A visit whose personal data retention removed stays as it is: late events do not refill it.
+    purged = set(db.session.scalars(select(Visit.id).where(Visit.id.in_(list(visit_ids)),
+                                                            Visit.purged_at.is_not(None))))
+    visit_ids = set(visit_ids) - purged
+    if not visit_ids:
+        return
+    events = load_events(visit_ids, {k: v for k, v in (known or {}).items() if v["visit_id"] in visit_ids})
     derived = {v: derive_visit(evs) for v, evs in events.items() if evs}
     shas = {d[k] for d in derived.values() for k in ("photo_sha", "signature_sha") if d[k]}
     arrived = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(shas)))) if shas else set()

@@ -97,3 +97,18 @@ def test_old_change_log_rows_are_pruned_only_past_the_cursor_lifetime(db, make_o
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(ChangeLog).where(
         ChangeLog.office_id == office.id)) == 1  # the office's own creation stays
+
+
+def test_late_event_does_not_refill_a_purged_visit(db, tablet_for):
+    tablet = tablet_for()
+    device = db.session.get(Device, tablet.device.id)
+    reg = tablet.registration()
+    ingest_batch(device, [reg], [])
+    visit = db.session.get(Visit, reg["visit_id"])
+    visit.name, visit.id_number, visit.purged_at = "", None, datetime.now(timezone.utc)
+    db.session.commit()
+    ack = ingest_batch(device, [tablet.event(reg["visit_id"], "checked_out", {})], [])
+    assert len(ack["ack"]["stored"]) == 1
+    db.session.expire_all()
+    visit = db.session.get(Visit, reg["visit_id"])
+    assert visit.name == "" and visit.id_number is None
