@@ -85,8 +85,13 @@ SCHEMAS = {
         "properties": {"protocol": {"type": "integer", "enum": [1]},
                        "office": {"type": "string", "description": "Optional: the office code the tablet "
                                   "believes it belongs to (403 if not)."},
-                       "events": {"type": "array", "maxItems": 500, "items": _ref("Event")},
-                       "surveys": {"type": "array", "maxItems": 500, "items": _ref("SurveyResponse")}},
+                       "events": {"type": "array", "items": {}, "description":
+                                  "Event objects (#/components/schemas/Event). An item that is not a valid "
+                                  "event is quarantined and named in the ack, never a reason to refuse the "
+                                  "batch. Over 500 records in all: 413."},
+                       "surveys": {"type": "array", "items": {}, "description":
+                                   "Survey responses (#/components/schemas/SurveyResponse); invalid ones "
+                                   "are quarantined like events."}},
     },
     "PushAck": {
         "type": "object", "required": ["ack", "acked_seq", "highest_seq", "server_time"],
