@@ -145,10 +145,13 @@ class SyncClient:
             self.clock_offset_ms = int((now - server).total_seconds() * 1000)
 
     def backoff(self, attempt: int, retry_after: str | None = None) -> float:
-        """Return the wait before retry `attempt` (full jitter; Retry-After wins)."""
+        """Return the wait before retry `attempt` (full jitter; Retry-After wins).
+
+        Waits scale with `backoff_base` (1 s for a real tablet), so a simulation with a
+        base of a few milliseconds keeps the same shape in less time."""
         if retry_after:
             try:
-                return float(retry_after) * (self.backoff_base / 1.0)
+                return float(retry_after) * self.backoff_base
             except ValueError:
                 pass
         return self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** attempt))

@@ -301,3 +301,39 @@ def test_server_killed_mid_batch_stores_nothing_and_the_resend_stores_all(app, d
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_429_retry_after_is_honoured_and_5xx_retried(sim_client, live_server, db):
+    """A proxy in front of the server answers 429 (Retry-After: 3), then 503, then passes."""
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+
+    answers = iter([(429, {"Retry-After": "3"}), (503, {})])
+
+    def proxy(environ, start_response):
+        request = Request(environ)
+        status, headers = next(answers, (None, None))
+        if status:
+            body = json.dumps({"error": {"code": "x", "message": "x", "fields": {}}})
+            return Response(body, status=status, headers=headers, mimetype="application/json")(
+                environ, start_response)
+        upstream = requests.request(request.method, live_server + request.full_path.rstrip("?"),
+                                    data=request.get_data(), headers={
+                                        k: v for k, v in request.headers.items() if k.lower() != "host"})
+        return Response(upstream.content, status=upstream.status_code, headers={
+            k: v for k, v in upstream.headers.items()
+            if k.lower() in ("content-type", "content-encoding", "x-server-time")})(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, proxy, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    waits = []
+    try:
+        client = sim_client(backoff_base=1.0, backoff_cap=0.5, sleep=waits.append)
+        events = register(client, 2)
+        client.base = f"http://127.0.0.1:{server.server_port}/api/v1"
+        client.flush()
+    finally:
+        server.shutdown()
+    assert waits[0] == 3.0           # Retry-After wins over the backoff
+    assert 0 <= waits[1] <= 0.5      # then full jitter, capped
+    assert client.outbox == {} and count_events(db, [e["id"] for e in events]) == 2
