@@ -813,7 +813,11 @@ def _office_context(office: Office, seed_rng: random.Random) -> Ctx:
     return ctx
 
 
-def _create_offices(rng: random.Random) -> list[Office]:
+def _create_offices(rng: random.Random) -> tuple[list[Office], list[str]]:
+    """Create the offices, hosts, services, tablets and staff; return them and the usernames
+    skipped because an account of that name exists already (e.g. an admin made first)."""
+    taken = set(db.session.scalars(select(StaffUser.username).where(
+        StaffUser.username.in_([u[0] for u in STAFF]))))
     offices = []
     for spec in OFFICES:
         office = Office(**spec)
@@ -834,17 +838,21 @@ def _create_offices(rng: random.Random) -> list[Office]:
                                   app_version="demo"))
     db.session.flush()
     hosts_by_name = {h.name: h for h in db.session.scalars(select(Host))}
+    # One published password and PIN for every demo account: hash each once (scrypt is slow).
+    hashes = StaffUser(username="", name="", role="host")
+    hashes.set_password(DEMO_PASSWORD)
+    hashes.set_pin(DEMO_PIN)
     for username, name, role, code, host_name in STAFF:
+        if username in taken:
+            continue
         user = StaffUser(username=username, name=name, role=role,
                          office_id=by_code[code].id if code else None,
                          host_id=hosts_by_name[host_name].id if host_name else None,
-                         email=f"{username}@sitamu.example")
-        user.set_password(DEMO_PASSWORD)
-        if code:
-            user.set_pin(DEMO_PIN)
+                         email=f"{username}@sitamu.example", password_hash=hashes.password_hash,
+                         pin_hash=hashes.pin_hash if code else None)
         db.session.add(user)
     db.session.flush()
-    return offices
+    return offices, sorted(taken)
 
 
 def previous_month(day: date) -> tuple[date, date]:
@@ -1023,7 +1031,7 @@ def load_demo(seed: int = 2026, today: date | None = None) -> str:
     rng = random.Random(f"sitamu-demo:{seed}:setup")
     lines = []
     try:
-        offices = _create_offices(rng)
+        offices, kept = _create_offices(rng)
         for office in offices:
             office_rng = random.Random(f"sitamu-demo:{seed}:{office.code}")
             ctx = _office_context(office, office_rng)
@@ -1045,9 +1053,11 @@ def load_demo(seed: int = 2026, today: date | None = None) -> str:
     except Exception:
         db.session.rollback()
         raise
-    users = ", ".join(u[0] for u in STAFF)
-    return "\n".join([f"Loaded the demo data (seed {seed}):", *lines,
-                      f"Staff accounts (password '{DEMO_PASSWORD}', tablet PIN {DEMO_PIN}): {users}"])
+    users = ", ".join(u[0] for u in STAFF if u[0] not in kept)
+    lines.append(f"Staff accounts (password '{DEMO_PASSWORD}', tablet PIN {DEMO_PIN}): {users}")
+    if kept:
+        lines.append(f"Existing accounts kept as they were (not demo accounts): {', '.join(kept)}")
+    return "\n".join([f"Loaded the demo data (seed {seed}):", *lines])
 
 
 def parse_month(month: str) -> tuple[date, date]:

@@ -43,3 +43,18 @@ def test_demo_volume_options_add_visits_or_fail_with_a_message(app, db):
         assert result.exit_code != 0, args
         assert message in result.stderr, (args, result.stderr)
     assert db.session.scalar(select(func.count()).select_from(Visit)) == before + 25
+
+
+def test_demo_keeps_an_admin_account_made_before_it(app, db, make_user):
+    from server.models import StaffUser
+
+    own = make_user("central_admin", username="admin")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "--if-empty", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Existing accounts kept as they were (not demo accounts): admin" in result.output
+    db.session.expire_all()
+    admin = db.session.scalar(select(StaffUser).where(StaffUser.username == "admin"))
+    assert admin.id == own.id and admin.check_password("password123")
+    assert db.session.scalar(select(func.count()).select_from(StaffUser).where(
+        StaffUser.username == "ajudan.bupati")) == 1
