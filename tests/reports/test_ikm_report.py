@@ -63,3 +63,22 @@ def test_ikm_report_cache_is_reused_until_responses_change(db, make_office, make
     assert stats["cached"] is False and changed != first
     _, text = pdf_text(changed.read_bytes())
     assert "Responden" in text and "75,00" in " ".join(text.split())
+
+
+def test_admin_saves_follow_up_plans_for_a_period(client, db, make_office, make_user, make_response, login):
+    from server.models import IkmFollowUp
+
+    office = make_office()
+    make_response(office, utc(2026, 10, 2, 3), [4, 4, 1, 4, 4, 4, 4, 4, 4])
+    login(make_user("office_admin", office))
+    page = client.get(f"/admin/reports/plans?office_id={office.id}&period=2026-10")
+    assert page.status_code == 200 and "terendah" in page.get_data(as_text=True)
+    response = client.post("/admin/reports/plans", data={"office_id": office.id, "period": "2026-10",
+                                                         "plan_waktu": "Menambah loket."})
+    assert response.status_code == 302
+    saved = db.session.scalars(db.select(IkmFollowUp)).all()
+    assert [(p.element, p.plan, p.period) for p in saved] == [("waktu", "Menambah loket.", "2026-10")]
+    too_long = client.post("/admin/reports/plans", data={"office_id": office.id, "period": "2026-10",
+                                                         "plan_waktu": "x" * 2001})
+    assert too_long.status_code == 400
+    assert db.session.scalar(db.select(IkmFollowUp.plan)) == "Menambah loket."

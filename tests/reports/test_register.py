@@ -57,3 +57,72 @@ def test_register_pdf_lists_every_visit_in_office_time(app, db, make_office, mak
     assert "(data dihapus" in text and "Orang Terhapus" not in text
     assert "Dra. Siti Aminah, M.Si." in text and "NIP. 19700101 199503 2 001" in text
     assert "Jumlah kunjungan bulan Oktober 2026: 46" in text
+
+
+def test_one_more_day_rerenders_only_the_changed_parts(app, db, make_office, make_visit, make_signature):
+    office = make_office()
+    sig = make_signature(office, 11)
+    for n in range(430):  # 22 table pages: chunks of 10 pages, 10 pages, 2 pages + closing
+        make_visit(office, utc(2026, 10, 1 + n // 16, 1, n % 16), name=f"Tamu {n + 1}", signature_sha=sig,
+                   commit=False)
+    db.session.commit()
+    _, first = build_report("register", office.id, "2026-10", workers=1)
+    assert first["parts_rendered"] == first["parts"] == 4
+    for n in range(12):
+        make_visit(office, utc(2026, 10, 31, 2, n), name=f"Tamu Akhir {n + 1}", commit=False)
+    db.session.commit()
+    path, second = build_report("register", office.id, "2026-10", workers=1)
+    # The first page (its summary changed) and the last chunk are rendered again; 2 chunks reused.
+    assert second["parts_rendered"] == 2 and second["parts"] == 4
+    pages, text = pdf_text(path.read_bytes())
+    assert pages == second["pages"] == 1 + 23
+    assert "Halaman 24 dari 24" in text and "Halaman 2 dari 24" in text and "Tamu Akhir 12" in text
+    assert "Halaman 2 dari 23" not in text
+
+
+def test_register_parts_rendered_in_parallel_match_one_process(app, db, make_office, make_visit):
+    office = make_office()
+    for n in range(230):
+        make_visit(office, utc(2026, 10, 2, 1, 0) + timedelta(minutes=7 * n), name=f"Tamu {n + 1}", commit=False)
+    db.session.commit()
+    from reports import jobs
+
+    path, stats = jobs.build_report("register", office.id, "2026-10", workers=2)
+    pages, text = pdf_text(path.read_bytes())
+    assert pages == 1 + 12 == stats["pages"] and stats["parts_rendered"] == 3
+    numbers = [int(line.split()[0]) for line in text.splitlines()
+               if line.strip() and line.split()[0].isdigit() and "Tamu" in line]
+    assert numbers == list(range(1, 231))
+
+
+def test_register_cli_writes_the_pdf(app, db, make_office, make_visit, tmp_path):
+    office = make_office(code="KLB01")
+    make_visit(office, utc(2026, 10, 5, 3), name="Tamu Lewat CLI")
+    out = tmp_path / "out" / "register.pdf"
+    result = app.test_cli_runner().invoke(args=["report", "register", "--office", "KLB01", "--month", "2026-10",
+                                                "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    pages, text = pdf_text(out.read_bytes())
+    assert pages == 2 and "Tamu Lewat CLI" in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["report", "register", "--office", "NOPE", "--month", "2026-10"], "no office"),
+    (["report", "register", "--office", "KLB02", "--month", "2026-Q4"], "not a month"),
+    (["report", "ikm", "--office", "KLB02", "--period", "2026-Q9"], "period"),
+])
+def test_report_cli_refuses_bad_input(app, db, make_office, tmp_path, args, message):
+    make_office(code="KLB02")
+    result = app.test_cli_runner().invoke(args=[*args, "--out", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_ikm_cli_writes_the_report(app, db, make_office, tmp_path):
+    make_office(code="KLB03")
+    out = tmp_path / "ikm.pdf"
+    result = app.test_cli_runner().invoke(args=["report", "ikm", "--office", "KLB03", "--period", "2026-Q4",
+                                                "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    _, text = pdf_text(out.read_bytes())
+    assert "Triwulan IV 2026" in text and "Belum ada jawaban survei" in text
