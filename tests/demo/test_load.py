@@ -270,3 +270,33 @@ def test_most_registrations_carry_a_stored_signature_image(demo_ctx):
     image = Image.open(io.BytesIO(blobs[signed[0].signature_sha].data))
     assert image.format == "PNG" and image.size == (240, 90)
     assert len(set(v.signature_sha for v in signed)) == len(signed)  # everyone signs differently
+
+
+def test_every_step_event_is_the_kind_its_sop_step_names(demo_ctx):
+    for office in offices(demo_ctx).values():
+        template = sop.resolve_template(office)
+        visits = visits_of(demo_ctx, office)
+        events = load_events([v.id for v in visits])
+        for visit in visits:
+            steps = {s["key"]: s for s in sop.steps_for(template, visit.tier or None)}
+            for event in events[visit.id]:
+                if event["step"]:
+                    assert event["kind"] == steps[event["step"]]["event"], (office.code, event["step"])
+
+
+def test_kalbar_branches_are_walked_as_the_sop_says(demo_ctx):
+    office = offices(demo_ctx)["KALBAR-BPBJ"]
+    visits = visits_of(demo_ctx, office)
+    events = load_events([v.id for v in visits])
+    corrected = looped = 0
+    for visit in visits:
+        walk = sorted(events[visit.id], key=lambda e: e["device_time"])
+        kinds = [e["kind"] for e in walk]
+        for n, event in enumerate(walk):
+            if event["kind"] == "verification" and not event["payload"]["ok"]:
+                assert kinds[n + 1] == "correction"
+                corrected += 1
+            if event["kind"] == "service_feedback" and not event["payload"]["sufficient"]:
+                assert kinds[n + 1] == "finished" and walk[n + 1]["step"] == "beri_pelayanan"
+                looped += 1
+    assert corrected and looped
