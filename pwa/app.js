@@ -11,6 +11,7 @@ import { renderSurvey } from "./screens/survey.js";
 
 const main = document.getElementById("main");
 let lastStatus = {};
+let enrolled = false;
 let persistence = "unsupported";
 
 /** Shared context for the screens. */
@@ -42,7 +43,8 @@ async function renderTopbar() {
     class: "btn small ghost", type: "button", id: "lang-switch", lang: getLang() === "id" ? "en" : "id",
     onclick: async () => { setLang(getLang() === "id" ? "en" : "id"); await setMeta("lang", getLang()); renderTopbar(); renderStatus(lastStatus); route(); },
   }, getLang() === "id" ? "English" : "Bahasa Indonesia");
-  const enrolled = device?.token;
+  enrolled = !!device?.token;
+  renderStatus(lastStatus);
   mount(bar,
     h("div", { class: "brand" }, h("img", { src: "icons/icon-192.png", alt: "", width: 40, height: 40 }),
       h("div", {}, h("strong", {}, "Sitamu"), h("span", { class: "office-name" }, office?.name || device?.office?.name || ""))),
@@ -77,7 +79,7 @@ function renderStatus(s) {
     s.upgradeRequired ? h("span", { class: "pill warn" }, t("upgrade_required")) : null,
     s.error && s.error !== "upgrade" ? h("span", { class: "pill warn", id: "sync-error", title: s.error }, syncErrorText(s.error)) : null,
     h("span", { class: "pill muted", id: "persist-state" }, t(`storage_${persistence === "granted" ? "persisted" : persistence === "denied" ? "not_persisted" : "unsupported"}`)),
-    h("button", { class: "btn small", type: "button", id: "sync-now", disabled: s.running, onclick: () => syncNow() }, s.running ? t("syncing") : t("sync_now")));
+    enrolled ? h("button", { class: "btn small", type: "button", id: "sync-now", disabled: s.running, onclick: () => syncNow() }, s.running ? t("syncing") : t("sync_now")) : null);
 }
 
 async function route() {

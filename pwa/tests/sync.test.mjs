@@ -176,3 +176,21 @@ test("a staff PIN hashed by the server's format is checked offline", async () =>
   assert.equal(await checkPin("2469", stored), false);
   assert.equal(await checkPin("2468", "garbage"), false);
 });
+
+test("a big batch is sent gzipped and the server's ack still empties the outbox", async () => {
+  const sizes = [];
+  const real = server.fetch;
+  globalThis.fetch = async (url, init = {}) => {
+    if (init.headers?.["Content-Encoding"] === "gzip") {
+      sizes.push(init.body.byteLength);
+      const plain = await new Response(new Blob([init.body]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+      return real(url, { ...init, body: plain });
+    }
+    return real(url, init);
+  };
+  for (let i = 0; i < 60; i += 1) await registerVisit({ ...guest(`Tamu ${i}`), purpose: "Rapat koordinasi ".repeat(20) });
+  await syncNow();
+  assert.equal(sizes.length, 1);
+  assert.equal(server.events.size, 60);
+  assert.equal((await pending()).total, 0);
+});
