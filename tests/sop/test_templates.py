@@ -281,3 +281,9 @@ def test_valid_override_gives_no_errors():
     assert sop.validate_minutes_override(template, {"beri_pelayanan": 45, "isi_buku_tamu": 0}) == {}
     assert sop.validate_minutes_override(template, {}) == {}
     assert sop.validate_minutes_override(copy.deepcopy(template), None) == {}
+
+
+def test_event_kinds_are_the_sync_protocols():
+    from sync.rules import EVENT_KINDS as PROTOCOL_KINDS
+
+    assert set(EVENT_KINDS) == set(PROTOCOL_KINDS)
