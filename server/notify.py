@@ -72,6 +72,16 @@ def host_message(visit: Visit) -> str:
     return text
 
 
+def whatsapp_text(visit: Visit) -> str:
+    """Return the WhatsApp message for a host: no name or other personal data, since the
+    text travels in a URL; the host opens the inbox to see who is waiting."""
+    office = db.session.get(Office, visit.office_id)
+    base = current_app.config.get("SITAMU_PUBLIC_URL", "").rstrip("/")
+    number = f" dengan nomor antrean {visit.queue_number}" if visit.queue_number else ""
+    return (f"Ada tamu{number} menunggu Bapak/Ibu di {office.name if office else 'kantor'}. "
+            f"Mohon jawab di Sitamu: {base}/host/")
+
+
 # -- E-mail queue ---------------------------------------------------------------------------
 
 def queue_email(*, office_id: int, recipient: str, subject: str, body: str,

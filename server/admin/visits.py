@@ -2,14 +2,14 @@
 the audited "show full NIK" action, and the printable "on site now" list."""
 from datetime import date, datetime, timedelta, timezone
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..access import ADMINS, DESK, office_or_403, roles_required, scope_query
 from ..audit import record_audit
 from ..extensions import db
 from ..models import Device, Host, Office, Service, Visit, VisitEvent
-from ..notify import host_message, whatsapp_link
+from ..notify import whatsapp_link, whatsapp_text
 from ..webutil import local_day_bounds, mask_id, mask_phone, paginate
 from . import bp
 from .forms import ConfirmForm
@@ -49,10 +49,26 @@ def visible_visit_or_403(visit_id: str) -> Visit:
     return visit
 
 
-@bp.route("/visits")
+FILTER_ARGS = ("office", "from", "to", "host", "stage")
+
+
+@bp.route("/visits", methods=["GET", "POST"])
 @roles_required(*ADMINS, *DESK)
 def visits():
-    """Search visits by office, date, host, stage and name."""
+    """Search visits by office, date, host, stage and name.
+
+    The filter form is posted: a guest's name must not end up in a URL (browser history,
+    proxy logs), so it is kept in the session and the redirect carries only `nama=1`.
+    """
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        name = request.form.get("q", "").strip()[:100]
+        session["visit_name_filter"] = name
+        args = {k: request.form[k] for k in FILTER_ARGS if request.form.get(k)}
+        if name:
+            args["nama"] = "1"
+        return redirect(url_for("admin.visits", **args))
     offices = scoped_offices()
     args = request.args
     errors = {}
@@ -78,7 +94,7 @@ def visits():
         query = query.where(Visit.host_id == int(args["host"]))
     if args.get("stage") in STAGES:
         query = query.where(Visit.stage == args["stage"])
-    name = args.get("q", "").strip()[:100]
+    name = session.get("visit_name_filter", "") if args.get("nama") == "1" else ""
     if name:
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Visit.name.ilike(f"%{escaped}%", escape="\\"))
@@ -88,7 +104,7 @@ def visits():
     return render_template("admin/visits.html", page=page, offices=offices,
                            office_map={o.id: o for o in offices}, hosts=hosts,
                            host_map={h.id: h for h in hosts}, stages=STAGES, errors=errors,
-                           args=args), 400 if errors else 200
+                           args=args, name=name, confirm=ConfirmForm()), 400 if errors else 200
 
 
 def _detail(visit: Visit, full_nik: bool = False):
@@ -97,7 +113,7 @@ def _detail(visit: Visit, full_nik: bool = False):
                                 .order_by(VisitEvent.corrected_time, VisitEvent.id)).all()
     steps = timeline.step_rows(visit, events)
     host = visit.host
-    wa = whatsapp_link(host.phone, host_message(visit)) if host and host.phone else None
+    wa = whatsapp_link(host.phone, whatsapp_text(visit)) if host and host.phone else None
     devices = {d.id: d for d in db.session.scalars(
         db.select(Device).where(Device.id.in_({e.device_id for e in events if e.device_id}))).all()}
     return render_template(

@@ -90,7 +90,9 @@ def receive(visit_id: str):
     if visit.stage not in WAITING_STAGES:
         flash(_("Tamu ini sudah dijawab."), "info")
     elif _record(visit, host, "host_received", {}):
-        flash(_("Tamu {name} diterima. Meja tamu akan mempersilakan masuk.", name=visit.name), "success")
+        # No guest name in the flash: it is kept in the (signed, unencrypted) session cookie.
+        flash(_("Tamu {queue} diterima. Meja tamu akan mempersilakan masuk.",
+                queue=visit.queue_number), "success")
     return redirect(url_for("host.inbox"))
 
 

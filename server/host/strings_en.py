@@ -15,7 +15,7 @@ EN = {
     "Akun ini belum dihubungkan ke pejabat. Minta admin kantor mengaturnya.":
         "This account is not linked to a host yet. Ask the office admin to set it up.",
     "Tamu ini sudah dijawab.": "This guest was already answered.",
-    "Tamu {name} diterima. Meja tamu akan mempersilakan masuk.": "{name} received. The desk will show them in.",
+    "Tamu {queue} diterima. Meja tamu akan mempersilakan masuk.": "Guest {queue} received. The desk will show them in.",
     "Jawaban terkirim ke meja tamu.": "Answer sent to the desk.",
     "Jawaban tidak tersimpan: {why}": "The answer was not saved: {why}",
     "Ketersediaan disimpan.": "Availability saved.",

@@ -151,12 +151,14 @@ def test_whatsapp_numbers_are_normalised_to_62():
     assert wa_number("12") is None and wa_number("") is None
 
 
-def test_visit_page_offers_a_whatsapp_link_without_the_nik(db, staffed, as_user, tablet, make_visit):
-    visit = make_visit(tablet(staffed.office), host=staffed.host, name="Siti Aminah")
+def test_visit_page_offers_a_whatsapp_link_without_personal_data(db, staffed, as_user, tablet, make_visit):
+    visit = make_visit(tablet(staffed.office), host=staffed.host, name="Siti Aminah", queue="A005")
     html = as_user(staffed.users["receptionist"]).get(f"/admin/visits/{visit.id}").get_data(as_text=True)
     link = html.split('href="https://wa.me/')[1].split('"')[0].replace("&amp;", "&")
     number, text = link.split("?text=")
     assert number == "6281234567890"
     text = unquote(text)
-    assert "Siti Aminah" in text and NIK not in text and "081234567890" not in text
+    # The text rides in a URL: the queue number and the inbox link, never the guest's data.
+    assert "A005" in text and "/host/" in text
+    assert "Siti Aminah" not in text and NIK not in text and "081234567890" not in text
     assert whatsapp_link(None, "x") is None
