@@ -59,13 +59,12 @@ def test_revoked_tablet_keeps_unsent_records_and_wipes_synced_personal_data(desk
     desk.page.click("#slip-done")
     desk.sync()
 
+    desk.context.set_offline(True)
     device = db.session.scalar(select(Device))
     revoke_device(device, data["staff"])
-    desk.context.set_offline(True)
     desk.register(name="Belum Terkirim", nik="6171011505900002", sex="L", host="Ir. Agus Salim, M.T.")
     desk.page.click("#slip-done")
-    desk.context.set_offline(False)
-    desk.page.click("#sync-now")
+    desk.context.set_offline(False)  # the `online` event starts a sync by itself
     desk.page.wait_for_selector("#enroll-code")
     assert "dicabut" in desk.page.text_content("main")
     desk.shot("revoked")
