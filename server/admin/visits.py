@@ -2,11 +2,13 @@
 the audited "show full NIK" action, and the printable "on site now" list."""
 from datetime import date, datetime, timedelta, timezone
 
+from cryptography.exceptions import InvalidTag
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..access import ADMINS, DESK, office_or_403, roles_required, scope_query
 from ..audit import record_audit
+from ..crypto import data_keys
 from ..extensions import db
 from ..models import Device, Host, Office, Service, Visit, VisitEvent
 from ..notify import whatsapp_link, whatsapp_text
@@ -58,13 +60,14 @@ def visits():
     """Search visits by office, date, host, stage and name.
 
     The filter form is posted: a guest's name must not end up in a URL (browser history,
-    proxy logs), so it is kept in the session and the redirect carries only `nama=1`.
+    proxy logs), so it is kept in the session, encrypted with the data key because Flask's
+    session is a signed but readable cookie, and the redirect carries only `nama=1`.
     """
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
         name = request.form.get("q", "").strip()[:100]
-        session["visit_name_filter"] = name
+        session["visit_name_filter"] = data_keys().encrypt(name) if name else ""
         args = {k: request.form[k] for k in FILTER_ARGS if request.form.get(k)}
         if name:
             args["nama"] = "1"
@@ -94,7 +97,7 @@ def visits():
         query = query.where(Visit.host_id == int(args["host"]))
     if args.get("stage") in STAGES:
         query = query.where(Visit.stage == args["stage"])
-    name = session.get("visit_name_filter", "") if args.get("nama") == "1" else ""
+    name = _stored_name_filter() if args.get("nama") == "1" else ""
     if name:
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Visit.name.ilike(f"%{escaped}%", escape="\\"))
@@ -105,6 +108,14 @@ def visits():
                            office_map={o.id: o for o in offices}, hosts=hosts,
                            host_map={h.id: h for h in hosts}, stages=STAGES, errors=errors,
                            args=args, name=name, confirm=ConfirmForm()), 400 if errors else 200
+
+
+def _stored_name_filter() -> str:
+    sealed = session.get("visit_name_filter") or ""
+    try:
+        return data_keys().decrypt(sealed)[:100] if sealed else ""
+    except (ValueError, TypeError, InvalidTag):  # a key rotated since, or a tampered value
+        return ""
 
 
 def _detail(visit: Visit, full_nik: bool = False):

@@ -255,6 +255,14 @@ def test_visit_search_filters_by_name_host_stage_and_date(db, staffed, as_user, 
     # The name is posted, kept in the session, and never put in the URL.
     response = client.post("/admin/visits", data={"q": "budi", "stage": "registered"})
     assert response.status_code == 302 and "budi" not in response.headers["Location"].lower()
+    cookie = client.get_cookie("session").value
+    import base64
+    import zlib
+
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    raw = zlib.decompress(raw) if cookie.startswith(".") else raw
+    assert b"budi" not in raw.lower()  # the session cookie is readable: the name is sealed
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Budi Hartono" in html and "Wati Susanti" not in html
     assert names("stage=registered") == {"Budi Hartono", "Wati Susanti"}  # no nama=1: no name filter
