@@ -301,22 +301,53 @@ def _page(rows: list[dict], closing: dict | None) -> dict:
             "closing_top": HEADER_MM + len(rows) * ROW_MM + 6 if rows else 4}
 
 
+def grid_svg(rows: int) -> str:
+    """Return the SVG of a table page's rules and heading row (drawn as the page background:
+    one image instead of dozens of bordered boxes, which WeasyPrint lays out slowly)."""
+    from xml.sax.saxutils import escape as xml_escape
+
+    width = sum(c[2] for c in COLUMNS)
+    height = HEADER_MM + rows * ROW_MM
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}mm" height="{height:g}mm" '
+           f'viewBox="0 0 {width:g} {height:g}" font-family="Liberation Sans" font-size="2.47" '
+           f'font-weight="bold">',
+           f'<rect x="0" y="0" width="{width:g}" height="{HEADER_MM:g}" fill="#e6e6e6"/>',
+           f'<g stroke="#000" stroke-width="0.2">']
+    for y in [0, HEADER_MM, *(HEADER_MM + (i + 1) * ROW_MM for i in range(rows))]:
+        out.append(f'<line x1="0" x2="{width:g}" y1="{y:g}" y2="{y:g}"/>')
+    x = 0.0
+    for _ in range(len(COLUMNS) + 1):
+        out.append(f'<line x1="{x:g}" x2="{x:g}" y1="0" y2="{height:g}"/>')
+        x += COLUMNS[_][2] if _ < len(COLUMNS) else 0
+    out.append("</g>")
+    x = 0.0
+    for _, heading, col_width, _ in COLUMNS:
+        lines = fit_lines(heading, col_width - 1.5, FONT_PT, 2)
+        first = HEADER_MM / 2 + (0.9 if len(lines) == 1 else -0.6)
+        for n, line in enumerate(lines):
+            out.append(f'<text x="{x + col_width / 2:g}" y="{first + n * 3.2:g}" text-anchor="middle">'
+                       f'{xml_escape(line)}</text>')
+        x += col_width
+    out.append("</svg>")
+    return "".join(out)
+
+
 def geometry_css() -> str:
-    """Return the CSS placing columns, rules and signatures (classes, not inline styles:
+    """Return the CSS placing columns, signatures and page grids (classes, not inline styles:
     WeasyPrint parses every style attribute on its own)."""
+    import base64
+
     out = []
     x = 0.0
     for key, _, width, _ in COLUMNS:
-        out.append(f".k-{key}{{left:{x:g}mm;width:{width:g}mm}}")
-        out.append(f".v-{key}{{left:{x:g}mm}}")
         out.append(f".t-{key}{{left:{x + 1:g}mm;width:{width - 2:g}mm;top:{HEADER_MM + 0.2:g}mm}}")
         x += width
-    out.append(f".v-end{{left:{x:g}mm}}")
     for i in range(ROWS_PER_PAGE):
-        out.append(f".r{i}{{top:{HEADER_MM + (i + 1) * ROW_MM:g}mm}}")
         out.append(f".s{i}{{top:{HEADER_MM + i * ROW_MM + 0.6:g}mm;left:{x - 17:g}mm}}")
     for n in range(1, ROWS_PER_PAGE + 1):
-        out.append(f".h{n}{{height:{n * ROW_MM:g}mm}}")
+        svg = base64.b64encode(grid_svg(n).encode()).decode()
+        out.append(f".g{n}{{background:url('data:image/svg+xml;base64,{svg}') no-repeat 0 0;"
+                   f"background-size:{x:g}mm {HEADER_MM + n * ROW_MM:g}mm}}")
     return "\n".join(out)
 
 
