@@ -1,6 +1,6 @@
 // Staff mode (PIN per staff member): the queue board, the SOP walk of a visit, the end-of-day
 // reconciliation and the records needing attention.
-import { all, getMeta, setMeta } from "../db.js";
+import { all, get, getMeta, setMeta } from "../db.js";
 import { field, h, mount, setError } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { outstanding, onSite } from "../derive.js";
@@ -222,6 +222,13 @@ export async function renderVisit(main, app, visitId) {
   clearInterval(tick);
   tick = setInterval(updateTimers, 15000);
   const answered = await hasSurvey(visit.id);
+  // The full number only while the desk checks it against the ID card; masked otherwise.
+  const checking = current && ["verification", "correction"].includes(current.kind);
+  const idShown = visit.id_number
+    ? (visit.id_type === "ktp" && !checking ? maskNik(visit.id_number) : visit.id_number)
+    : visit.id_number_masked || "";
+  const photoBlob = visit.photo_sha ? await get("blobs", visit.photo_sha) : null;
+  const photo = photoBlob ? h("img", { class: "guest-photo", src: URL.createObjectURL(photoBlob.data), alt: t("photo") }) : null;
   const extra = [];
   const unavailableBranch = current?.branches?.some((br) => br.on?.kind === "host_unavailable");
   if (onSite(visit) && visit.stage !== "host_unavailable" && (visit.stage === "host_notified" || unavailableBranch) &&
@@ -235,14 +242,14 @@ export async function renderVisit(main, app, visitId) {
   const cancel = onSite(visit) ? h("details", { class: "cancel" }, h("summary", { class: "btn ghost small" }, t("cancel_visit")),
     h("button", { class: "btn warn", type: "button", id: "act-cancel", onclick: () => act("cancelled", { reason: visit.unavailable_reason || "dibatalkan" }, null) }, t("cancel_visit"))) : null;
   mount(main, h("section", { class: "visit" }, staffHeader(app, `${visit.queue_number || ""} · ${visit.name || ""}`),
-    h("dl", { class: "facts" },
-      h("dt", {}, t("id_number")), h("dd", { class: "mono" }, visit.id_number ? (visit.id_type === "ktp" ? maskNik(visit.id_number) : visit.id_number) : visit.id_number_masked || ""),
+    h("div", { class: "visit-top" }, photo, h("dl", { class: "facts" },
+      h("dt", {}, t("id_number")), h("dd", { class: "mono", id: "visit-id-number" }, idShown),
       h("dt", {}, t("meet")), h("dd", {}, host ? `${host.name} — ${host.position || ""}` : service?.name || ""),
       h("dt", {}, t("purpose")), h("dd", {}, visit.purpose || ""),
       h("dt", {}, "Status"), h("dd", { id: "visit-stage", dataset: { stage: visit.stage } }, stageLabel(visit.stage)),
       visit.admitted_at && visit.time_limit_minutes && onSite(visit) ? [h("dt", {}, t("time_limit_until")),
         h("dd", { class: Date.now() > Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000 ? "late-text" : "" },
-          localTime(Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000, tz))] : null),
+          localTime(Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000, tz))] : null)),
     template ? (current || visit.stage === "checked_out" ? null : h("p", { class: "notice" }, t("all_done"))) : h("p", { class: "notice warn" }, t("sop_unknown")),
     extra, list, cancel));
 }
