@@ -262,3 +262,42 @@ def test_every_page_type_passes_axe_and_is_screenshotted(db, staffed, every_page
 
     bad = {k: v for k, v in problems.items() if v}
     assert not bad, bad
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_real_forms_carry_their_csrf_token(db, app, staffed, session, tablet, make_visit, csrf_on):
+    visit = make_visit(tablet(staffed.office), host=staffed.host, name="Siti Aminah")
+    host = session(viewport=PHONE)
+    host.login(staffed.users["host"])
+    host.go("/host/")
+    host.page.locator("[data-testid=waiting-guest] button.primary").click()
+    host.page.wait_for_load_state()
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).stage == "host_received"
+    admin = session()
+    admin.login(staffed.users["office_admin"])
+    admin.go(f"/admin/hosts/{staffed.host.id}")
+    admin.page.fill("input[name=position]", "Kepala Biro")
+    admin.page.click("button[type=submit].primary")
+    admin.page.wait_for_load_state()
+    assert "Pejabat disimpan" in admin.page.content()
+    admin.go("/admin/visits")
+    admin.page.fill("#f-q", "siti")
+    admin.page.click("form.filters button[type=submit]")
+    admin.page.wait_for_load_state()
+    assert "siti" not in admin.page.url.lower()
+    assert admin.page.locator("table a", has_text="Siti Aminah").count() == 1
+    # A form posted without its token is refused and changes nothing.
+    response = admin.context.request.post(admin.base + f"/admin/hosts/{staffed.host.id}",
+                                          form={"office_id": str(staffed.office.id), "name": "Diganti"})
+    assert response.status == 400
+    db.session.expire_all()
+    from server.models import Host
+
+    assert db.session.get(Host, staffed.host.id).name == "Dr. Rina Kartika"
