@@ -6,7 +6,6 @@ the same rows into the same database, and the bytes a tablet sends per visit and
 Prints one JSON object. The machine may be shared: note the load with the figures.
 """
 import argparse
-import gzip
 import io
 import json
 import os

@@ -50,7 +50,7 @@ def run_simulation(server: str, devices: int, visits: int, drop_rate: float, dup
     """Run the simulation against `server` (same database as this app); return the summary."""
     from sqlalchemy import func, select
 
-    from server.api.operations import create_enrollment_code, load_events
+    from server.api.operations import create_enrollment_code
     from server.extensions import db
     from server.models import Visit, VisitEvent
 

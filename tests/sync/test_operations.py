@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from server.api.operations import (SyncError, dismiss_quarantine, enrollment_qr_svg, ingest_batch,
                                    quarantine_record, record_server_event, replay_quarantine)
 from server.changes import prune_change_log
-from server.models import AuditLog, ChangeLog, Device, Quarantine, Visit, VisitEvent
+from server.models import AuditLog, ChangeLog, Device, Quarantine, Visit
 
 
 def test_quarantined_event_replayed_with_a_fix_is_stored_and_closed(db, tablet_for, make_host, make_user):

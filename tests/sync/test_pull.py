@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.api.operations import record_server_event
-from server.models import Host, Service, Visit
+from server.models import Service, Visit
 
 from .conftest import PROTO
 
