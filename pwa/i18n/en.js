@@ -68,6 +68,7 @@ export default {
   stage_host_received: "Host will receive", stage_waiting: "Waiting", stage_screened: "Screened",
   stage_admitted: "In meeting", stage_served: "Served", stage_finished: "Meeting finished",
   stage_checked_out: "Checked out", stage_refused: "Refused at screening", stage_cancelled: "Cancelled", sop_unknown: "SOP template not received yet. Sync the tablet.",
+  survey_empty: "Answer at least one question, or press Back.",
   survey_start: "Start the survey", survey_title: "Public Satisfaction Survey", survey_intro: "Help us improve our service. 9 short questions.",
   question_of: "Question {i} of {n}", skip: "Skip",
   q_persyaratan: "How well do the service requirements fit the kind of service?",

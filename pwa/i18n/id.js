@@ -72,6 +72,7 @@ export default {
   stage_admitted: "Sedang bertemu", stage_served: "Dilayani", stage_finished: "Selesai bertemu",
   stage_checked_out: "Sudah keluar", stage_refused: "Ditolak pemeriksaan", stage_cancelled: "Dibatalkan", sop_unknown: "Template SOP belum diterima. Sinkronkan tablet.",
   // Survey
+  survey_empty: "Jawab paling sedikit satu pertanyaan, atau tekan Kembali.",
   survey_start: "Mulai survei", survey_title: "Survei Kepuasan Masyarakat", survey_intro: "Bantu kami meningkatkan pelayanan. 9 pertanyaan singkat.",
   question_of: "Pertanyaan {i} dari {n}", skip: "Lewati",
   q_persyaratan: "Bagaimana kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",

@@ -68,8 +68,10 @@ export async function renderSurvey(main, app, visitId = "") {
         onchange: () => { profile[name] = value; } }), h("span", {}, label)))));
     const saran = h("textarea", { id: "saran", rows: 3, maxlength: 1000 });
     const submit = h("button", { class: "btn primary huge", type: "submit", id: "survey-submit" }, t("submit_survey"));
+    const message = h("p", { class: "form-message", role: "alert", id: "survey-message" });
     mount(screen, h("form", { onsubmit: async (e) => {
       e.preventDefault();
+      if (ELEMENTS.every((k) => answers[k] === null)) { message.textContent = t("survey_empty"); return; }
       submit.disabled = true;
       await saveSurvey({ visit_id: visit?.id || null, answers, profile, saran: saran.value.trim(),
         service_id: visit?.service_id ? Number(visit.service_id) : null, host_id: visit?.host_id ? Number(visit.host_id) : null });
@@ -88,7 +90,7 @@ export async function renderSurvey(main, app, visitId = "") {
     group("age_band", AGE_BANDS.map((a) => [a, a])),
     group("education", Object.entries(t("edu"))),
     group("occupation", Object.entries(t("occ"))),
-    h("div", { class: "field" }, h("label", { for: "saran" }, t("saran")), saran),
+    h("div", { class: "field" }, h("label", { for: "saran" }, t("saran")), saran), message,
     h("div", { class: "row" }, h("button", { class: "btn ghost big", type: "button", onclick: () => { index -= 1; draw(); } }, t("back")), submit)));
   };
   draw();
