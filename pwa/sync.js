@@ -9,6 +9,7 @@ import { purgeOld, putServerVisit, wipeSynced } from "./records.js";
 const BASE_DELAY = 1000;
 const MAX_DELAY = 5 * 60 * 1000;
 const PERIOD = 60 * 1000;
+const MAX_BLOB_ATTEMPTS = 5;
 const PULLED = new Set(["office", "host", "service", "staff", "survey_link"]);
 
 const status = {
@@ -73,6 +74,7 @@ async function pushRecords(token) {
       if (removed === 0) throw new Stop("ack_missing", result);
       if (result.data.acked_seq !== undefined) await setMeta("acked_seq", result.data.acked_seq);
       await refreshStatus();
+      size = Math.min(200, size * 2);
       continue;
     }
     if (result.status === 413 || ((result.status === 400 || result.status === 403) && entries.length > 1)) {
@@ -101,7 +103,12 @@ async function pushBlobs(token) {
       await remove(entry.oid, { type: "blob_refused", status: result.status });
       continue;
     }
-    if (result.status === 400) { await noteAttempt([entry]); continue; }
+    if (result.status === 400) {
+      // A cut-off upload is retried; one that keeps failing is set aside for attention.
+      if (entry.attempts + 1 >= MAX_BLOB_ATTEMPTS) await remove(entry.oid, { type: "blob_refused", status: 400 });
+      else await noteAttempt([entry]);
+      continue;
+    }
     // A failing blob never blocks event sync: stop uploading blobs only.
     if (result.status === 401) throw failure(result);
     return;

@@ -40,7 +40,8 @@ export function fakeServer() {
       return json(200, { cursor: String(from + page.length), more: from + page.length < state.changes.length, reset: false, changes: page });
     }
     if (path.startsWith("/blobs/")) {
-      const sha = path.split("/")[2];
+      const sha = path.split("/")[2].split("?")[0];
+      if (state.blobStatus) return json(state.blobStatus, { error: { code: "unsupported_type", message: "", fields: {} } });
       const created = !state.blobs.has(sha);
       state.blobs.set(sha, init.body);
       return json(created ? 201 : 200, { sha256: sha });

@@ -194,3 +194,27 @@ test("a big batch is sent gzipped and the server's ack still empties the outbox"
   assert.equal(server.events.size, 60);
   assert.equal((await pending()).total, 0);
 });
+
+test("photos and signatures are uploaded by hash after the events; their entries then leave", async () => {
+  const photo = new Blob([new Uint8Array([0xff, 0xd8, 1, 2, 3])], { type: "image/jpeg" });
+  const signature = new Blob([new Uint8Array([0x89, 0x50, 4, 5])], { type: "image/png" });
+  const { visit } = await registerVisit(guest("Budi"), { photo, signature });
+  assert.equal((await pending()).blob, 2);
+  await syncNow();
+  assert.equal((await pending()).total, 0);
+  assert.ok(server.blobs.has(visit.local.photo_sha) && server.blobs.has(visit.local.signature_sha));
+  const puts = server.requests.filter((r) => r.method === "PUT").map((r) => r.path);
+  assert.ok(puts.some((p) => p.endsWith("?kind=photo")) && puts.some((p) => p.endsWith("?kind=signature")));
+  const order = server.requests.map((r) => r.method);
+  assert.ok(order.indexOf("POST") < order.indexOf("PUT"));
+});
+
+test("a refused blob type is dropped and shown; the events still sync", async () => {
+  await registerVisit(guest("Budi"), { photo: new Blob([new Uint8Array([1, 2, 3])], { type: "image/jpeg" }) });
+  server.blobStatus = 415;
+  const result = await syncNow();
+  assert.equal(result.ok, true);
+  assert.equal(server.events.size, 1);
+  assert.equal((await pending()).total, 0);
+  assert.equal((await problems())[0].type, "blob_refused");
+});
