@@ -39,6 +39,10 @@ def build_config(instance_path: str) -> dict:
         "SITAMU_SMTP_HOST": env.get("SITAMU_SMTP_HOST") or None,
         "SITAMU_SMTP_PORT": int(env.get("SITAMU_SMTP_PORT", 25)),
         "SITAMU_MAIL_FROM": env.get("SITAMU_MAIL_FROM", "sitamu@localhost"),
+        # How queued host e-mails leave: "thread" (in the web process), "rq" (needs Redis and
+        # `rq worker sitamu-notify`), or "off" (cron/systemd runs `sitamu notify send`).
+        # Empty: "rq" when SITAMU_REDIS_URL is set, else "thread".
+        "SITAMU_NOTIFY_MODE": env.get("SITAMU_NOTIFY_MODE") or None,
         "SITAMU_PUBLIC_URL": env.get("SITAMU_PUBLIC_URL", "http://127.0.0.1:5000"),
         "SITAMU_LOG_LEVEL": env.get("SITAMU_LOG_LEVEL", "INFO"),
         "MAX_CONTENT_LENGTH": int(env.get("SITAMU_MAX_REQUEST_BYTES", 8 * 1024 * 1024)),

@@ -302,6 +302,14 @@ def init_notify(app) -> None:
         return
     app.extensions["sitamu_notify"] = True
 
+    @app.before_request
+    def _start_sender_once():
+        # Messages left queued by a restart are sent without waiting for the next push.
+        if not app.extensions.get("sitamu_notify_started"):
+            app.extensions["sitamu_notify_started"] = True
+            if notify_mode(app) == "thread":
+                kick(app)
+
     @app.after_request
     def _kick_after_push(response):
         if request.endpoint in PUSH_ENDPOINTS and response.status_code < 300:

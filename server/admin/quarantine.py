@@ -52,9 +52,11 @@ def quarantine():
     if status in ("open", "replayed", "dismissed"):
         query = query.where(Quarantine.status == status)
     page = paginate(db.session, query.order_by(Quarantine.created_at.desc(), Quarantine.id.desc()))
+    device_ids = {q.device_id for q in page.items if q.device_id}
     return render_template("admin/quarantine.html", page=page, status=status,
                            offices={o.id: o for o in db.session.scalars(db.select(Office)).all()},
-                           devices={d.id: d for d in db.session.scalars(db.select(Device)).all()})
+                           devices={d.id: d for d in db.session.scalars(
+                               db.select(Device).where(Device.id.in_(device_ids))).all()})
 
 
 @bp.route("/quarantine/<int:item_id>", methods=["GET", "POST"])
