@@ -71,10 +71,11 @@ def test_a_full_flow_logs_no_personal_data_or_secrets(app, client, db, make_offi
     db.session.commit()
     secrets |= {code, code.replace("-", "")}
     proto = {"X-Sitamu-Protocol": "1"}
-    assert call("POST", "/api/v1/enroll", json={"protocol": 1, "code": "AAA-BBB-CCC",
-                                                "device_name": "x", "app_version": "1"}).status_code == 400
+    assert call("POST", "/api/v1/enroll", json={"protocol": 1, "code": "AAA-BBB-CCC", "device_name": "x",
+                                                "app_version": "1"}, headers=proto).status_code == 400
     enrolled = call("POST", "/api/v1/enroll", json={"protocol": 1, "code": code,
-                                                    "device_name": "Meja depan", "app_version": "1"})
+                                                    "device_name": "Meja depan", "app_version": "1"},
+                    headers=proto)
     assert enrolled.status_code == 201
     token = enrolled.get_json()["token"]
     secrets.add(token)

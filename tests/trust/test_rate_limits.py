@@ -54,7 +54,7 @@ def test_lockout_is_shared_through_redis_when_configured():
 
 def _enroll(client, code):
     return client.post("/api/v1/enroll", json={"protocol": 1, "code": code, "device_name": "Meja",
-                                               "app_version": "1"})
+                                               "app_version": "1"}, headers={"X-Sitamu-Protocol": "1"})
 
 
 def test_enrolment_locks_out_a_client_after_ten_wrong_codes(limited_app, make_office, make_user):
@@ -80,10 +80,11 @@ def test_enrolment_locks_out_a_client_after_ten_wrong_codes(limited_app, make_of
 
 def test_enrolment_is_rate_limited_with_the_json_envelope(limited_app):
     client = limited_app.test_client()
-    statuses = [client.post("/api/v1/enroll", json={"protocol": 1}).status_code for _ in range(21)]
+    statuses = [client.post("/api/v1/enroll", json={"protocol": 1}, headers={"X-Sitamu-Protocol": "1"}).status_code
+                for _ in range(21)]
     assert statuses[:20] == [400] * 20
     assert statuses[20] == 429
-    limited = client.post("/api/v1/enroll", json={"protocol": 1})
+    limited = client.post("/api/v1/enroll", json={"protocol": 1}, headers={"X-Sitamu-Protocol": "1"})
     assert limited.get_json()["error"]["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) >= 1
 
