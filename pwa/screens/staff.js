@@ -265,7 +265,7 @@ export async function renderReconcile(main, app) {
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "No."), h("th", { scope: "col" }, t("name")), h("th", { scope: "col" }, t("card")), h("th", { scope: "col" }, t("ktp")), h("th", { scope: "col" }, t("locker")), h("th", { scope: "col" }, t("visit_time")))),
       h("tbody", {}, rows.map(({ v, left }) => h("tr", {},
         h("td", {}, h("a", { href: `#/visit/${v.id}` }, v.queue_number)), h("td", {}, v.name),
-        h("td", {}, left.includes("card") ? v.card_number : "—"), h("td", {}, left.includes("ktp") ? "✗" : "—"),
+        h("td", {}, left.includes("card") ? v.card_number : "—"), h("td", {}, left.includes("ktp") ? t("still_held") : "—"),
         h("td", {}, left.includes("locker") ? v.locker_number : "—"), h("td", {}, `${v.day} ${localTime(v.registered_at, tz)}`)))))
       : h("p", { class: "notice", id: "reconcile-none" }, t("reconcile_none"))));
 }

@@ -1,0 +1,33 @@
+"""The desk app is installable: a manifest with 192, 512 and maskable PNG icons, and a service
+worker that is always revalidated."""
+import io
+import json
+
+from PIL import Image
+
+
+def test_manifest_and_icons_are_served_with_the_right_types(client):
+    response = client.get("/app/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.data)
+    assert manifest["start_url"] == "/app/" and manifest["display"] == "standalone"
+    sizes = set()
+    for icon in manifest["icons"]:
+        got = client.get(f"/app/{icon['src']}")
+        assert got.status_code == 200 and got.mimetype == "image/png"
+        image = Image.open(io.BytesIO(got.data))
+        assert f"{image.width}x{image.height}" == icon["sizes"]
+        sizes.add((icon["sizes"], icon.get("purpose", "any")))
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+
+
+def test_service_worker_and_page_are_revalidated_on_every_load(client):
+    sw = client.get("/app/sw.js")
+    assert sw.status_code == 200 and sw.mimetype == "text/javascript"
+    assert "no-cache" in sw.headers["Cache-Control"]
+    assert sw.headers["Service-Worker-Allowed"] == "/app/"
+    page = client.get("/app/")
+    assert "no-cache" in page.headers["Cache-Control"]
+    assert b"<script type=\"module\" src=\"app.js\"></script>" in page.data
+    assert b"onclick" not in page.data and b"<script>" not in page.data
