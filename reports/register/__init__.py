@@ -202,13 +202,13 @@ def sop_timing(office, visits) -> list[dict]:
     events: dict[str, list[dict]] = {}
     for start in range(0, len(ids), 900):
         batch = ids[start:start + 900]
-        for visit_id, kind, when, offset, payload in db.session.execute(
-                db.select(VisitEvent.visit_id, VisitEvent.kind, VisitEvent.corrected_time,
+        for visit_id, kind, step, when, offset, payload in db.session.execute(
+                db.select(VisitEvent.visit_id, VisitEvent.kind, VisitEvent.step, VisitEvent.corrected_time,
                           VisitEvent.clock_offset_ms, VisitEvent.payload)
                 .where(VisitEvent.office_id == office.id, VisitEvent.visit_id.in_(batch))):
             events.setdefault(visit_id, []).append(
                 {"kind": kind, "corrected_time": when, "clock_offset_ms": offset, "payload": payload or {},
-                 "step": (payload or {}).get("step")})
+                 "step": step or None})
     samples: dict[str, list[float]] = {}
     steps_by_key: dict[str, dict] = {}
     for visit in visits:

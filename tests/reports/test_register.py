@@ -126,3 +126,25 @@ def test_ikm_cli_writes_the_report(app, db, make_office, tmp_path):
     assert result.exit_code == 0, result.output
     _, text = pdf_text(out.read_bytes())
     assert "Triwulan IV 2026" in text and "Belum ada jawaban survei" in text
+
+
+def test_register_summary_gives_median_minutes_per_sop_step(app, db, make_office, make_visit):
+    import uuid as _uuid
+
+    from server.models import VisitEvent
+
+    office = make_office(sop_template="kalbar-2021")
+    for n, minutes in enumerate((10, 20, 40)):
+        start = utc(2026, 10, 5, 2, n)
+        visit = make_visit(office, start)
+        for kind, step, offset in (("registration", "isi_buku_tamu", 0),
+                                   ("verification", "cocokkan_identitas", minutes)):
+            when = start + timedelta(minutes=offset)
+            db.session.add(VisitEvent(id=str(_uuid.uuid4()), visit_id=visit.id, office_id=office.id, kind=kind,
+                                      step=step, device_time=when, corrected_time=when, payload={},
+                                      content_hash=_uuid.uuid4().hex))
+    db.session.commit()
+    data = gather_register(office, parse_month("2026-10"))
+    steps = {s["key"]: s for s in data.summary["sop"]}
+    assert steps["cocokkan_identitas"]["median"] == 20 and steps["cocokkan_identitas"]["visits"] == 3
+    assert steps["cocokkan_identitas"]["late"] is True  # the Kalbar SOP allows 15 minutes
