@@ -44,6 +44,7 @@ export default {
   slip_title: "Queue Number", slip_wait: "Please wait; staff will call your number.",
   print_slip: "Print slip", done: "Done", visit_time: "Time", slip_to: "Meeting",
   pin_locked: "Too many wrong PINs. Try again in {s} seconds.", time_limit_until: "Meeting time limit",
+  took: "{m} min",
   still_held: "Still held",
   staff_login: "Staff sign-in", choose_staff: "Choose your name", pin: "PIN", login: "Sign in",
   pin_wrong: "Wrong PIN.", no_staff: "No staff data yet. Sync the tablet while online.", logout: "Sign out",

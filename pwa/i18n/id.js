@@ -47,6 +47,7 @@ export default {
   print_slip: "Cetak slip", done: "Selesai", visit_time: "Waktu", slip_to: "Tujuan",
   // Staff
   pin_locked: "Terlalu banyak PIN salah. Coba lagi dalam {s} detik.", time_limit_until: "Batas waktu menghadap",
+  took: "{m} menit",
   still_held: "Masih dititipkan",
   staff_login: "Masuk petugas", choose_staff: "Pilih nama petugas", pin: "PIN", login: "Masuk",
   pin_wrong: "PIN salah.", no_staff: "Belum ada data petugas. Sinkronkan tablet saat daring.", logout: "Keluar",

@@ -174,6 +174,15 @@ function hostReply(step, visit, ctx, onlyUnavailable = false) {
       h("button", { class: "btn warn big", type: "button", id: "act-host-unavailable", onclick: () => act("host_unavailable", { reason: reason.value.trim() || t("default_reason") }, null) }, t("host_unavailable"))));
 }
 
+/** How long a finished step took against its standard minutes (a step without a start shows nothing). */
+function tookBadge(steps, visit, step) {
+  const ended = visit.steps?.[step.key];
+  const started = stepStartedAt(steps, visit, step);
+  if (!ended || !started || !step.minutes || step.kind === "registration") return null;
+  const took = Math.max(0, Math.round((Date.parse(ended) - Date.parse(started)) / 60000));
+  return h("span", { class: `took ${took > step.minutes ? "late" : ""}` }, t("took", { m: took }));
+}
+
 /** Render one visit's SOP walk. */
 export async function renderVisit(main, app, visitId) {
   const visit = await visitById(visitId);
@@ -206,7 +215,8 @@ export async function renderVisit(main, app, visitId) {
         h("span", { class: "title" }, stepTitle(s, lang)),
         h("span", { class: "actor" }, `${t("actor")}: ${actorName(template, s.actor, lang)}`),
         s.minutes ? h("span", { class: "std" }, t("standard", { m: s.minutes })) : null,
-        done ? h("span", { class: "when" }, `✓ ${localTime(visit.steps?.[s.key] || visit.registered_at, tz)}`) : null, timer),
+        done ? h("span", { class: "when" }, `✓ ${localTime(visit.steps?.[s.key] || visit.registered_at, tz)}`) : null,
+        done ? tookBadge(steps, visit, s) : null, timer),
       s.branches?.length && isCurrent ? h("p", { class: "branches" }, `${t("branches")}: ${s.branches.map((br) => (typeof br === "string" ? br : (br.title?.[lang] || br.title?.id || br.label?.[lang] || br.label?.id || br.when?.[lang] || br.when?.id || br.key || ""))).join(" · ")}`) : null,
       isCurrent ? actionFor(s, visit, ctx) : null);
   }));
