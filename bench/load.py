@@ -130,7 +130,7 @@ def run_tablet(base, tablet, shape, params, deadline, result, lock, seed):
     client = SyncClient(base, tablet["token"], rng=rng, batch_size=200, timeout=60,
                         backoff_base=0.5, backoff_cap=10, max_attempts=10)
     desk = Desk(client, tablet["hosts"], rng)
-    local = {"push_ms": [], "pushes": 0, "network_errors": 0}
+    local = {"push_ms": [], "pull_ms": [], "pushes": 0, "network_errors": 0}
     gave_up = None
     try:
         if shape == "day":
@@ -138,7 +138,9 @@ def run_tablet(base, tablet, shape, params, deadline, result, lock, seed):
             while time.monotonic() < deadline:
                 desk.record(rng.randint(5, 20))
                 _timed_push(client, local)
+                started = time.perf_counter()
                 client.pull()
+                local["pull_ms"].append((time.perf_counter() - started) * 1000)
                 time.sleep(rng.uniform(params["interval_min"], params["interval_max"]))
         else:
             start = datetime.now(timezone.utc) - timedelta(hours=6)
@@ -153,6 +155,7 @@ def run_tablet(base, tablet, shape, params, deadline, result, lock, seed):
         gave_up = exc.reason
     with lock:
         result["push_ms"] += local["push_ms"]
+        result["pull_ms"] += local["pull_ms"]
         result["pushes"] += local["pushes"]
         result["network_errors"] += local["network_errors"]
         result["made"][tablet["device_id"]] = desk.made
@@ -170,7 +173,7 @@ def run_tablet(base, tablet, shape, params, deadline, result, lock, seed):
 
 def run_process(base, tablets, shape, params, seconds, out_queue, seed):
     """Run a share of the tablets as threads; send the merged result back."""
-    result = {"push_ms": [], "pushes": 0, "network_errors": 0, "made": {}, "left_in_outbox": 0,
+    result = {"push_ms": [], "pull_ms": [], "pushes": 0, "network_errors": 0, "made": {}, "left_in_outbox": 0,
               "attention": 0, "statuses": {}, "gave_up": [], "drained_at": [], "released_at": []}
     lock = threading.Lock()
     params = dict(params)
@@ -229,10 +232,10 @@ def run_phase(app, base, tablets, shape, args) -> dict:
     for p in procs:
         p.join(timeout=30)
     elapsed = time.monotonic() - started
-    merged = {"push_ms": [], "pushes": 0, "network_errors": 0, "made": {}, "left_in_outbox": 0,
+    merged = {"push_ms": [], "pull_ms": [], "pushes": 0, "network_errors": 0, "made": {}, "left_in_outbox": 0,
               "attention": 0, "statuses": {}, "gave_up": [], "drained_at": [], "released_at": []}
     for r in results:
-        for key in ("push_ms", "gave_up", "drained_at", "released_at"):
+        for key in ("push_ms", "pull_ms", "gave_up", "drained_at", "released_at"):
             merged[key] += r[key]
         for key in ("pushes", "network_errors", "left_in_outbox", "attention"):
             merged[key] += r[key]
@@ -248,6 +251,7 @@ def run_phase(app, base, tablets, shape, args) -> dict:
         "push_ms_p50": percentile(merged["push_ms"], 50), "push_ms_p95": percentile(merged["push_ms"], 95),
         "push_ms_p99": percentile(merged["push_ms"], 99),
         "push_ms_mean": round(statistics.fmean(merged["push_ms"]), 1) if merged["push_ms"] else None,
+        "pull_ms_p50": percentile(merged["pull_ms"], 50), "pull_ms_p95": percentile(merged["pull_ms"], 95),
         "statuses": merged["statuses"],
         "errors_5xx": sum(n for s, n in merged["statuses"].items() if s.startswith("5")),
         "errors_other_4xx": sum(n for s, n in merged["statuses"].items() if s.startswith("4")),
