@@ -98,7 +98,7 @@ class HostForm(FlaskForm):
     office_id = SelectField("Kantor", coerce=int)
     name = StringField("Nama", validators=[required(), max_len(120)])
     position = StringField("Jabatan", validators=[Optional(), max_len(200)])
-    tier = SelectField("Tingkat", choices=[(t, TIER_LABELS[t]) for t in HOST_TIERS])
+    tier = SelectField("Tingkat", choices=[(t, TIER_LABELS[t]) for t in HOST_TIERS], default="eselon_4_asn")
     unit = StringField("Unit kerja", validators=[Optional(), max_len(200)])
     aide_name = StringField("Nama ajudan / agendaris", validators=[Optional(), max_len(120)])
     aide_role = StringField("Peran ajudan (ADC, agendaris, bagian)", validators=[Optional(), max_len(60)])

@@ -137,8 +137,8 @@ EN = {
     "Belum ada kejadian.": "No events yet.",
     "Terdaftar": "Registered", "Terverifikasi": "Verified", "Pejabat dihubungi": "Host contacted",
     "Diterima pejabat": "Received by host", "Menghadap": "With the host",
-    "Pejabat tidak tersedia": "Host unavailable", "Keluar": "Checked out",
-    "Ditolak pemeriksaan": "Refused at screening", "Batal": "Cancelled",
+    "Pejabat tidak tersedia": "Host unavailable", "Sudah keluar": "Checked out",
+    "Ditolak pemeriksaan": "Refused at screening", "Dibatalkan": "Cancelled",
     "Mengisi buku tamu": "Guest book filled in", "Verifikasi identitas": "Identity checked",
     "Perbaikan data": "Data corrected", "Pejabat bersedia menerima": "Host will receive",
     "Pejabat tidak dapat menerima": "Host cannot receive", "Kartu tamu diberikan": "Visitor card issued",
@@ -146,7 +146,7 @@ EN = {
     "Masuk menghadap": "Went in", "Umpan balik layanan": "Service feedback", "Langkah SOP": "SOP step",
     # On site
     "Tamu di lokasi sekarang": "Guests on site now", "tamu": "guests", "per": "as of",
-    "Kartu": "Card", "Masuk": "In", "Hadir di titik kumpul": "Present at assembly point",
+    "Kartu": "Card", "Jam masuk": "Time in", "Hadir di titik kumpul": "Present at assembly point",
     "Tidak ada tamu di lokasi.": "No guests on site.",
     "{n} kunjungan dari hari sebelumnya belum tercatat keluar.": "{n} visits from earlier days were never checked out.",
     # Quarantine

@@ -21,8 +21,8 @@ from . import timeline
 STAGES = {  # sync/rules.py STAGES, in order
     "registered": "Terdaftar", "verified": "Terverifikasi", "host_notified": "Pejabat dihubungi",
     "host_received": "Diterima pejabat", "admitted": "Menghadap", "finished": "Selesai",
-    "host_unavailable": "Pejabat tidak tersedia", "checked_out": "Keluar",
-    "refused": "Ditolak pemeriksaan", "cancelled": "Batal",
+    "host_unavailable": "Pejabat tidak tersedia", "checked_out": "Sudah keluar",
+    "refused": "Ditolak pemeriksaan", "cancelled": "Dibatalkan",
 }
 OPEN_EXCLUDED = ("cancelled", "checked_out", "refused")
 EVENT_LABELS = {
@@ -31,8 +31,8 @@ EVENT_LABELS = {
     "host_received": "Pejabat bersedia menerima", "host_unavailable": "Pejabat tidak dapat menerima",
     "card_issued": "Kartu tamu diberikan", "locker": "Loker", "waiting": "Menunggu",
     "screening": "Pemeriksaan keamanan", "admitted": "Masuk menghadap",
-    "service_feedback": "Umpan balik layanan", "finished": "Selesai", "checked_out": "Keluar",
-    "cancelled": "Batal", "step_done": "Langkah SOP",
+    "service_feedback": "Umpan balik layanan", "finished": "Selesai", "checked_out": "Sudah keluar",
+    "cancelled": "Dibatalkan", "step_done": "Langkah SOP",
 }
 
 

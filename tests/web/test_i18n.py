@@ -31,3 +31,16 @@ def test_english_switch_translates_the_pages(db, staffed, as_user, app):
     assert "Notification e-mail" in html
     public = app.test_client().get(f"/p/ikm/{staffed.office.code}?lang=en").get_data(as_text=True)
     assert "Six-month trend" in public
+
+
+def test_area_translations_do_not_change_the_common_words():
+    """"Keluar" is "Log out" in the top bar: a stage label must not turn it into "Checked out"."""
+    from server.admin.strings_en import EN as ADMIN
+    from server.dashboard.strings_en import EN as DASHBOARD
+    from server.host.strings_en import EN as HOST
+    from server.i18n import EN as COMMON
+    from server.public.strings_en import EN as PUBLIC
+
+    for area in (ADMIN, DASHBOARD, HOST, PUBLIC):
+        clashes = {k: (COMMON[k], v) for k, v in area.items() if k in COMMON and COMMON[k] != v}
+        assert not clashes, clashes
