@@ -218,7 +218,10 @@ export async function renderVisit(main, app, visitId) {
         done ? h("span", { class: "when" }, `✓ ${localTime(visit.steps?.[s.key] || visit.registered_at, tz)}`) : null,
         done ? tookBadge(steps, visit, s) : null, timer),
       s.branches?.length && isCurrent ? h("p", { class: "branches" }, `${t("branches")}: ${s.branches.map((br) => (typeof br === "string" ? br : (br.title?.[lang] || br.title?.id || br.label?.[lang] || br.label?.id || br.when?.[lang] || br.when?.id || br.key || ""))).join(" · ")}`) : null,
-      isCurrent ? actionFor(s, visit, ctx) : null);
+      isCurrent ? actionFor(s, visit, ctx) : null,
+      // The template's "host not available" branch at this step, with its polite reason.
+      isCurrent && visit.stage !== "host_notified" && visit.stage !== "host_unavailable" && !["host_notified", "host_received", "host_unavailable"].includes(s.kind) &&
+        s.branches?.some((br) => br.on?.kind === "host_unavailable") ? hostReply(s, visit, ctx, true) : null);
   }));
   const updateTimers = () => {
     for (const el of list.querySelectorAll(".timer")) {
@@ -240,10 +243,9 @@ export async function renderVisit(main, app, visitId) {
   const photoBlob = visit.photo_sha ? await get("blobs", visit.photo_sha) : null;
   const photo = photoBlob ? h("img", { class: "guest-photo", src: URL.createObjectURL(photoBlob.data), alt: t("photo") }) : null;
   const extra = [];
-  const unavailableBranch = current?.branches?.some((br) => br.on?.kind === "host_unavailable");
-  if (onSite(visit) && visit.stage !== "host_unavailable" && (visit.stage === "host_notified" || unavailableBranch) &&
+  if (onSite(visit) && visit.stage === "host_notified" &&
       !(current && ["host_notified", "host_received", "host_unavailable"].includes(current.kind))) {
-    extra.push(hostReply({ kind: "host_notified" }, visit, ctx, visit.stage !== "host_notified"));
+    extra.push(hostReply({ kind: "host_notified" }, visit, ctx));
   }
   if (visit.stage === "host_unavailable") extra.push(h("p", { class: "notice warn", id: "unavailable-note" }, `${t("stage_host_unavailable")}: ${visit.unavailable_reason}`));
   if (["checked_out", "finished"].includes(visit.stage) || !current) {
