@@ -132,9 +132,12 @@ export async function saveSurvey({ visit_id = null, answers, profile, saran = ""
   });
 }
 
-/** Return true when a visit already has a survey response on this tablet. */
+/** Return true when a visit already has a survey response (here, or by phone through a used link). */
 export async function hasSurvey(visitId) {
-  return (await (await openDb()).countFromIndex("surveys", "visit_id", visitId)) > 0;
+  const db = await openDb();
+  if ((await db.countFromIndex("surveys", "visit_id", visitId)) > 0) return true;
+  const links = await db.getAllFromIndex("pulled", "entity", "survey_link");
+  return links.some((l) => l.data?.visit_id === visitId && l.data?.used);
 }
 
 /** Return the view of a visit: the server's state overlaid with what this tablet recorded. */

@@ -149,3 +149,12 @@ test("when storage is full the visit is still saved, without its photo, and the 
     proto.put = realPut;
   }
 });
+
+test("a survey answered by phone (a used link the pull delivered) counts as the visit's one response", async () => {
+  const { visit } = await registerVisit(guest());
+  const { hasSurvey } = await import("../records.js");
+  assert.equal(await hasSurvey(visit.id), false);
+  await write(["pulled"], (tx) => tx.objectStore("pulled").put({ key: "survey_link:5", entity: "survey_link", id: "5",
+    data: { id: 5, visit_id: visit.id, used: true } }));
+  assert.equal(await hasSurvey(visit.id), true);
+});
