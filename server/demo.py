@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from . import sop
 from .extensions import db
-from .models import Attachment, Device, Host, Office, Service, StaffUser, SurveyResponse, Visit, VisitEvent
+from .models import Attachment, Device, Host, Office, Service, StaffUser, Visit, VisitEvent
 
 DEMO_PASSWORD = "sitamu-demo"
 DEMO_PIN = "2468"
@@ -278,6 +278,9 @@ PROFILES = {
 # Visitors from elsewhere: (province code, kabupaten/kota codes).
 AWAY = [(31, [71, 72, 73, 74, 75]), (32, [73, 4, 16]), (33, [74, 72]), (35, [78, 15]), (36, [71, 3]),
         (63, [71, 72, 3]), (62, [71, 1]), (14, [71, 2]), (16, [71, 5]), (73, [71, 8]), (21, [71, 1])]
+CAPITALS = {31: "Jakarta Selatan", 32: "Bandung", 33: "Semarang", 35: "Surabaya", 36: "Serang",
+            63: "Banjarmasin", 62: "Palangka Raya", 14: "Pekanbaru", 16: "Palembang", 73: "Makassar",
+            21: "Batam"}
 
 MALE = ["Ahmad", "Muhammad", "Budi", "Andi", "Agus", "Hendra", "Rizky", "Fajar", "Dedi", "Yohanes",
         "Stefanus", "Antonius", "Heri", "Syarif", "Abdul", "Rahmat", "Irfan", "Doni", "Eko", "Gusti",
@@ -350,7 +353,7 @@ SARAN = [
 ]
 EDUCATION = ["SD", "SMP", "SMA", "D3", "S1", "S1", "S1", "S2", "S3"]
 OCCUPATION = ["pns", "pns", "swasta", "swasta", "wiraswasta", "wiraswasta", "tni_polri", "pelajar_mahasiswa", "lainnya"]
-AGE_BANDS = [("20-29", 20, 29), ("30-39", 30, 39), ("40-49", 40, 49), ("50-59", 50, 59), (">=60", 60, 68)]
+AGE_BANDS = [("<20", 0, 19), ("20-29", 20, 29), ("30-39", 30, 39), ("40-49", 40, 49), ("50-59", 50, 59), (">=60", 60, 120)]
 
 
 # --- small generators ---------------------------------------------------------------------------
@@ -402,7 +405,9 @@ def make_guest(rng: random.Random, code: str, when: date) -> Guest:
     elif kind < 0.98:
         id_type, number = "sim", f"{rng.randint(10, 99)}{birth:%m%y}{rng.randint(10**7, 10**8 - 1)}"
     else:
-        id_type, number = "other", f"NIP {birth:%Y%m%d}{rng.randint(2000, 2020)}0{rng.randint(1, 2)}1{rng.randint(1, 20):03d}"
+        # A civil servant's staff card: NIP = birth date, appointment month, sex, serial.
+        id_type, number = "other", (f"NIP {birth:%Y%m%d}{rng.randint(birth.year + 19, max(birth.year + 19, when.year - 1))}"
+                                    f"{rng.randint(1, 12):02d}{2 if female else 1}{rng.randint(1, 20):03d}")
     phone = f"08{rng.choice(['11', '12', '13', '21', '22', '52', '53', '57', '77', '78', '95', '96'])}" \
             f"{rng.randint(10**6, 10**8 - 1)}"
     street = rng.choice(STREETS[profile["city"]])
@@ -413,10 +418,6 @@ def make_guest(rng: random.Random, code: str, when: date) -> Guest:
     institution = rng.choice(INSTITUTIONS[code])
     return Guest(name, female, birth, id_type, number, phone, address, institution)
 
-
-CAPITALS = {31: "Jakarta Selatan", 32: "Bandung", 33: "Semarang", 35: "Surabaya", 36: "Serang",
-            63: "Banjarmasin", 62: "Palangka Raya", 14: "Pekanbaru", 16: "Palembang", 73: "Makassar",
-            21: "Batam"}
 
 
 def _typo(rng: random.Random, text: str) -> str:
@@ -460,6 +461,7 @@ class Plan:
     visit_id: str
     device: Device
     events: list[dict]  # protocol events without id/seq/device_time yet: kind, step, at, actor, payload
+    guest: "Guest | None" = None
     survey: dict | None = None
 
 
@@ -603,7 +605,7 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
                         took("kembalikan_kartu"))
     if on_site_until is not None:
         events = [e for e in events if e["at"] < on_site_until and e["kind"] not in ("checked_out", "cancelled")]
-    return Plan(visit_id=_uuid(rng), device=device, events=events)
+    return Plan(visit_id=_uuid(rng), device=device, events=events, guest=guest)
 
 
 def _iso(when: datetime) -> str:
@@ -612,8 +614,9 @@ def _iso(when: datetime) -> str:
 
 
 def plan_survey(rng: random.Random, ctx: Ctx, when: datetime, visit_id: str | None, month_back: int,
-                service_id: int | None, host_id: int | None, source: str = "kiosk") -> dict:
-    """Return one SKM response shaped by the office's quality profile."""
+                service_id: int | None, host_id: int | None, source: str = "kiosk",
+                guest: Guest | None = None) -> dict:
+    """Return one SKM response shaped by the office's quality profile (and the guest's profile)."""
     profile = ctx.profile
     answers = {}
     for key, mean in profile["means"].items():
@@ -628,11 +631,16 @@ def plan_survey(rng: random.Random, ctx: Ctx, when: datetime, visit_id: str | No
         answers[key] = min(4, max(1, value)) if rng.random() > 0.015 else None
     if all(v is None for v in answers.values()):
         answers["biaya"] = 4
-    age_band = rng.choices(AGE_BANDS, weights=[22, 30, 25, 16, 7])[0][0]
+    age_band = rng.choices(AGE_BANDS, weights=[3, 22, 30, 25, 16, 7])[0][0]
+    female = rng.random() < 0.42
+    if guest is not None:
+        age = when.year - guest.birth.year - ((when.month, when.day) < (guest.birth.month, guest.birth.day))
+        age_band = next(band for band, low, high in AGE_BANDS if low <= age <= high)
+        female = guest.female
     return {
         "id": _uuid(rng), "visit_id": visit_id, "submitted_at": _iso(when), "source": source,
         "answers": answers,
-        "profile": {"gender": "P" if rng.random() < 0.42 else "L", "age_band": age_band,
+        "profile": {"gender": "P" if female else "L", "age_band": age_band,
                     "education": rng.choice(EDUCATION), "occupation": rng.choice(OCCUPATION)},
         "service_id": service_id, "host_id": host_id,
         "saran": rng.choice(SARAN) if rng.random() < 0.25 else "",
@@ -655,7 +663,8 @@ def _attach_survey(rng: random.Random, ctx: Ctx, plan: Plan) -> None:
         finished = next(e["at"] for e in reversed(plan.events) if e["kind"] == "finished")
         when = finished + timedelta(minutes=rng.uniform(1, 6))
     reg = next(e for e in plan.events if e["kind"] == "registration")["payload"]
-    plan.survey = plan_survey(rng, ctx, when, plan.visit_id, 0, reg["service_id"], reg["host_id"])
+    plan.survey = plan_survey(rng, ctx, when, plan.visit_id, 0, reg["service_id"], reg["host_id"],
+                              guest=plan.guest)
 
 
 def signature_png(rng: random.Random) -> bytes:

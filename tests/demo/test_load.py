@@ -300,3 +300,15 @@ def test_kalbar_branches_are_walked_as_the_sop_says(demo_ctx):
                 assert kinds[n + 1] == "finished" and walk[n + 1]["step"] == "beri_pelayanan"
                 looped += 1
     assert corrected and looped
+
+
+def test_a_guests_survey_profile_matches_their_nik(demo_ctx):
+    checked = 0
+    for response in demo_ctx.session.scalars(select(SurveyResponse).where(SurveyResponse.visit_id.is_not(None))):
+        visit = demo_ctx.session.get(Visit, response.visit_id)
+        if visit.id_type != "ktp":
+            continue
+        female = int(visit.id_number[6:8]) > 40
+        assert response.gender == ("P" if female else "L")
+        checked += 1
+    assert checked > 100
