@@ -201,3 +201,34 @@ def import_paper_responses(office, survey: PaperSurvey, period, user_id: int | N
                  detail={"rows": len(survey.rows), "period": period.code}, user_id=user_id)
     db.session.commit()
     return batch
+
+
+# Indonesian wording of the problems above, for the staff upload page.
+_INDONESIAN = [
+    (r"^the file is not text \(UTF-8 or Windows-1252\)$", "berkas bukan teks (UTF-8 atau Windows-1252)"),
+    (r"^the file is empty$", "berkas kosong"),
+    (r"^cannot read the header \((.*)\)$", r"baris judul tidak terbaca (\1)"),
+    (r"^header lacks the element column\(s\) (.*)$", r"baris judul tidak memuat kolom unsur \1"),
+    (r"^header repeats (.*)$", r"baris judul mengulang kolom \1"),
+    (r"^(\d+) values for (\d+) columns$", r"\1 nilai untuk \2 kolom"),
+    (r"^more than (\d+) rows$", r"lebih dari \1 baris"),
+    (r"^unreadable CSV \((.*)\)$", r"CSV tidak terbaca (\1)"),
+    (r"^the file has a header but no responses$", "berkas hanya berisi baris judul, tanpa jawaban"),
+    (r"^(\w+) is (.*), expected 1-4 or empty$", r"\1 berisi \2, seharusnya 1-4 atau kosong"),
+    (r"^no element answered$", "tidak ada unsur yang dijawab"),
+    (r"^(\w+) is (.*), expected L or P$", r"\1 berisi \2, seharusnya L atau P"),
+    (r"^(\w+) is (.*), expected YYYY-MM-DD$", r"\1 berisi \2, seharusnya YYYY-MM-DD"),
+    (r"^(\w+) is longer than (\d+) characters$", r"\1 lebih dari \2 karakter"),
+    (r"^response (\d+): date (\S+) is outside (.*)$", r"jawaban ke-\1: tanggal \2 di luar periode"),
+    (r"^response (\d+): no service named (.*) in this office$", r"jawaban ke-\1: layanan \2 tidak ada di kantor ini"),
+]
+
+
+def problem_id(message: str) -> str:
+    """Return a CSV problem message in Indonesian (the English text if no wording is known)."""
+    import re
+
+    for pattern, replacement in _INDONESIAN:
+        if re.match(pattern, message):
+            return re.sub(pattern, replacement, message)
+    return message

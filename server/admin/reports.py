@@ -7,7 +7,7 @@ from flask_login import current_user
 from reports import jobs
 from reports.follow_up import FollowUpError, plans_for, save_plans
 from reports.ikm import ELEMENT_KEYS, ELEMENT_LABELS, format_id, format_konversi, ikm_for
-from reports.paper import CsvError, import_paper_responses, parse_survey_csv
+from reports.paper import CsvError, import_paper_responses, parse_survey_csv, problem_id
 from reports.periods import PeriodError, parse_month, parse_period, period_containing
 
 from ..access import ADMINS, can_access_office, office_or_403, roles_required
@@ -152,7 +152,8 @@ def report_paper():
     """Upload a paper SKM CSV into an office's period."""
     offices = scoped_offices()
     context = {"offices": offices, "month": _this_month(), "problems": [], "result": None,
-               "period_result": None, "form": request.form, "konversi": format_konversi}
+               "period_result": None, "form": request.form, "konversi": format_konversi,
+               "problem_id": problem_id}
     if request.method == "GET":
         return render_template("admin/reports/paper.html", **context)
     office = _office_from(request.form.get("office_id"))

@@ -131,7 +131,8 @@ def test_upload_with_a_bad_row_stores_nothing(client, db, make_office, make_user
         "office_id": office.id, "period": "2026-10", "file": (io.BytesIO(text.encode()), "skm.csv")},
         content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "Baris 3" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Baris 3: sarana berisi &#39;7&#39;, seharusnya 1-4 atau kosong" in page
     assert db.session.scalar(db.select(db.func.count(SurveyResponse.id))) == 0
 
 
