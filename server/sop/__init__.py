@@ -7,6 +7,7 @@ Every function here returns fresh plain dicts, so callers may change them freely
 """
 import copy
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from .schema import EVENT_KINDS, MAX_MINUTES, check_template
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+log = logging.getLogger("sitamu.sop")
 
 
 class SopError(ValueError):
@@ -104,8 +106,23 @@ def apply_minutes(template: dict, overrides: dict | None) -> dict:
 
 
 def resolve_template(office) -> dict:
-    """Return the office's template with its own standard minutes applied."""
-    return apply_minutes(get_template(office.sop_template), office.sop_minutes or {})
+    """Return the office's template with its own standard minutes applied.
+
+    A stored override that no longer fits (e.g. a step renamed in a newer template) is left
+    out and named in `override_errors`, so tablets, reports and pages keep working on the
+    template's own minutes for that step while the admin page shows what to fix. An unknown
+    template key raises SopError.
+    """
+    template = get_template(office.sop_template)
+    overrides = office.sop_minutes or {}
+    errors = validate_minutes_override(template, overrides)
+    if errors:
+        log.warning("office SOP minutes do not fit the template",
+                    extra={"office_id": getattr(office, "id", None), "steps": sorted(errors)})
+        overrides = {k: v for k, v in overrides.items() if k not in errors} if isinstance(overrides, dict) else {}
+    resolved = apply_minutes(template, overrides)
+    resolved["override_errors"] = errors
+    return resolved
 
 
 def tier_key(template: dict, tier: str | None) -> str:
