@@ -47,12 +47,10 @@ POLICY = {
     "dashboard.index": ADMINS | {"supervisor"}, "dashboard.table_csv": ADMINS | {"supervisor"},
     "host.inbox": {"host"}, "host.availability": {"host"}, "host.receive": {"host"},
     "host.unavailable": {"host"},
-    # Reports pages (reports area), when present:
-    "admin.reports": ADMINS | {"supervisor"}, "admin.report_register": ADMINS | {"supervisor"},
-    "admin.report_ikm": ADMINS | {"supervisor"}, "admin.report_job": ADMINS | {"supervisor"},
-    "admin.report_download": ADMINS | {"supervisor"}, "admin.paper_upload": ADMINS,
-    "admin.paper_undo": ADMINS, "admin.visit_photo": ADMINS | DESK,
-    "admin.visit_signature": ADMINS | DESK,
+    "admin.reports": ADMINS | {"supervisor"}, "admin.report_start": ADMINS | {"supervisor"},
+    "admin.report_job": ADMINS | {"supervisor"}, "admin.report_job_status": ADMINS | {"supervisor"},
+    "admin.report_download": ADMINS | {"supervisor"}, "admin.report_paper": ADMINS,
+    "admin.report_plans": ADMINS,
 }
 # Strings that exist only in office B's data (and in a second host's guest, for the host rule).
 B_MARKERS = ("Kantor Rahasia Bravo", "Pejabat Rahasia Bravo", "Tamu Rahasia Bravo", "RAHASIA-B")
@@ -89,12 +87,14 @@ def _office_world(client, make_office, make_user, make_host, make_service, lette
                              **({"host_id": host.id} if role == "host" else {}))
              for role in ("office_admin", "supervisor", "receptionist", "security", "host")}
     quarantine_id = _db.session.scalar(select(Quarantine.id).where(Quarantine.office_id == office.id))
+    from reports import jobs
+    job_id = jobs.start_job("ikm", office.id, "2026-11", user_id=admin.id)["job_id"]
     return {
         "office": office, "tablet": tablet, "device": device, "staff": staff,
         "params": {"office_id": office.id, "host_id": host.id, "service_id": service.id,
                    "user_id": staff["receptionist"].id, "device_id": device.id,
                    "item_id": quarantine_id, "visit_id": own_guest["visit_id"],
-                   "code": office.code, "token": survey_token, "sha": sha},
+                   "code": office.code, "token": survey_token, "sha": sha, "job_id": job_id},
         "other_host_visit": other_guest["visit_id"],
     }
 
