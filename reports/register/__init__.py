@@ -39,7 +39,9 @@ COLUMNS = (
     ("number", "Antrean/ Kartu", 14, "center"),
     ("signature", "Tanda Tangan", 18, "center"),
 )
-CLOSING_ROWS_MAX = 12  # the closing block fits below at most this many rows
+CLOSING_ROWS_MAX = 12
+# Columns of one line per row: laid out as one 8 mm line each (fewer lines for WeasyPrint).
+ONE_LINE = ("no", "time_in")  # the closing block fits below at most this many rows
 
 
 def mask_identity(id_type: str, number: str | None) -> str:
@@ -287,13 +289,15 @@ def _page(rows: list[dict], closing: dict | None) -> dict:
     for row in rows:
         cells = _cell_lines(row)
         for key in columns:
-            lines = (cells[key] + [Markup(""), Markup("")])[:2]
-            columns[key].extend(lines)
+            wanted = 1 if key in ONE_LINE else 2
+            columns[key].extend((cells[key] + [Markup(""), Markup("")])[:wanted])
     x = 0.0
     cols = []
     for key, heading, width, align in COLUMNS:
-        cols.append({"key": key, "heading": heading, "x": x, "width": width, "align": align,
-                     "text": Markup("\n").join(columns[key])})
+        filled = any(columns[key])
+        cols.append({"key": key, "heading": heading, "x": x, "width": width,
+                     "align": align + (" one" if key in ONE_LINE else ""),
+                     "text": Markup("\n").join(columns[key]) if filled else ""})
         x += width
     signatures = [{"row": i, "src": f"sitamu-blob:{row['signature_sha']}"}
                   for i, row in enumerate(rows) if row["signature_sha"]]
@@ -340,7 +344,9 @@ def geometry_css() -> str:
     out = []
     x = 0.0
     for key, _, width, _ in COLUMNS:
-        out.append(f".t-{key}{{left:{x + 1:g}mm;width:{width - 2:g}mm;top:{HEADER_MM + 0.2:g}mm}}")
+        # A one-line column's 8 mm line centres its text where a two-line cell's first line is.
+        top = HEADER_MM + 0.2 - (ROW_MM / 4 if key in ONE_LINE else 0)
+        out.append(f".t-{key}{{left:{x + 1:g}mm;width:{width - 2:g}mm;top:{top:g}mm}}")
         x += width
     for i in range(ROWS_PER_PAGE):
         out.append(f".s{i}{{top:{HEADER_MM + i * ROW_MM + 0.6:g}mm;left:{x - 17:g}mm}}")
