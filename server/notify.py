@@ -127,18 +127,23 @@ def _error_label(exc: Exception) -> str:
 def send_due(now: datetime | None = None, limit: int = 100) -> dict:
     """Send every queued message that is due; return counts of sent, retrying and failed."""
     config = current_app.config
-    queue_waiting_visits(now)
     counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     if not config.get("SITAMU_SMTP_HOST"):
-        return counts | {"skipped": db.session.scalar(
-            db.select(db.func.count()).select_from(Notification).where(Notification.status == "queued"))}
-    now = now or utcnow()
+        return counts  # no mail server configured: nothing is queued or sent
+    queue_waiting_visits(now)
+    now = now or utcnow()  # after queueing, so what was just queued is due
     due = db.session.scalars(
         db.select(Notification).where(Notification.status == "queued",
                                       Notification.next_attempt_at <= now)
         .order_by(Notification.next_attempt_at, Notification.id).limit(limit)).all()
     for note in due:
         if not _claim(note, now):
+            continue
+        if note.visit_id and note.created_at < now - ANNOUNCE_WINDOW:
+            # A "guest waiting" message hours late helps nobody; keep the row for the record.
+            note.status, note.last_error = "failed", "stale"
+            counts["failed"] += 1
+            db.session.commit()
             continue
         note.attempts += 1
         try:
@@ -266,8 +271,9 @@ def rq_send_due() -> dict:
 
 # Stages in which the host still has to answer.
 WAITING_STAGES = ("registered", "verified", "host_notified")
-# Visits older than this are not announced any more (a server back from a long outage).
-ANNOUNCE_WINDOW = timedelta(hours=12)
+# Visits older than this are not announced any more, and their unsent messages are dropped
+# (a mail server back from a long outage).
+ANNOUNCE_WINDOW = timedelta(hours=4)
 
 
 def queue_waiting_visits(now: datetime | None = None) -> int:

@@ -162,3 +162,23 @@ def test_visit_page_offers_a_whatsapp_link_without_personal_data(db, staffed, as
     assert "A005" in text and "/host/" in text
     assert "Siti Aminah" not in text and NIK not in text and "081234567890" not in text
     assert whatsapp_link(None, "x") is None
+
+
+def test_a_guest_waiting_mail_hours_late_is_dropped_not_sent(db, staffed, tablet, make_visit,
+                                                             smtp_server, mail_config):
+    mail_config(free_port())  # the mail server is down when the guest arrives
+    make_visit(tablet(staffed.office), host=staffed.host)
+    assert send_due()["retry"] == 1
+    mail_config(smtp_server.port)  # back five hours later
+    counts = send_due(now=datetime.now(timezone.utc) + timedelta(hours=5))
+    assert counts["failed"] == 1 and counts["sent"] == 0 and not smtp_server.messages
+    db.session.expire_all()
+    note = db.session.scalar(db.select(Notification))
+    assert note.status == "failed" and note.last_error == "stale"
+
+
+def test_without_a_mail_server_nothing_is_queued(db, app, staffed, tablet, make_visit):
+    assert not app.config.get("SITAMU_SMTP_HOST")
+    make_visit(tablet(staffed.office), host=staffed.host)
+    assert send_due() == {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    assert db.session.scalar(db.select(db.func.count()).select_from(Notification)) == 0
