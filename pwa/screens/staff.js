@@ -98,7 +98,8 @@ function actionFor(step, visit, ctx) {
   }
   if (kind === "correction") {
     const wanted = visit.fields_to_correct?.length ? visit.fields_to_correct : ["id_number"];
-    const inputs = Object.fromEntries(wanted.map((f) => [f, h("input", { value: visit[f] || "", class: f === "id_number" ? "mono" : "" })]));
+    const limits = { id_number: 32, name: 160, phone: 32, institution: 200, address: 1000 };
+    const inputs = Object.fromEntries(wanted.map((f) => [f, h("input", { value: visit[f] || "", maxlength: limits[f] || 200, class: f === "id_number" ? "mono" : "" })]));
     return h("form", { class: "action", id: "correction-form", novalidate: true, onsubmit: (e) => {
       e.preventDefault();
       if (inputs.id_number && visit.id_type === "ktp") {
@@ -107,6 +108,7 @@ function actionFor(step, visit, ctx) {
         if (!parsed.ok) return;
         inputs.id_number.value = parsed.nik;
       }
+      if (inputs.name && !inputs.name.value.trim()) { setError(e.target, "fix-name", t("err_required")); return; }
       act("correction", { fields: Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value.trim()])) }, step);
     } }, h("h3", {}, t("correction_title")), Object.entries(inputs).map(([k, i]) => field(`fix-${k}`, t(k), i)),
     h("button", { class: "btn primary big", type: "submit", id: "act-correct" }, t("save_correction")));
@@ -139,7 +141,7 @@ function actionFor(step, visit, ctx) {
       b(t("admit"), () => act("admitted", { time_limit_minutes: minutes }, step), "btn primary big", "act-admit"));
   }
   if (kind === "service_feedback") {
-    const need = h("input", {});
+    const need = h("input", { maxlength: 500 });
     return h("div", { class: "action" }, b(t("feedback_ok"), () => act("service_feedback", { sufficient: true }, step), "btn primary big", "act-feedback-ok"),
       field("feedback-need", t("feedback_need"), need),
       b(t("feedback_more"), () => act("service_feedback", { sufficient: false, need: need.value.trim() }, null), "btn warn big", "act-feedback-more"));
@@ -165,7 +167,7 @@ function actionFor(step, visit, ctx) {
 
 function hostReply(step, visit, ctx, onlyUnavailable = false) {
   const { host, act } = ctx;
-  const reason = h("textarea", { rows: 2 });
+  const reason = h("textarea", { rows: 2, maxlength: 300 });
   reason.value = host?.unavailable_reason || t("default_reason");
   return h("div", { class: "action host-reply" },
     onlyUnavailable ? null : h("button", { class: "btn primary big", type: "button", id: "act-host-received", onclick: () => act("host_received", {}, step.kind === "host_received" ? step : null) }, t("host_received")),
