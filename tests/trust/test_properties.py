@@ -69,7 +69,7 @@ def test_server_visit_is_derive_visit_of_what_it_stored_whatever_the_batches(off
     cuts = sorted(data.draw(st.lists(st.integers(0, len(sends)), max_size=4), label="cuts"))
     batches = [sends[a:b] for a, b in zip([0] + cuts, cuts + [len(sends)]) if sends[a:b]]
 
-    first_seen: dict[str, dict] = {}
+    first_seen: dict[str, dict] = {}  # id -> the content the server acknowledged as stored
     for batch in batches:
         # A batch cannot hold the same id twice; the tablet's outbox never does that.
         unique = list({e["id"]: e for e in batch}.values())
@@ -78,11 +78,13 @@ def test_server_visit_is_derive_visit_of_what_it_stored_whatever_the_batches(off
             + [i["id"] for i in ack["conflict"]]
         assert sorted(outcomes) == sorted(e["id"] for e in unique), "one outcome per record"
         for event in unique:
-            first_seen.setdefault(event["id"], event)
+            if event["id"] in ack["stored"]:
+                assert event["id"] not in first_seen, "an id is stored once"
+                first_seen[event["id"]] = event
 
     _db.session.expire_all()
     stored = _db.session.scalars(select_events(visit_id)).all()
-    # Nothing stored was overwritten: each stored event is the first content sent for its id.
+    # Nothing stored was overwritten: each stored event is the content acknowledged as stored.
     for row in stored:
         payload = unseal_payload(row.kind, row.payload)
         assert payload == first_seen[row.id]["payload"], row.kind
