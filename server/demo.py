@@ -468,9 +468,9 @@ class Plan:
 def _minutes(rng: random.Random, standard: int, profile: dict, late_bias: float = 0.0) -> float:
     """Return how long a step took: around its standard minutes, sometimes late."""
     if rng.random() < profile["late"] + late_bias:
-        factor = rng.uniform(1.25, 2.4)
+        factor = rng.uniform(1.05, 2.4)
     else:
-        factor = min(rng.lognormvariate(0, 0.3) * profile["pace"], 1.15)
+        factor = rng.triangular(0.4, 1.0, profile["pace"])
     return max(0.25, standard * factor)
 
 
@@ -509,7 +509,8 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
 
     def add(kind, step=None, actor=desk, payload=None, after=0.0):
         nonlocal clock
-        clock = clock + timedelta(minutes=after, seconds=rng.randint(5, 40))
+        # A timed step lasts what `took` says; other events come a few seconds apart.
+        clock = clock + timedelta(minutes=after, seconds=0 if step else rng.randint(5, 40))
         events.append({"kind": kind, "step": step, "at": clock, "actor": actor, "payload": payload or {}})
 
     def took(step_key, late_bias=0.0):
@@ -580,7 +581,7 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
         else:
             wait_bias = 0.2 if host.tier == "pimpinan" else 0.0
             card = {"card_number": f"T-{rng.randint(1, 40):02d}", "ktp_held": guest.id_type != "other"}
-            add("card_issued", "sambut_dan_registrasi", desk, card, max(0.2, took("sambut_dan_registrasi") - 1.5))
+            add("card_issued", "sambut_dan_registrasi", desk, card, max(0.2, took("sambut_dan_registrasi") - 1.8))
             add("waiting", "arahkan_ruang_tunggu", guard, {}, took("arahkan_ruang_tunggu"))
             add("locker", "simpan_barang_loker", guard, {"locker_number": f"L-{rng.randint(1, 24):02d}"},
                 took("simpan_barang_loker", wait_bias))
