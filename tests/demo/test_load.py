@@ -201,7 +201,8 @@ def test_step_times_are_measured_and_close_to_the_standard_minutes(demo_ctx):
         for key, values in spent.items():
             assert 0.6 * standard[key] <= median(values) <= 1.5 * standard[key], (office.code, key)
             if len(values) > 40:
-                assert max(values) > standard[key], (office.code, key)  # some are late
+                late = sum(v > standard[key] for v in values) / len(values)
+                assert 0.03 <= late <= 0.4, (office.code, key, late)  # most on time, some late
 
 
 def test_survey_responses_for_most_finished_visits_and_five_months_before(demo_ctx):
