@@ -32,7 +32,7 @@ def device_health(device: Device, now: datetime) -> dict:
         "missing": missing,
         "pending": device.pending_reported or 0,
         "stale": not device.revoked and (seen is None or now - seen > STALE_AFTER),
-        "skew_minutes": round((device.clock_skew_ms or 0) / 60000, 1),
+        "skew_minutes": round((device.clock_skew_ms or 0) / 60000, 1) + 0.0,  # never "-0.0"
         "skew_bad": abs(device.clock_skew_ms or 0) > SKEW_WARNING_MS,
     }
 

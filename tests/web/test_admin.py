@@ -219,7 +219,7 @@ def test_devices_page_shows_missing_events_and_clock_skew(db, staffed, as_user, 
     db.session.commit()
     html = as_user(staffed.users["office_admin"]).get("/admin/devices").get_data(as_text=True)
     assert '<span class="badge badge-bad">3</span>' in html  # 3 events missing
-    assert '<span class="badge badge-bad">7.0</span>' in html  # 7 minutes of skew
+    assert '<span class="badge badge-bad">7,0</span>' in html  # 7 minutes of skew
     assert "lama tidak sinkron" in html
 
 
