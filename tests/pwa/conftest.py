@@ -1,8 +1,5 @@
 """Desk-app fixtures: an office with hosts, a service and a PIN-holding receptionist, enrolment
 codes, and helpers that drive the real app in Chromium like a receptionist and a guest would."""
-import io
-import re
-
 import pytest
 from PIL import Image
 
@@ -188,8 +185,3 @@ def desk_factory(browser, live_server, artifacts):
     for context in contexts:
         context.close()
 
-
-def jpeg_bytes(size=(640, 480)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, (120, 140, 160)).save(buf, "JPEG")
-    return buf.getvalue()
