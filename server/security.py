@@ -73,6 +73,15 @@ def init_security(app) -> None:
         if limit and (request.content_length or 0) > limit:
             abort(413)
 
+    @app.before_request
+    def _refuse_nul_characters():
+        # No text column (PostgreSQL) can hold U+0000; refuse it at the door with a 400.
+        values = [request.path, *request.args.keys(), *request.args.values()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [*request.form.keys(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400, description="Input holds a NUL character.")
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers

@@ -60,16 +60,39 @@ def read_body(limit: int) -> bytes:
     return data
 
 
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
 def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
     """Return the request's JSON object (400 invalid_json when it is not one)."""
     data = read_body(limit)
     try:
-        body = json.loads(data)
+        # NaN and Infinity are not JSON (PostgreSQL's json type refuses them): 400, not a crash.
+        body = json.loads(data, parse_constant=_not_json)
     except (ValueError, UnicodeDecodeError):
         raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
     if not isinstance(body, dict):
         raise SyncError(400, "invalid_request", "The body must be a JSON object.", {"body": "must be an object"})
+    if _has_nul(body):  # PostgreSQL text cannot hold U+0000: refuse it here, not crash later
+        raise SyncError(400, "invalid_json", "The body holds a NUL character (\\u0000).",
+                        {"body": "no \\u0000 allowed"})
     return body
+
+
+def _has_nul(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def require_protocol(body: dict | None = None) -> None:
