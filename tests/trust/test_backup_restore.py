@@ -120,3 +120,34 @@ def test_restore_asks_before_replacing_and_backup_needs_an_existing_folder(app, 
     missing = runner.invoke(args=["backup", "--out", str(tmp_path / "no" / "such" / "b.backup")])
     assert missing.exit_code == 1 and "does not exist" in missing.stderr
     assert runner.invoke(args=["restore", str(tmp_path / "absent.backup"), "--yes"]).exit_code == 1
+
+
+def test_the_sitamu_command_backs_up_and_restores_a_sqlite_instance(tmp_path):
+    """The installed `sitamu` console script, as an operator runs it, in its own processes."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sitamu = Path(sys.executable).with_name("sitamu")
+    db_file = tmp_path / "live.db"
+    env = {**os.environ, "SITAMU_INSTANCE_PATH": str(tmp_path / "instance"),
+           "SITAMU_DATABASE_URL": f"sqlite:///{db_file}", "SITAMU_ADMIN_PASSWORD": "sandi-rahasia-1"}
+
+    def run(*args, check=True):
+        result = subprocess.run([str(sitamu), *args], env=env, capture_output=True, text=True, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr[-800:]
+        return result
+
+    run("db", "upgrade")
+    run("create-admin", "--username", "admin.biro")
+    run("backup", "--out", str(tmp_path / "nightly.backup"))
+    with sqlite3.connect(db_file) as conn:
+        conn.execute("DELETE FROM staff_user")
+    refused = run("restore", str(tmp_path / "missing.backup"), "--yes", check=False)
+    assert refused.returncode == 1 and "no such file" in refused.stderr
+    run("restore", str(tmp_path / "nightly.backup"), "--yes")
+    with sqlite3.connect(db_file) as conn:
+        assert conn.execute("SELECT username FROM staff_user").fetchall() == [("admin.biro",)]
