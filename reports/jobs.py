@@ -72,16 +72,22 @@ def data_stamp(kind: str, office, period: Period, population: int | None = None)
     from sqlalchemy import func
 
     from server.extensions import db
-    from server.models import Host, Service, SurveyResponse, Visit
+    from server.models import Attachment, Host, Service, SurveyResponse, Visit
 
     stamp: dict = {"kind": kind, "office": office.id, "period": period.code, "tz": office.timezone,
                    "office_updated": office.updated_at.isoformat() if office.updated_at else "",
                    "template": TEMPLATE_VERSION, "population": population}
     if kind == "register":
-        count, latest = db.session.execute(
-            db.select(func.count(Visit.id), func.max(Visit.updated_at))
-            .where(Visit.office_id == office.id, Visit.registered_at >= period.start,
-                   Visit.registered_at < period.end)).one()
+        in_period = (Visit.office_id == office.id, Visit.registered_at >= period.start,
+                     Visit.registered_at < period.end)
+        count, latest, purged = db.session.execute(
+            db.select(func.count(Visit.id), func.max(Visit.updated_at), func.count(Visit.purged_at))
+            .where(*in_period)).one()
+        # A signature can arrive after its visit (blobs sync separately).
+        signatures = db.session.scalar(
+            db.select(func.count(Attachment.sha256)).select_from(Visit)
+            .join(Attachment, Attachment.sha256 == Visit.signature_sha).where(*in_period))
+        stamp.update(purged=purged, signatures=signatures)
         hosts = db.session.scalar(db.select(func.max(Host.updated_at)).where(Host.office_id == office.id))
         services = db.session.scalar(db.select(func.max(Service.updated_at)).where(Service.office_id == office.id))
         stamp.update(visits=count, visits_updated=str(latest), hosts=str(hosts), services=str(services))
@@ -151,10 +157,13 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     summary_html, chunks = register_documents(data)
     documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else []), *chunks]
     chunk_dir = cache_dir("chunks")
+    present = _present_blobs({sha for _, shas in documents for sha in shas})
+    # A part's key: its HTML and which of its images exist (a signature may arrive later).
+    keys = [html_hash(html + "\n" + ",".join(sha for sha in shas if sha in present)) for html, shas in documents]
     parts: list[bytes | None] = []
     todo: list[int] = []
     for index, (html, _) in enumerate(documents):
-        cached = chunk_dir / f"{html_hash(html)}.pdf"
+        cached = chunk_dir / f"{keys[index]}.pdf"
         if cached.exists():
             os.utime(cached)
             parts.append(cached.read_bytes())
@@ -170,13 +179,15 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
 
     for index, pdf in zip(todo, render_many(jobs, workers=workers, on_done=done)):
         parts[index] = pdf
-        target = chunk_dir / f"{html_hash(documents[index][0])}.pdf"
+        target = chunk_dir / f"{keys[index]}.pdf"
         tmp = target.with_name(f"{target.stem}.{uuid.uuid4().hex}.part")
         tmp.write_bytes(pdf)
         tmp.replace(target)
     progress(92, "merging")
     merged = merge_and_number(parts)
     _prune(chunk_dir)
+    _prune(cache_dir("docs"))
+    _prune(cache_dir("jobs"), "*.json")
     from pypdf import PdfReader
     import io
 
@@ -217,10 +228,23 @@ def _load_blobs(shas: set[str]) -> dict[str, tuple[str, bytes]]:
     return found
 
 
-def _prune(directory: Path) -> None:
-    """Remove cached parts unused for a month."""
+def _present_blobs(shas: set[str]) -> set[str]:
+    """Return which of the blob hashes are stored."""
+    from server.extensions import db
+    from server.models import Attachment
+
+    found: set[str] = set()
+    shas = sorted(s for s in shas if s)
+    for start in range(0, len(shas), 900):
+        found.update(db.session.scalars(db.select(Attachment.sha256)
+                                        .where(Attachment.sha256.in_(shas[start:start + 900]))))
+    return found
+
+
+def _prune(directory: Path, pattern: str = "*.pdf") -> None:
+    """Remove cached files unused for a month."""
     limit = time.time() - CHUNK_MAX_AGE.total_seconds()
-    for path in directory.glob("*.pdf"):
+    for path in directory.glob(pattern):
         try:
             if path.stat().st_mtime < limit:
                 path.unlink()

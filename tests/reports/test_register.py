@@ -148,3 +148,27 @@ def test_register_summary_gives_median_minutes_per_sop_step(app, db, make_office
     steps = {s["key"]: s for s in data.summary["sop"]}
     assert steps["cocokkan_identitas"]["median"] == 20 and steps["cocokkan_identitas"]["visits"] == 3
     assert steps["cocokkan_identitas"]["late"] is True  # the Kalbar SOP allows 15 minutes
+
+
+def test_signature_arriving_after_its_visit_renews_the_register(app, db, make_office, make_visit):
+    import hashlib
+    import io
+
+    from pypdf import PdfReader
+
+    from server.models import Attachment
+
+    from .conftest import signature_png
+
+    office = make_office()
+    png = signature_png(42)
+    sha = hashlib.sha256(png).hexdigest()
+    make_visit(office, utc(2026, 10, 6, 3), name="Tamu Bertanda Tangan", signature_sha=sha)
+    first, stats = build_report("register", office.id, "2026-10", workers=1)
+    assert len(PdfReader(io.BytesIO(first.read_bytes())).pages[1].images) == 0
+    db.session.add(Attachment(sha256=sha, office_id=office.id, kind="signature", content_type="image/png",
+                              size=len(png), data=png))
+    db.session.commit()
+    second, stats = build_report("register", office.id, "2026-10", workers=1)
+    assert stats["cached"] is False and stats["parts_rendered"] >= 1
+    assert len(PdfReader(io.BytesIO(second.read_bytes())).pages[1].images) == 1
