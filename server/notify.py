@@ -68,7 +68,7 @@ def host_message(visit: Visit) -> str:
     if visit.queue_number:
         text += f" Nomor antrean {visit.queue_number}."
     if visit.purpose:
-        text += f" Keperluan: {visit.purpose[:200]}."
+        text += f" Keperluan: {visit.purpose[:200].rstrip('. ')}."
     return text
 
 
@@ -172,8 +172,9 @@ def send_due(now: datetime | None = None, limit: int = 100) -> dict:
 def _claim(note: Notification, now: datetime) -> bool:
     """Take a message for this worker only (another process may run send_due too)."""
     claimed = db.session.execute(
+        # Still due means nobody else claimed it: a claim moves next_attempt_at past `now`.
         db.update(Notification).where(Notification.id == note.id, Notification.status == "queued",
-                                      Notification.next_attempt_at == note.next_attempt_at)
+                                      Notification.next_attempt_at <= now)
         .values(next_attempt_at=now + CLAIM_FOR)).rowcount
     db.session.commit()
     return claimed == 1
@@ -347,7 +348,10 @@ def notify_send(loop: bool, interval: float):
         sys.exit(2)
     while True:
         counts = send_due()
-        click.echo(f"sent {counts['sent']}, retrying {counts['retry']}, failed {counts['failed']}")
+        waiting = db.session.scalar(db.select(db.func.count()).select_from(Notification)
+                                    .where(Notification.status == "queued"))
+        click.echo(f"sent {counts['sent']}, retrying {counts['retry']}, failed {counts['failed']}, "
+                   f"still queued {waiting}")
         if not loop:
             sys.exit(1 if counts["retry"] or counts["failed"] else 0)
         time.sleep(interval)
