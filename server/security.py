@@ -9,6 +9,7 @@ endpoint name, so each area keeps its routes plain. Lockouts count failures only
 staff PIN, a wrong enrolment code) in the same storage, so they hold across gunicorn workers.
 """
 import logging
+import os
 from dataclasses import dataclass
 
 from flask import abort, current_app, jsonify, request
@@ -16,6 +17,7 @@ from flask_limiter.errors import RateLimitExceeded
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import error_body, wants_json
 from .extensions import limiter
@@ -58,6 +60,11 @@ def content_security_policy() -> str:
 
 def init_security(app) -> None:
     """Add security headers, request limits, rate limits and lockouts to the app."""
+    # Behind nginx (TLS, the client's address): trust that many proxies' X-Forwarded-* headers,
+    # so rate limits and lockouts see each client and HSTS sees https. 0: no proxy in front.
+    proxies = int(app.config.get("SITAMU_PROXY_COUNT", os.environ.get("SITAMU_PROXY_COUNT", 0)))
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.config.setdefault("MAX_FORM_MEMORY_SIZE", 512 * 1024)
     app.config.setdefault("MAX_FORM_PARTS", 200)
     app.extensions["sitamu_lockout"] = Lockout(

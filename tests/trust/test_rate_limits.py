@@ -92,3 +92,23 @@ def test_enrolment_is_rate_limited_with_the_json_envelope(limited_app):
 def test_lockout_is_off_only_where_rate_limits_are_off(app, limited_app):
     assert app.extensions["sitamu_lockout"].enabled is False  # the test suite's main app
     assert limited_app.extensions["sitamu_lockout"].enabled is True
+
+
+def test_behind_a_proxy_each_client_is_limited_on_its_own(make_app, make_user):
+    from server.extensions import limiter
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", SITAMU_PROXY_COUNT=1)
+    limiter.reset()
+    user = make_user("office_admin")
+    client = app.test_client()
+
+    def attempt(ip):
+        return client.post("/login", data={"username": user.username, "password": "wrong"},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    first = [attempt("203.0.113.7") for _ in range(22)]
+    assert 429 in first
+    assert attempt("198.51.100.9") == 401, "another client behind the same proxy is not limited"
+    secure = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in secure.headers
+    limiter.reset()
