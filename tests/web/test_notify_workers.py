@@ -91,3 +91,34 @@ def test_redis_down_leaves_messages_queued(db, app, staffed, tablet, notify_mode
 
     queue_waiting_visits()
     assert db.session.scalar(db.select(Notification.status)) == "queued"
+
+
+def test_two_senders_at_once_send_each_message_once(db, app, staffed, tablet, make_visit, smtp_server,
+                                                    mail_config):
+    import threading
+
+    from server.notify import send_due
+
+    mail_config(smtp_server.port)
+    desk = tablet(staffed.office)
+    for n in range(6):
+        make_visit(desk, host=staffed.host, queue=f"A{n:03d}")
+    from server.notify import queue_waiting_visits
+
+    queue_waiting_visits()
+    results, start = [], threading.Barrier(3)
+
+    def sender():
+        with app.app_context():
+            start.wait()
+            results.append(send_due())
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(r["sent"] for r in results) == 6
+    subjects = sorted(m["Subject"] for m in smtp_server.messages)
+    assert subjects == sorted(set(subjects)) and len(subjects) == 6
