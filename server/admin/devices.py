@@ -2,7 +2,7 @@
 import io
 from datetime import datetime, timedelta, timezone
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import ADMINS, office_or_403, roles_required, scope_query

@@ -7,7 +7,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 Regexp, ValidationError)
 
 from ..models import ROLES
-from ..models.office import HOST_TIERS, IKM_CONVENTIONS, TIMEZONE_LABELS
+from ..models.office import HOST_TIERS, TIMEZONE_LABELS
 
 REQUIRED = "Wajib diisi."
 TIER_LABELS = {"pimpinan": "Pimpinan (Gubernur/Bupati/Sekda)", "eselon_2_3": "Eselon II/III",

@@ -1,7 +1,7 @@
 """The sync quarantine: records a tablet sent that the server refused, to fix, replay or dismiss."""
 import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import ADMINS, office_or_403, roles_required, scope_query

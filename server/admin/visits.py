@@ -10,7 +10,7 @@ from ..access import ADMINS, DESK, office_or_403, roles_required, scope_query
 from ..audit import record_audit
 from ..crypto import data_keys
 from ..extensions import db
-from ..models import Device, Host, Office, Service, Visit, VisitEvent
+from ..models import Device, Host, Service, Visit, VisitEvent
 from ..notify import whatsapp_link, whatsapp_text
 from ..webutil import local_day_bounds, mask_id, mask_phone, paginate
 from . import bp
