@@ -66,6 +66,16 @@ def _apply(form: OfficeForm, office: Office) -> list[str]:
     return changed
 
 
+def _descendants(office_id: int) -> set[int]:
+    """Return the ids of the offices under an office (any depth)."""
+    found, frontier = set(), {office_id}
+    while frontier:
+        children = set(db.session.scalars(db.select(Office.id).where(Office.parent_id.in_(frontier))))
+        frontier = children - found - {office_id}
+        found |= frontier
+    return found
+
+
 def _code_taken(code: str, office: Office | None) -> bool:
     other = db.session.scalar(db.select(Office).where(Office.code == code.strip()))
     return other is not None and (office is None or other.id != office.id)
@@ -120,6 +130,8 @@ def office_edit(office_id: int):
     if form.validate_on_submit():
         if _code_taken(form.code.data, office):
             form.code.errors.append("Kode ini sudah dipakai kantor lain.")
+        elif form.parent_id.data and form.parent_id.data in _descendants(office.id):
+            form.parent_id.errors.append("Induk tidak boleh kantor di bawah kantor ini.")
         else:
             changed = _apply(form, office)
             if changed:

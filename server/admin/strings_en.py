@@ -26,6 +26,7 @@ EN = {
     "Logo paling besar 512 KB.": "The logo may be at most 512 KB.",
     "Isi berkas bukan gambar PNG atau JPEG.": "The file is not a PNG or JPEG image.",
     "Kode ini sudah dipakai kantor lain.": "Another office uses this code.",
+    "Induk tidak boleh kantor di bawah kantor ini.": "The parent cannot be an office under this one.",
     "Kata sandi 10 sampai 200 karakter.": "Passwords are 10 to 200 characters.",
     "PIN terdiri dari 4 sampai 8 angka.": "A PIN has 4 to 8 digits.",
     "Admin pusat tidak terikat pada satu kantor.": "A central admin is not tied to one office.",

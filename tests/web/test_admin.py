@@ -367,3 +367,13 @@ def test_visit_status_labels_cover_every_sync_stage():
     from sync.rules import STAGES as SYNC_STAGES
 
     assert tuple(STAGES) == SYNC_STAGES
+
+
+def test_an_office_cannot_be_placed_under_its_own_child(db, staffed, as_user, make_office):
+    child = make_office(code="ANAK", parent_id=staffed.office.id)
+    client = as_user(staffed.users["central_admin"])
+    form = {**OFFICE_FORM, "code": "KANTOR-A", "timezone": "Asia/Jakarta", "parent_id": str(child.id)}
+    response = client.post(f"/admin/offices/{staffed.office.id}", data=form)
+    assert response.status_code == 400 and "Induk tidak boleh" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Office, staffed.office.id).parent_id is None
