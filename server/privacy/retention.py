@@ -85,9 +85,11 @@ def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:
         event.payload = _scrub_payload(event.payload)
     for item in db.session.scalars(select(Quarantine).where(Quarantine.record_id == visit.id)):
         item.payload = _scrub_payload(item.payload)
-    # A survey answer stays for the IKM, without the link to who gave it.
+    # A survey answer's scores and profile stay for the IKM, without the link to who gave it
+    # and without the free text, which may name them.
     for response in db.session.scalars(select(SurveyResponse).where(SurveyResponse.visit_id == visit.id)):
         response.visit_id = None
+        response.saran = ""
     _scrub_notifications(visit.id)
     _tombstone(visit)
     return blobs

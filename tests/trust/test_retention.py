@@ -46,7 +46,7 @@ def _visit(office, days_ago, *, photo=None, name="Siti Aminah"):
         payload={"fields": {"name": name + " S.", "institution": "PT Maju Jaya"}}))
     _db.session.add(SurveyResponse(id=str(uuid.uuid4()), office_id=office.id, visit_id=visit_id,
                                    persyaratan=4, prosedur=3, gender="P", age_band="30-39",
-                                   submitted_at=when))
+                                   saran=f"Terima kasih, {name}", submitted_at=when))
     _db.session.add(Notification(office_id=office.id, visit_id=visit_id, recipient="kabag@kalbar.go.id",
                                  subject=f"Tamu: {name}", body=f"{name} ({PHONE}) menunggu."))
     _db.session.add(Quarantine(office_id=office.id, record_id=visit_id,
@@ -95,6 +95,7 @@ def test_retention_removes_personal_data_and_keeps_aggregates(db, make_office):
     survey = _db.session.scalars(select(SurveyResponse).where(SurveyResponse.persyaratan == 4)
                                  .order_by(SurveyResponse.submitted_at)).first()
     assert survey.visit_id is None and (survey.prosedur, survey.gender) == (3, "P")
+    assert survey.saran == ""
     # The tablets hear of it as a delete tombstone.
     tomb = _db.session.scalars(select(ChangeLog).where(ChangeLog.entity_id == old)).all()
     assert [(t.entity, t.op) for t in tomb][-1] == ("visit", "delete")
