@@ -3,14 +3,14 @@ the audited "show full NIK" action, and the printable "on site now" list."""
 from datetime import date, datetime, timedelta, timezone
 
 from cryptography.exceptions import InvalidTag
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import Response, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..access import ADMINS, DESK, office_or_403, roles_required, scope_query
 from ..audit import record_audit
 from ..crypto import data_keys
 from ..extensions import db
-from ..models import Device, Host, Service, Visit, VisitEvent
+from ..models import Attachment, Device, Host, Service, Visit, VisitEvent
 from ..notify import whatsapp_link, whatsapp_text
 from ..webutil import local_day_bounds, mask_id, mask_phone, paginate
 from . import bp
@@ -155,6 +155,22 @@ def visit_view_nik(visit_id: str):
     db.session.commit()
     response = _detail(visit, full_nik=True)
     return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/visits/<visit_id>/<any(photo, signature):kind>")
+@roles_required(*ADMINS)
+def visit_image(visit_id: str, kind: str):
+    """Send the guest's photo or signature to an admin, and write that to the audit log."""
+    visit = visible_visit_or_403(visit_id)
+    sha = visit.photo_sha if kind == "photo" else visit.signature_sha
+    blob = db.session.get(Attachment, sha) if sha else None
+    if blob is None or blob.office_id != visit.office_id or visit.purged_at is not None:
+        abort(404)
+    record_audit(f"visit.view_{kind}", office_id=visit.office_id, target_type="visit",
+                 target_id=visit.id)
+    db.session.commit()
+    return Response(blob.data, mimetype=blob.content_type,
+                    headers={"Cache-Control": "no-store", "Content-Disposition": "inline"})
 
 
 @bp.route("/onsite")

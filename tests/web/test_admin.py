@@ -377,3 +377,27 @@ def test_an_office_cannot_be_placed_under_its_own_child(db, staffed, as_user, ma
     assert response.status_code == 400 and "Induk tidak boleh" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Office, staffed.office.id).parent_id is None
+
+
+def test_guest_photo_is_shown_to_admins_only_and_audited(db, app, staffed, as_user, tablet, make_visit):
+    import hashlib
+
+    desk = tablet(staffed.office)
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+    sha = hashlib.sha256(jpeg).hexdigest()
+    from server.api.operations import store_blob
+
+    store_blob(desk.device, sha, jpeg, "image/jpeg", "photo")
+    visit = make_visit(desk, host=staffed.host)
+    visit.photo_sha = sha  # as a registration naming the photo derives it
+    db.session.commit()
+    admin = as_user(staffed.users["office_admin"])
+    assert "Lihat foto" in admin.get(f"/admin/visits/{visit.id}").get_data(as_text=True)
+    response = admin.get(f"/admin/visits/{visit.id}/photo")
+    assert response.status_code == 200 and response.data == jpeg
+    assert response.headers["Cache-Control"] == "no-store"
+    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "visit.view_photo"))
+    desk_user = as_user(staffed.users["receptionist"])
+    assert "Lihat foto" not in desk_user.get(f"/admin/visits/{visit.id}").get_data(as_text=True)
+    assert desk_user.get(f"/admin/visits/{visit.id}/photo").status_code == 403
+    assert admin.get(f"/admin/visits/{visit.id}/signature").status_code == 404

@@ -36,6 +36,7 @@ ACCESS = {
     "admin.visits": ADMINS | DESK,
     "admin.visit_detail": ADMINS | DESK,
     "admin.visit_view_nik": ADMINS,
+    "admin.visit_image": ADMINS,
     "admin.onsite": ADMINS | DESK | {"supervisor"},
     "admin.quarantine": ADMINS,
     "admin.quarantine_item": ADMINS,
@@ -76,6 +77,9 @@ def world(db, staffed, tablet, make_visit):
     db.session.add(Attachment(sha256="ab" * 32, office_id=s.office.id, kind="logo",
                               content_type="image/png", size=4, data=b"\x89PNG"))
     s.office.logo_sha = "ab" * 32
+    db.session.add(Attachment(sha256="cd" * 32, office_id=s.office.id, kind="photo",
+                              content_type="image/jpeg", size=4, data=b"\xff\xd8\xff\xe0"))
+    visit.photo_sha = "cd" * 32
     item = Quarantine(office_id=s.office.id, device_id=desk.device.id, record_id="x",
                       record_type="event", payload={"kind": "registration", "payload": {}},
                       errors={"payload.name": "is required"})
@@ -84,7 +88,8 @@ def world(db, staffed, tablet, make_visit):
     token, _, _ = create_survey_link(desk.device, visit.id)
     return {"office_id": s.office.id, "user_id": s.users["receptionist"].id, "host_id": s.host.id,
             "service_id": s.service.id, "device_id": desk.device.id, "visit_id": visit.id,
-            "item_id": item.id, "table": "ikm", "token": token, "code": s.office.code}
+            "item_id": item.id, "table": "ikm", "token": token, "code": s.office.code,
+            "kind": "photo"}
 
 
 def _is_login_redirect(response) -> bool:
