@@ -1,4 +1,7 @@
-"""English strings of the privacy pages (Bahasa Indonesia is the source text)."""
+"""English strings of the privacy pages (Bahasa Indonesia is the source text).
+
+Words the admin pages already translate (Nama, Alamat, ...) are not repeated here: the
+last area merged would otherwise change them on every page."""
 EN = {
     "Permintaan data pribadi": "Personal data requests",
     "Untuk permintaan tamu sesuai UU No. 27 Tahun 2022: melihat, menyalin, mengoreksi atau menghapus data kunjungannya. Jawab permintaan akses paling lambat 3 × 24 jam. Setiap tindakan dicatat di log audit.":
@@ -9,14 +12,7 @@ EN = {
         "The 16 digits of the NIK on the guest's KTP. The NIK is neither stored nor logged.",
     "Cari data": "Find data",
     "Kunjungan dengan NIK {nik}": "Visits with NIK {nik}",
-    "Waktu daftar": "Registered",
-    "Kantor": "Office",
-    "Nama": "Name",
-    "Telepon": "Phone",
-    "Persetujuan": "Consent",
-    "Tindakan": "Action",
     "Koreksi": "Correct",
-    "(tanpa nama)": "(no name)",
     "Salinan data": "Copy of the data",
     "Unduh semua data kunjungan di atas (JSON, termasuk foto dan tanda tangan) untuk diserahkan kepada tamu.":
         "Download all data of the visits above (JSON, with photo and signature) to hand to the guest.",
@@ -39,11 +35,6 @@ EN = {
     "Koreksi dicatat sebagai kejadian baru pada kunjungan dan di log audit; tablet menerimanya saat sinkron.":
         "A correction is recorded as a new event of the visit and in the audit log; tablets receive it at sync.",
     "Sekarang: {v}. Kosongkan untuk tidak mengubah.": "Now: {v}. Leave empty to keep it.",
-    "Kosongkan untuk tidak mengubah.": "Leave empty to keep it.",
-    "Nomor identitas": "Identity number",
-    "Instansi": "Institution",
-    "Alamat": "Address",
-    "Keperluan": "Purpose",
     "Simpan koreksi": "Save correction",
     "Data dikoreksi: {fields}.": "Corrected: {fields}.",
     "Tidak ada yang berubah.": "Nothing changed.",
