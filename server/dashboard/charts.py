@@ -34,9 +34,9 @@ def bar_chart(rows: list[tuple[str, float | None]], *, title: str, max_value: fl
 
 def line_chart(series: dict[str, list[float | None]], labels: list[str], *, title: str,
                lo: float = 0, hi: float = 100, width: int = 640, height: int = 260,
-               bands: tuple = ()) -> Markup:
+               bands: tuple = (), legend: bool = True) -> Markup:
     """Return a line chart: one line per series over the x `labels`; gaps where None."""
-    left, right, top, bottom = 44, 150, 12, 36
+    left, right, top, bottom = 44, (150 if legend else 28), 12, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(labels), 1)
 
@@ -72,8 +72,9 @@ def line_chart(series: dict[str, list[float | None]], labels: list[str], *, titl
         for px, py in points:
             parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{color}"/>')
         ly = top + 14 + k * 18
-        parts.append(f'<rect x="{left + plot_w + 12}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{left + plot_w + 26}" y="{ly}" class="label">{escape(_clip(name, 18))}</text>')
+        if legend:
+            parts.append(f'<rect x="{left + plot_w + 12}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
+                         f'<text x="{left + plot_w + 26}" y="{ly}" class="label">{escape(_clip(name, 18))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

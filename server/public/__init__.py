@@ -99,7 +99,8 @@ def ikm(code: str):
     chart = line_chart({office.code: [None if r.konversi_rounded is None else float(r.konversi_rounded)
                                       for _, r in results]},
                        [short_label(p, lang) for p in periods], title="Tren IKM", lo=25, hi=100,
-                       width=560, bands=((65, "C"), (76.61, "B"), (88.31, "A")))
+                       width=380, height=230, legend=False,
+                       bands=((65, "C"), (76.61, "B"), (88.31, "A")))
     return render_template("public/ikm.html", office=office, latest=latest, results=results,
                            chart=chart, element_keys=ELEMENT_KEYS, conventions=CONVENTION_LABELS, element_labels=ELEMENT_LABELS,
                            lang=lang)
