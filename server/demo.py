@@ -461,7 +461,7 @@ class Plan:
     visit_id: str
     device: Device
     events: list[dict]  # protocol events without id/seq/device_time yet: kind, step, at, actor, payload
-    guest: "Guest | None" = None
+    guest: Guest | None = None
     survey: dict | None = None
 
 
@@ -491,8 +491,11 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
         pool = [h for h in ctx.hosts if h.tier == ("pimpinan" if roll < 0.22 else
                                                     "eselon_2_3" if roll < 0.62 else "eselon_4_asn")]
         host = rng.choice(pool)
-        service, _, purposes = rng.choice([s for s in ctx.services if s[1] == ctx.hosts.index(host)]
-                                          or ctx.services)
+        # The host's own service, or one served at the same level (a leader gets an audience).
+        index = ctx.hosts.index(host)
+        service, _, purposes = rng.choice(
+            [s for s in ctx.services if s[1] == index]
+            or [s for s in ctx.services if ctx.hosts[s[1]].tier == host.tier] or ctx.services)
     elif rng.random() < 0.15:
         host = rng.choice(ctx.hosts)
     steps = sop.steps_for(ctx.template, host.tier)
@@ -776,37 +779,35 @@ def store_through_push(devices: dict[int, Device], events_by_device: dict[int, l
 
     Does not commit. Raises DemoError if the server refuses any record (a generator bug).
     """
-    from .api.operations import ingest_batch
+    from .api.operations import SyncError, ingest_batch
 
     counts = {"stored": 0, "duplicate": 0}
-    for device_id, events in events_by_device.items():
-        device = devices[device_id]
+    for device_id in sorted(set(events_by_device) | set(surveys_by_device)):
+        events, surveys = events_by_device.get(device_id, []), surveys_by_device.get(device_id, [])
+        # Events first, in seq order, so the tablet's acknowledged sequence advances batch by batch.
         batches = [(events[i:i + BATCH], []) for i in range(0, len(events), BATCH)]
-        surveys = surveys_by_device.get(device_id, [])
         batches += [([], surveys[i:i + BATCH]) for i in range(0, len(surveys), BATCH)]
         for batch_events, batch_surveys in batches:
-            result = ingest_batch(device, batch_events, batch_surveys, commit=False)
-            ack = result["ack"]
+            try:
+                ack = ingest_batch(devices[device_id], batch_events, batch_surveys, commit=False)["ack"]
+            except SyncError as exc:
+                raise DemoError(f"the server refused a batch of demo records: {exc.message}") from exc
             if ack["quarantined"] or ack["conflict"]:
                 refused = (ack["quarantined"] + ack["conflict"])[0]
                 raise DemoError(f"the server refused generated demo record {refused.get('id')}: "
                                 f"{refused.get('fields') or refused.get('message')}")
             counts["stored"] += len(ack["stored"])
             counts["duplicate"] += len(ack["duplicate"])
-    for device_id, surveys in surveys_by_device.items():
-        if device_id not in events_by_device:
-            for i in range(0, len(surveys), BATCH):
-                result = ingest_batch(devices[device_id], [], surveys[i:i + BATCH], commit=False)
-                if result["ack"]["quarantined"] or result["ack"]["conflict"]:
-                    raise DemoError("the server refused a generated demo survey response")
-                counts["stored"] += len(result["ack"]["stored"])
     return counts
 
 
 # --- building the offices ------------------------------------------------------------------------
 
 def _office_context(office: Office, seed_rng: random.Random) -> Ctx:
-    hosts = list(db.session.scalars(select(Host).where(Host.office_id == office.id).order_by(Host.id)))
+    by_host_name = {h.name: h for h in db.session.scalars(select(Host).where(Host.office_id == office.id))}
+    hosts = [by_host_name.get(spec[0]) for spec in HOSTS[office.code]]
+    if None in hosts:
+        hosts = []  # a demo host was removed: the services no longer map onto hosts
     by_name = {s.name: s for s in db.session.scalars(select(Service).where(Service.office_id == office.id))}
     services = [(by_name[name], host_index, purposes)
                 for name, _, host_index, purposes in SERVICES[office.code] if name in by_name]
