@@ -701,7 +701,7 @@ def signature_png(rng: random.Random) -> bytes:
         draw.line([((xa + (xb - xa) * k / 20) * scale, (y1 - bow * math.sin(k / 20 * math.pi)) * scale)
                    for k in range(21)], fill=25, width=int(1.6 * scale), joint="curve")
     out = io.BytesIO()
-    image.resize((width, height), Image.LANCZOS).save(out, format="PNG", compress_level=6)
+    image.reduce(scale).save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 
