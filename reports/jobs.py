@@ -188,11 +188,9 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     _prune(chunk_dir)
     _prune(cache_dir("docs"))
     _prune(cache_dir("jobs"), "*.json")
-    from pypdf import PdfReader
-    import io
-
-    pages = len(PdfReader(io.BytesIO(merged)).pages)
     from . import render
+
+    pages = render.page_count(merged)
 
     return merged, {"visits": len(data.rows), "pages": pages, "parts": len(documents),
                     "parts_rendered": len(todo), "render_peak_mb": round(render.last_peak_kib / 1024, 1)}
@@ -207,10 +205,9 @@ def build_ikm_pdf(office, period: Period, population: int | None = None, progres
     data = gather_ikm_report(office, period, population=population)
     progress(40, "rendering")
     pdf = render_ikm_report(data)
-    from pypdf import PdfReader
-    import io
+    from .render import page_count
 
-    return pdf, {"respondents": data["result"].respondents, "pages": len(PdfReader(io.BytesIO(pdf)).pages)}
+    return pdf, {"respondents": data["result"].respondents, "pages": page_count(pdf)}
 
 
 def _load_blobs(shas: set[str]) -> dict[str, tuple[str, bytes]]:
