@@ -79,7 +79,7 @@ function renderStatus(s) {
     s.upgradeRequired ? h("span", { class: "pill warn" }, t("upgrade_required")) : null,
     s.error && s.error !== "upgrade" ? h("span", { class: "pill warn", id: "sync-error", title: s.error }, syncErrorText(s.error)) : null,
     h("span", { class: "pill muted", id: "persist-state" }, t(`storage_${persistence === "granted" ? "persisted" : persistence === "denied" ? "not_persisted" : "unsupported"}`)),
-    enrolled ? h("button", { class: "btn small", type: "button", id: "sync-now", disabled: s.running, onclick: () => syncNow() }, s.running ? t("syncing") : t("sync_now")) : null);
+    enrolled ? h("button", { class: "btn small", type: "button", id: "sync-now", disabled: s.running, onclick: () => syncNow({ again: true }) }, s.running ? t("syncing") : t("sync_now")) : null);
 }
 
 async function route() {

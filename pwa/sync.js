@@ -172,9 +172,12 @@ async function onRevoked() {
   emit({ revoked: true });
 }
 
-/** Run one full sync (push, blobs, pull); concurrent calls share the running one. */
-export function syncNow() {
-  if (running) return running;
+/**
+ * Run one full sync (push, blobs, pull); concurrent calls share the running one. With
+ * `again`, a call made during a run gets a fresh run after it (the "Sinkronkan sekarang" button).
+ */
+export function syncNow({ again = false } = {}) {
+  if (running) return again ? running.then(() => syncNow()) : running;
   running = (async () => {
     const lock = globalThis.navigator?.locks;
     const body = async () => runOnce();

@@ -63,7 +63,7 @@ class Desk:
         self.base = base_url
         self.artifacts = artifacts
         self.page = context.pages[0] if context.pages else context.new_page()
-        self.page.set_default_timeout(20_000)
+        self.page.set_default_timeout(30_000)
         self.console = []
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
         self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
@@ -93,7 +93,15 @@ class Desk:
         self.page.wait_for_function("() => !/Belum|Never/.test(document.querySelector('#last-sync')?.textContent || 'Belum')")
 
     def sync(self):
+        """Run a full sync that starts now (after any running one) and wait for its end."""
+        result = self.page.evaluate("async () => await window.__sitamu.syncNow({again: true})")
+        assert result["ok"], result
+        self.wait_synced()
+
+    def sync_by_button(self):
+        """Tap "Sinkronkan sekarang" and wait until the outbox is empty."""
         self.page.click("#sync-now")
+        self.page.wait_for_function("() => document.querySelector('#pending-count')?.dataset.count === '0'")
         self.wait_synced()
 
     def pending(self) -> int:
