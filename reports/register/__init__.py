@@ -74,15 +74,18 @@ def _local_day(office_tz, when: datetime):
 
 def gather_register(office, period: Period, now: datetime | None = None) -> RegisterData:
     """Return the register data of `office` for the month `period` (in the office's zone)."""
-    from sqlalchemy.orm import joinedload
-
     from server.extensions import db
-    from server.models import Visit
+    from server.models import Host, Service, Visit
 
     period = period.in_zone(office.timezone)
     tz = office.tz
-    visits = db.session.scalars(
-        db.select(Visit).options(joinedload(Visit.host), joinedload(Visit.service))
+    # Plain rows, not ORM objects: several times faster for a busy month.
+    visits = db.session.execute(
+        db.select(Visit.id, Visit.registered_at, Visit.checked_out_at, Visit.name, Visit.institution,
+                  Visit.address, Visit.id_type, Visit.id_number, Visit.purpose, Visit.queue_number,
+                  Visit.card_number, Visit.signature_sha, Visit.stage, Visit.purged_at, Visit.tier,
+                  Host.name.label("host_name"), Service.name.label("service_name"))
+        .outerjoin(Host, Host.id == Visit.host_id).outerjoin(Service, Service.id == Visit.service_id)
         .where(Visit.office_id == office.id, Visit.registered_at >= period.start,
                Visit.registered_at < period.end)
         .order_by(Visit.registered_at, Visit.id)).all()
@@ -96,11 +99,11 @@ def gather_register(office, period: Period, now: datetime | None = None) -> Regi
         arrived = visit.registered_at.astimezone(tz)
         left = visit.checked_out_at.astimezone(tz) if visit.checked_out_at else None
         per_day[arrived.day] += 1
-        met = visit.host.name if visit.host else (visit.service.name if visit.service else "")
+        met = visit.host_name or visit.service_name or ""
         hosts[met or "(tidak tercatat)"] += 1
-        key = " ".join(visit.purpose.lower().split()) if not visit.purged_at else ""
+        key = " ".join((visit.purpose or "").lower().split()) if not visit.purged_at else ""
         purposes[key or "(tidak tercatat)"] += 1
-        purpose_text.setdefault(key, Counter())[" ".join(visit.purpose.split())] += 1
+        purpose_text.setdefault(key, Counter())[" ".join((visit.purpose or "").split())] += 1
         purged = visit.purged_at is not None
         rows.append({
             "no": number,
