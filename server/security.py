@@ -10,9 +10,8 @@ staff PIN, a wrong enrolment code) in the same storage, so they hold across guni
 """
 import logging
 import os
-from dataclasses import dataclass
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, current_app, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse
 from limits.storage import storage_from_string
@@ -41,7 +40,7 @@ CSP = {
 }
 
 # Only the desk app needs the camera (guest photo); nothing needs the rest.
-PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 PERMISSIONS_PWA = PERMISSIONS.replace("camera=()", "camera=(self)")
 
 # Endpoint -> limit, checked on the methods given. Endpoints that do not exist (yet) are skipped;
@@ -113,9 +112,7 @@ def init_security(app) -> None:
         if wants_json():
             response = jsonify(error_body("rate_limited", "Too many requests; try again later."))
         else:
-            from flask import render_template
-            response = current_app.make_response(
-                render_template("error.html", error=exc))
+            response = current_app.make_response(render_template("error.html", error=exc))
         response.status_code = 429
         response.headers["Retry-After"] = retry
         return response
@@ -136,12 +133,6 @@ def _attach_rate_limits(app) -> None:
         limited = limiter.limit(value, methods=methods)(view)
         limited._sitamu_limited = True
         app.view_functions[endpoint] = limited
-
-
-@dataclass
-class LockoutState:
-    locked: bool
-    failures: int
 
 
 class Lockout:
