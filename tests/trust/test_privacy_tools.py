@@ -101,7 +101,7 @@ def test_export_gives_the_guest_everything_held_and_is_audited(client, login, ma
     assert set(visits) == set(ids)
     with_photo = next(v for v in visits.values() if v["photo"])
     assert with_photo["guest"]["id_number"] == NIK and with_photo["guest"]["phone"] == "081234567890"
-    assert with_photo["consent"]["version"] == "2026-01"
+    assert with_photo["consent"] == {"version": "2026-01", "at": "2026-11-23T01:00:00Z"}  # kept per visit
     assert base64.b64decode(with_photo["photo"]["base64"]) == PNG
     registration = next(e for e in with_photo["events"] if e["kind"] == "registration")
     assert registration["payload"]["id_number"] == NIK  # unsealed for the guest's copy
