@@ -49,7 +49,9 @@ def _inbox_context(host: Host, unavailable_forms: dict | None = None) -> dict:
     forms = unavailable_forms or {}
     availability = AvailabilityForm(formdata=None, available=host.available,
                                     reason=host.unavailable_reason)
+    now = datetime.now(timezone.utc)
     return {"host": host, "office": host.office, "waiting": waiting, "answered": answered,
+            "waited": {v.id: int((now - v.registered_at).total_seconds() // 60) for v in waiting},
             "receive": ReceiveForm(formdata=None), "availability": availability,
             "unavailable": {v.id: forms.get(v.id) or UnavailableForm(formdata=None, prefix=f"v{v.id[:8]}")
                             for v in waiting}}

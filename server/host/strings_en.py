@@ -1,7 +1,7 @@
 """English for the host inbox."""
 EN = {
     "Tamu untuk": "Guests for", "ajudan": "aide", "Menunggu jawaban": "Waiting for an answer",
-    "daftar": "registered", "Terima tamu": "Receive guest", "Tidak dapat menerima": "Cannot receive",
+    "daftar": "registered", "menunggu {n} menit": "waiting {n} min", "Terima tamu": "Receive guest", "Tidak dapat menerima": "Cannot receive",
     "Alasan (disampaikan dengan sopan kepada tamu)": "Reason (told politely to the guest)",
     "Tidak ada tamu yang menunggu.": "No guests waiting.",
     "Sedang rapat, mohon kembali lain waktu.": "In a meeting, please come back another time.",

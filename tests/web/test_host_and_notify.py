@@ -16,6 +16,9 @@ def test_host_sees_only_own_waiting_guests(db, staffed, as_user, tablet, make_vi
     assert "Tamu Untuk Rina" in html
     assert "Tamu Layanan" not in html and "Tamu Kantor B" not in html
     assert NIK not in html
+    import re
+
+    assert re.search(r"menunggu 1[01] menit", html)  # registered ten minutes ago
 
 
 def test_receive_is_a_server_event_the_desk_pulls(db, app, staffed, as_user, tablet, make_visit):
