@@ -401,3 +401,19 @@ def test_guest_photo_is_shown_to_admins_only_and_audited(db, app, staffed, as_us
     assert "Lihat foto" not in desk_user.get(f"/admin/visits/{visit.id}").get_data(as_text=True)
     assert desk_user.get(f"/admin/visits/{visit.id}/photo").status_code == 403
     assert admin.get(f"/admin/visits/{visit.id}/signature").status_code == 404
+
+
+def test_audit_csv_has_the_filtered_entries_of_the_scope_only(db, staffed, as_user, tablet, make_visit):
+    import csv
+    import io
+
+    visit = make_visit(tablet(staffed.office), host=staffed.host)
+    admin = as_user(staffed.users["office_admin"])
+    admin.post(f"/admin/visits/{visit.id}/nik")
+    as_user(staffed.other_admin).get("/admin/")  # a login in the other office
+    text = admin.get("/admin/audit.csv?action=visit.").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:5] == ["waktu_utc", "staf", "tablet", "kantor", "tindakan"]
+    assert [r[4] for r in rows[1:]] == ["visit.view_nik"] and rows[1][3] == "KANTOR-A"
+    everything = admin.get("/admin/audit.csv").get_data(as_text=True)
+    assert "admin.b" not in everything and NIK not in everything

@@ -17,6 +17,7 @@ ROLES = sorted(EVERYONE)
 ACCESS = {
     "admin.index": ADMINS,
     "admin.audit": ADMINS,
+    "admin.audit_csv": ADMINS,
     "admin.offices": ADMINS,
     "admin.office_new": {"central_admin"},
     "admin.office_edit": ADMINS,
