@@ -131,6 +131,9 @@ async function registerWorker() {
         if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
       });
     });
+    navigator.serviceWorker.ready.then((ready) => {
+      if (!navigator.serviceWorker.controller) ready.active?.postMessage({ type: "claim" });
+    });
     // Reload only when staff chose to take the new version (never in the middle of a form).
     navigator.serviceWorker.addEventListener("controllerchange", () => {
       if (!reloadOnChange) return;

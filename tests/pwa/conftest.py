@@ -81,8 +81,15 @@ class Desk:
         self.page.fill("#enroll-name", name)
         self.page.click("#enroll-submit")
         self.page.wait_for_selector("#start-register")
-        self.wait_synced()
-        self.wait_worker()
+        try:
+            self.wait_synced()
+            self.wait_worker()
+        except Exception:
+            state = self.page.evaluate("""async () => ({
+                controller: !!navigator.serviceWorker.controller,
+                regs: (await navigator.serviceWorker.getRegistrations()).map((r) => [r.active?.state, r.installing?.state, r.waiting?.state]),
+                status: document.querySelector('#statusbar')?.textContent })""")
+            raise AssertionError(f"enrolment did not settle: {state}; console: {self.console[-10:]}")
 
     def wait_worker(self):
         self.page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
