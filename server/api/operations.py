@@ -270,8 +270,10 @@ def _lock_visits(visit_ids) -> None:
     """Serialise derivation per visit on PostgreSQL (SQLite serialises every writer)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    for visit_id in sorted(visit_ids):
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:v))"), {"v": visit_id})
+    # One round trip; keys taken in sorted order so two pushes never deadlock on each other.
+    db.session.execute(text(
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtext(v) AS k "
+        "FROM unnest(CAST(:ids AS text[])) AS v ORDER BY k) AS keys"), {"ids": sorted(visit_ids)})
 
 
 def ingest_batch(device: Device, events, surveys=None, *, office_code: str | None = None,

@@ -28,6 +28,23 @@ def pull_all(client, tablet, cursor="", limit=500):
     raise AssertionError("pull never finished")
 
 
+def pull_until(client, tablet, cursor, wanted, timeout=20.0):
+    """Pull until `wanted(changes so far)` holds; return (changes, cursor).
+
+    On PostgreSQL a change becomes pullable once every older transaction of the cluster has
+    ended (other databases' writers included), so it may take more than one pull to arrive.
+    """
+    import time
+
+    changes, deadline = [], time.monotonic() + timeout
+    while True:
+        more, cursor = pull_all(client, tablet, cursor)
+        changes += more
+        if wanted(changes) or time.monotonic() > deadline:
+            return changes, cursor
+        time.sleep(0.1)
+
+
 def ids(changes, entity, op="put"):
     return {c["id"] for c in changes if c["entity"] == entity and c["op"] == op}
 
@@ -76,7 +93,7 @@ def test_changes_after_the_snapshot_arrive_once_and_deletions_as_tombstones(clie
     host.unavailable_reason = "Dinas luar"
     db.session.delete(gone)
     db.session.commit()
-    changes, cursor = pull_all(client, tablet, cursor)
+    changes, cursor = pull_until(client, tablet, cursor, lambda c: len(c) >= 2)
     put = next(c for c in changes if c["entity"] == "host" and c["id"] == str(host.id))
     assert put["op"] == "put" and put["data"]["unavailable_reason"] == "Dinas luar"
     assert {"entity": "host", "id": str(gone.id), "op": "delete"} in changes
@@ -92,7 +109,7 @@ def test_host_reply_made_on_the_server_reaches_tablets(client, db, tablet_for, m
     _, cursor = pull_all(client, tablet)
     visit = db.session.get(Visit, reg["visit_id"])
     record_server_event(visit, "host_unavailable", {"reason": "Bapak sedang rapat di luar"}, f"host:{host.id}")
-    changes, _ = pull_all(client, tablet, cursor)
+    changes, _ = pull_until(client, tablet, cursor, lambda c: any(x["entity"] == "visit" for x in c))
     data = next(c["data"] for c in changes if c["entity"] == "visit" and c["id"] == reg["visit_id"])
     assert data["stage"] == "host_unavailable" and data["unavailable_reason"] == "Bapak sedang rapat di luar"
 
@@ -126,7 +143,7 @@ def test_transaction_that_commits_late_is_not_skipped(client, db, is_postgres, t
         pytest.skip("needs PostgreSQL's transaction ids")
     office = make_office()
     tablet = tablet_for(office)
-    _, cursor = pull_all(client, tablet)
+    _, cursor = pull_until(client, tablet, "", lambda c: any(x["entity"] == "staff" for x in c))
     engine = db.engine
     with engine.connect() as c1, engine.connect() as c2:
         s1, s2 = Session(bind=c1), Session(bind=c2)
@@ -136,9 +153,14 @@ def test_transaction_that_commits_late_is_not_skipped(client, db, is_postgres, t
         s2.commit()
         between, cursor = pull_all(client, tablet, cursor)
         s1.commit()
-        after, cursor = pull_all(client, tablet, cursor)
-    names = [c["data"]["name"] for c in between + after if c["entity"] == "service"]
-    assert "Layanan T1 (lambat)" in names and "Layanan T2 (cepat)" in names
+
+        def both(changes):
+            names = {c["data"]["name"] for c in between + changes if c["entity"] == "service"}
+            return {"Layanan T1 (lambat)", "Layanan T2 (cepat)"} <= names
+
+        after, cursor = pull_until(client, tablet, cursor, both)
+    # A cursor that had moved past T1's row (ids or timestamps alone) would never deliver it.
+    assert both(after)
     # While T1 was running, nothing after it could be handed out.
     assert [c for c in between if c["entity"] == "service"] == []
 
