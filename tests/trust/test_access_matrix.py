@@ -32,7 +32,8 @@ POLICY = {
     "pwa.static_file": PUBLIC, "public.ikm": PUBLIC, "public.survey": PUBLIC,
     "api.openapi": PUBLIC, "api.clock": PUBLIC, "api.enroll": PUBLIC,
     "api.push": DEVICE, "api.pull": DEVICE, "api.blob": DEVICE, "api.survey_link": DEVICE,
-    "admin.index": ADMINS, "admin.audit": ADMINS, "admin.devices": ADMINS,
+    "admin.index": ADMINS, "admin.audit": ADMINS, "admin.audit_csv": ADMINS,
+    "admin.devices": ADMINS,
     "admin.device_revoke": ADMINS, "admin.device_enrol": ADMINS, "admin.hosts": ADMINS,
     "admin.host_edit": ADMINS, "admin.host_new": ADMINS, "admin.offices": ADMINS,
     "admin.office_edit": ADMINS, "admin.office_logo": ADMINS, "admin.office_sop": ADMINS,
@@ -41,7 +42,7 @@ POLICY = {
     "admin.services": ADMINS, "admin.service_edit": ADMINS, "admin.staff": ADMINS,
     "admin.staff_edit": ADMINS, "admin.staff_new": ADMINS,
     "admin.visits": ADMINS | DESK, "admin.visit_detail": ADMINS | DESK,
-    "admin.visit_view_nik": ADMINS, "admin.onsite": ADMINS | DESK | {"supervisor"},
+    "admin.visit_view_nik": ADMINS, "admin.visit_image": ADMINS, "admin.onsite": ADMINS | DESK | {"supervisor"},
     "privacy.index": ADMINS, "privacy.search": ADMINS, "privacy.export": ADMINS,
     "privacy.erase": ADMINS, "privacy.correct": ADMINS,
     "dashboard.index": ADMINS | {"supervisor"}, "dashboard.table_csv": ADMINS | {"supervisor"},
@@ -73,15 +74,15 @@ def _office_world(client, make_office, make_user, make_host, make_service, lette
     code, _ = create_enrollment_code(office, admin, f"Meja {letter}")
     device, token = enroll_device(code, f"Meja {letter}", "test")
     tablet = Tablet(token)
-    own_guest = tablet.registration(host_id=host.id, name=names["guest"])
+    sha = hashlib.sha256(PNG + letter.encode()).hexdigest()
+    assert client.put(f"/api/v1/blobs/{sha}?kind=photo", data=PNG + letter.encode(),
+                      headers={**tablet.headers, "Content-Type": "image/png"}).status_code == 201
+    own_guest = tablet.registration(host_id=host.id, name=names["guest"], photo_sha=sha)
     other_guest = tablet.registration(host_id=other_host.id, name=f"{OTHER_HOST_GUEST} {letter}")
     notified = [tablet.event(e["visit_id"], "host_notified", {"channel": "app"}) for e in (own_guest, other_guest)]
     bad = tablet.registration(id_number="123", name=names["guest"])  # quarantined
     ack = _push(client, tablet, [own_guest, other_guest, *notified, bad])
     assert len(ack["quarantined"]) == 1
-    sha = hashlib.sha256(PNG + letter.encode()).hexdigest()
-    assert client.put(f"/api/v1/blobs/{sha}?kind=photo", data=PNG + letter.encode(),
-                      headers={**tablet.headers, "Content-Type": "image/png"}).status_code == 201
     survey_token, _, _ = create_survey_link(device, own_guest["visit_id"])
     staff = {role: make_user(role, office, username=f"{role}_{letter}",
                              **({"host_id": host.id} if role == "host" else {}))
@@ -109,7 +110,7 @@ def world(client, make_office, make_user, make_host, make_service):
     return {"a": a, "b": b, "central": central}
 
 
-FIXED = {"path": "index.html", "filename": "css/sitamu.css", "table": "volume"}
+FIXED = {"path": "index.html", "filename": "css/sitamu.css", "table": "volume", "kind": "photo"}
 
 
 def _url(rule, params: dict) -> str:
