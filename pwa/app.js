@@ -12,6 +12,7 @@ import { renderSurvey } from "./screens/survey.js";
 const main = document.getElementById("main");
 let lastStatus = {};
 let enrolled = false;
+let officeZone; // times on screen are the office's local time
 let persistence = "unsupported";
 
 /** Shared context for the screens. */
@@ -44,6 +45,7 @@ async function renderTopbar() {
     onclick: async () => { setLang(getLang() === "id" ? "en" : "id"); await setMeta("lang", getLang()); renderTopbar(); renderStatus(lastStatus); route(); },
   }, getLang() === "id" ? "English" : "Bahasa Indonesia");
   enrolled = !!device?.token;
+  officeZone = office?.timezone || device?.office?.timezone || undefined;
   renderStatus(lastStatus);
   mount(bar,
     h("div", { class: "brand" }, h("img", { src: "icons/icon-192.png", alt: "", width: 40, height: 40 }),
@@ -70,7 +72,7 @@ function renderStatus(s) {
   }
   lastStatus = s;
   const bar = document.getElementById("statusbar");
-  const last = s.lastSync ? t("last_sync", { time: new Date(s.lastSync).toLocaleTimeString(getLang() === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit" }) }) : t("never_synced");
+  const last = s.lastSync ? t("last_sync", { time: new Date(s.lastSync).toLocaleTimeString(getLang() === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: officeZone }) }) : t("never_synced");
   mount(bar,
     h("span", { class: `pill ${s.online ? "ok" : "off"}`, id: "net-state" }, s.online ? t("online") : t("offline")),
     h("span", { class: "pill", id: "pending-count", dataset: { count: s.pending } }, t("waiting_items", { n: s.pending })),
