@@ -22,6 +22,8 @@ from .pull import DEFAULT_LIMIT, MAX_LIMIT, pull_changes
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 GZIP_MIN_BYTES = 512
+# A JSON escape of a UTF-16 surrogate half: the body needs a closer look (see json_body).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 # --- request plumbing ----------------------------------------------------------------------
@@ -72,6 +74,13 @@ def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
         body = json.loads(data, parse_constant=_not_json)
     except (ValueError, UnicodeDecodeError):
         raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
+    if SURROGATE_ESCAPE.search(data):
+        # An escaped emoji (a surrogate pair) is fine; a lone half cannot be stored as UTF-8.
+        try:
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise SyncError(400, "invalid_json", "The body holds invalid Unicode (a lone surrogate).",
+                            {"body": "invalid Unicode"})
     if not isinstance(body, dict):
         raise SyncError(400, "invalid_request", "The body must be a JSON object.", {"body": "must be an object"})
     if _has_nul(body):  # PostgreSQL text cannot hold U+0000: refuse it here, not crash later

@@ -268,3 +268,16 @@ def test_api_errors_always_use_the_envelope(client, db, tablet_for):
                      client.get("/api/v1/pull?limit=x", headers=tablet.headers)):
         assert 400 <= response.status_code < 500
         assert set(response.json["error"]) == {"code", "message", "fields"}
+
+
+def test_lone_surrogate_is_refused_but_an_escaped_emoji_is_stored(client, db, tablet_for):
+    tablet = tablet_for()
+    broken = tablet.registration(name="Siti \udba7")
+    response = client.post("/api/v1/push", data=json.dumps({"protocol": 1, "events": [broken]}),
+                           headers={**tablet.headers, "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_json"
+    emoji = tablet.registration(name="Siti \U0001F600")
+    response = client.post("/api/v1/push", data=json.dumps({"protocol": 1, "events": [emoji]}),
+                           headers={**tablet.headers, "Content-Type": "application/json"})
+    assert response.json["ack"]["stored"] == [emoji["id"]]
+    assert db.session.get(Visit, emoji["visit_id"]).name == "Siti \U0001F600"
