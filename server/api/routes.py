@@ -72,7 +72,7 @@ def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
     try:
         # NaN and Infinity are not JSON (PostgreSQL's json type refuses them): 400, not a crash.
         body = json.loads(data, parse_constant=_not_json)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
     if SURROGATE_ESCAPE.search(data):
         # An escaped emoji (a surrogate pair) is fine; a lone half cannot be stored as UTF-8.

@@ -281,3 +281,10 @@ def test_lone_surrogate_is_refused_but_an_escaped_emoji_is_stored(client, db, ta
                            headers={**tablet.headers, "Content-Type": "application/json"})
     assert response.json["ack"]["stored"] == [emoji["id"]]
     assert db.session.get(Visit, emoji["visit_id"]).name == "Siti \U0001F600"
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(client, tablet_for):
+    tablet = tablet_for()
+    response = client.post("/api/v1/push", data=b"[" * 200_000 + b"]" * 200_000,
+                           headers={**tablet.headers, "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_json"
