@@ -101,8 +101,9 @@ def data_stamp(kind: str, office, period: Period, population: int | None = None)
         visits = db.session.scalar(db.select(func.count(Visit.id)).where(
             Visit.office_id == office.id, Visit.registered_at >= period.start, Visit.registered_at < period.end))
         services = db.session.scalar(db.select(func.max(Service.updated_at)).where(Service.office_id == office.id))
+        hosts = db.session.scalar(db.select(func.max(Host.updated_at)).where(Host.office_id == office.id))
         stamp.update(responses=count, responses_updated=str(latest), visits=visits, services=str(services),
-                     follow_up=_follow_up_stamp(office.id, period))
+                     hosts=str(hosts), follow_up=_follow_up_stamp(office.id, period))
     return stamp
 
 

@@ -26,7 +26,7 @@ def gather_ikm_report(office, period: Period, population: int | None = None,
     from sqlalchemy import func
 
     from server.extensions import db
-    from server.models import Service, SurveyResponse, Visit
+    from server.models import Host, Service, SurveyResponse, Visit
 
     from ..follow_up import plans_for
     from ..register import office_info
@@ -46,6 +46,11 @@ def gather_ikm_report(office, period: Period, population: int | None = None,
         by_service = ikm_for(office.id, period, service_id=service.id, convention=convention)
         if by_service.respondents:
             services.append({"name": service.name, "result": by_service})
+    hosts = []
+    for host in db.session.scalars(db.select(Host).where(Host.office_id == office.id).order_by(Host.name)):
+        by_host = ikm_for(office.id, period, host_id=host.id, convention=convention)
+        if by_host.respondents:
+            hosts.append({"name": host.name, "position": host.position, "result": by_host})
     sources = dict(db.session.execute(
         db.select(SurveyResponse.source, func.count(SurveyResponse.id))
         .where(SurveyResponse.office_id == office.id, SurveyResponse.submitted_at >= period.start,
@@ -67,6 +72,7 @@ def gather_ikm_report(office, period: Period, population: int | None = None,
         "visits": visits,
         "trend": trend,
         "services": services,
+        "hosts": hosts,
         "sources": sources,
         "saran": saran,
         "weakest": [{"element": e, "plan": plans.get(e.key, "")} for e in weakest],

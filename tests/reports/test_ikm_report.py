@@ -51,6 +51,20 @@ def test_ikm_report_prints_the_engine_figures_convention_and_plan(db, make_offic
     assert "NIP. 19691231 199403 1 002" in flat and "Ir. Bambang Sutrisno" in flat
 
 
+def test_ikm_report_lists_services_and_hosts_with_their_own_ikm(db, make_office, make_service, make_host,
+                                                                 make_response):
+    office = make_office()
+    service = make_service(office, name="Layanan Informasi Publik")
+    host = make_host(office, name="Dra. Rina Marlina", position="Kepala Sub Bagian TU")
+    make_response(office, utc(2026, 10, 2, 3), [4] * 9, service_id=service.id, host_id=host.id)
+    make_response(office, utc(2026, 10, 3, 3), [3] * 9, service_id=service.id)
+    path, _ = build_report("ikm", office.id, "2026-10")
+    flat = " ".join(pdf_text(path.read_bytes())[1].split())
+    assert "C. IKM per jenis layanan" in flat and "Layanan Informasi Publik 2 87,50 B" in flat
+    assert "D. IKM per pejabat/petugas yang ditemui" in flat and "Dra. Rina Marlina" in flat
+    assert "1 100,00 A" in flat
+
+
 def test_ikm_report_cache_is_reused_until_responses_change(db, make_office, make_response):
     office = make_office()
     make_response(office, utc(2026, 10, 2, 3), [4] * 9)
