@@ -180,11 +180,20 @@ def enroll_device(code: str, device_name: str, app_version: str = "") -> tuple[D
     import uuid
 
     now = utcnow()
-    row = db.session.scalar(select(EnrollmentCode).where(
-        EnrollmentCode.code_hash == sha256_hex(normalize_code(code))).with_for_update())
-    if row is None or row.used_at is not None or row.expires_at < now:
-        raise SyncError(400, "invalid_code", "The enrolment code is wrong, used or expired.",
+    refused = SyncError(400, "invalid_code", "The enrolment code is wrong, used or expired.",
                         {"code": "wrong, used or expired"})
+    row = db.session.scalar(select(EnrollmentCode).where(
+        EnrollmentCode.code_hash == sha256_hex(normalize_code(code))))
+    if row is None or row.used_at is not None or row.expires_at < now:
+        raise refused
+    # Spend the code with one conditional write: of two racing requests only one gets a row.
+    spent = db.session.execute(update(EnrollmentCode).where(
+        EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None)).values(used_at=now))
+    if spent.rowcount != 1:
+        db.session.rollback()
+        raise refused
+    if db.session.get_bind().dialect.name == "postgresql":  # one letter per tablet of an office
+        db.session.execute(text("SELECT pg_advisory_xact_lock(1, :o)"), {"o": row.office_id})
     token = secrets.token_urlsafe(32)  # 256 bits
     device = Device(uid=str(uuid.uuid4()), office_id=row.office_id,
                     name=(device_name or row.device_name or "Tablet")[:120],
@@ -192,7 +201,7 @@ def enroll_device(code: str, device_name: str, app_version: str = "") -> tuple[D
                     app_version=(app_version or "")[:32], last_seen_at=now)
     db.session.add(device)
     db.session.flush()
-    row.used_at, row.device_id = now, device.id
+    row.device_id = device.id
     record_audit("device.enroll", office_id=row.office_id, target_type="device",
                  target_id=device.id, device_id=device.id, user_id=row.created_by)
     db.session.commit()

@@ -337,3 +337,21 @@ def test_429_retry_after_is_honoured_and_5xx_retried(sim_client, live_server, db
     assert waits[0] == 3.0           # Retry-After wins over the backoff
     assert 0 <= waits[1] <= 0.5      # then full jitter, capped
     assert client.outbox == {} and count_events(db, [e["id"] for e in events]) == 2
+
+
+def test_one_enrolment_code_raced_by_two_tablets_enrols_one(live_server, db, make_office):
+    office = make_office()
+    code, _ = create_enrollment_code(office, None, "Meja")
+    results, barrier = [], threading.Barrier(4)
+
+    def enrol():
+        barrier.wait()
+        results.append(requests.post(f"{live_server}/api/v1/enroll", json={"protocol": 1, "code": code},
+                                     headers={"X-Sitamu-Protocol": "1"}, timeout=30).status_code)
+
+    threads = [threading.Thread(target=enrol) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(results) == [201, 400, 400, 400]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Device).where(Device.office_id == office.id)) == 1
