@@ -361,8 +361,14 @@ PROFILE_TITLES = {
     "occupation": ("Pekerjaan", "Occupation"),
     "service": ("Jenis Layanan", "Service"),
 }
+# Codes the survey forms store (server/public/questions.py, the desk app, the demo) -> labels.
 PROFILE_VALUE_LABELS = {
     "gender": {"L": "Laki-laki", "P": "Perempuan"},
+    "education": {"sd": "SD", "smp": "SMP", "sma": "SMA/SMK", "d3": "D1–D3", "s1": "D4/S1", "s2": "S2",
+                  "s3": "S3"},
+    "occupation": {"pns": "PNS/ASN", "tni_polri": "TNI/Polri", "swasta": "Pegawai swasta",
+                   "wirausaha": "Wirausaha", "wiraswasta": "Wirausaha", "pelajar": "Pelajar/Mahasiswa",
+                   "pelajar_mahasiswa": "Pelajar/Mahasiswa", "lainnya": "Lainnya"},
 }
 NOT_STATED = "Tidak diisi"
 
@@ -390,7 +396,7 @@ def profile_breakdown(office_ids, period, service_id: int | None = None, host_id
         labels = PROFILE_VALUE_LABELS.get(name, {})
         rows: dict[str, int] = {}
         for value, count in db.session.execute(query):
-            label = labels.get(value, value) if value else NOT_STATED
+            label = labels.get(value, labels.get(str(value).lower(), value)) if value else NOT_STATED
             rows[label] = rows.get(label, 0) + int(count)
         result[name] = sorted(rows.items(), key=lambda item: (item[0] == NOT_STATED, -item[1], item[0]))
     return result

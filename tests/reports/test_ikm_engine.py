@@ -198,9 +198,12 @@ def test_ikm_for_uses_the_office_convention(db, make_office, make_response):
 def test_profile_breakdown_counts_respondents_per_group(db, make_office, make_response, make_service):
     office = make_office()
     service = make_service(office, name="Konsultasi")
-    for gender, age in (("L", "30-39"), ("P", "30-39"), ("P", "20-29"), ("", "")):
-        make_response(office, utc(2026, 10, 3, 3), gender=gender, age_band=age, service_id=service.id)
+    for gender, age, job in (("L", "30-39", "pns"), ("P", "30-39", "wirausaha"), ("P", "20-29", "wiraswasta"),
+                             ("", "", "")):
+        make_response(office, utc(2026, 10, 3, 3), gender=gender, age_band=age, occupation=job,
+                      service_id=service.id)
     profile = profile_breakdown(office.id, parse_period("2026-10"))
     assert profile["gender"] == [("Perempuan", 2), ("Laki-laki", 1), ("Tidak diisi", 1)]
     assert profile["age_band"][0] == ("30-39", 2)
     assert profile["service"] == [("Konsultasi", 4)]
+    assert profile["occupation"] == [("Wirausaha", 2), ("PNS/ASN", 1), ("Tidak diisi", 1)]
