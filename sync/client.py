@@ -97,6 +97,7 @@ class SyncClient:
         headers = {"X-Sitamu-Protocol": str(self.protocol), "Accept-Encoding": "gzip"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+            headers["X-Sitamu-Pending"] = str(len(self.outbox))
         data = raw
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()

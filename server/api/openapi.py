@@ -141,6 +141,10 @@ def _ok(description: str, schema: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
+PENDING_HEADER = {"name": "X-Sitamu-Pending", "in": "header", "required": False,
+                  "description": "How many records wait in the tablet's outbox (shown to admins).",
+                  "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}}
+
 SHA_PARAM = {"name": "sha", "in": "path", "required": True,
              "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
 
@@ -170,7 +174,7 @@ def document() -> dict:
                               "429": _error("Too many attempts (`rate_limited`); see Retry-After.")}}},
             "/push": {"post": {
                 "operationId": "push", "summary": "Store a batch of events and survey responses.",
-                "security": bearer, "parameters": [PROTOCOL_HEADER],
+                "security": bearer, "parameters": [PROTOCOL_HEADER, PENDING_HEADER],
                 "requestBody": _json_body("PushRequest"),
                 "responses": {"200": _ok("The acknowledgement: one outcome per record.", "PushAck"),
                               **COMMON_ERRORS,
@@ -180,7 +184,7 @@ def document() -> dict:
             "/pull": {"get": {
                 "operationId": "pull", "summary": "Return the next page of changes for the tablet's office.",
                 "security": bearer,
-                "parameters": [PROTOCOL_HEADER,
+                "parameters": [PROTOCOL_HEADER, PENDING_HEADER,
                                {"name": "cursor", "in": "query", "required": False,
                                 "schema": {"type": "string", "maxLength": 200}},
                                {"name": "limit", "in": "query", "required": False,

@@ -131,6 +131,10 @@ def current_device():
     if device is None or device.revoked:
         raise SyncError(401, "unauthorized", "This tablet is not enrolled (or was revoked).")
     g.device_id = device.id
+    pending = request.headers.get("X-Sitamu-Pending", "")
+    if pending.isdigit() and len(pending) <= 9:
+        # The tablet's outbox size, so admins see a queue that stalls (saved with the request).
+        device.pending_reported = int(pending)
     return device
 
 

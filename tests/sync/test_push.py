@@ -288,3 +288,12 @@ def test_deeply_nested_json_is_a_400_not_a_crash(client, tablet_for):
     response = client.post("/api/v1/push", data=b"[" * 200_000 + b"]" * 200_000,
                            headers={**tablet.headers, "Content-Type": "application/json"})
     assert response.status_code == 400 and response.json["error"]["code"] == "invalid_json"
+
+
+def test_tablet_reports_its_outbox_size(client, db, tablet_for):
+    tablet = tablet_for()
+    response = client.post("/api/v1/push", json={"protocol": 1, "events": [tablet.registration()]},
+                           headers={**tablet.headers, "X-Sitamu-Pending": "41"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Device, tablet.device.id).pending_reported == 41
