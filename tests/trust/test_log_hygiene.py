@@ -4,7 +4,6 @@ One test drives everything a day at an office does, with every logger at DEBUG a
 handler on the root logger, then searches the captured lines for each secret.
 """
 import hashlib
-import json
 import logging
 import re
 import uuid

@@ -5,7 +5,7 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from server.nik import PROVINCES, mask_nik, parse_nik
 

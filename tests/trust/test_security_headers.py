@@ -1,6 +1,4 @@
 """Security headers, the CSP, request size limits and no stack traces to clients."""
-import pytest
-
 from server.security import content_security_policy
 
 
