@@ -1,5 +1,4 @@
 """Desk tablets: enrol with a QR code and a one-time code, revoke, watch their sync health."""
-import io
 from datetime import datetime, timedelta, timezone
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -73,19 +72,8 @@ def device_enrol():
 
 
 def enrolment_qr(code: str) -> str:
-    """Return an SVG QR code the tablet scans: the app URL with the code."""
-    import segno
-
-    ops = _operations()
-    if hasattr(ops, "enrollment_qr_svg"):
-        return ops.enrollment_qr_svg(code)
-    from flask import current_app
-
-    url = current_app.config["SITAMU_PUBLIC_URL"].rstrip("/") + "/app/#enrol=" + code
-    out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=6, xmldecl=False, svgns=True,
-                                    title=_("Kode pendaftaran tablet"))
-    return out.getvalue().decode()
+    """Return the SVG QR code the tablet scans: the desk app's URL carrying the code."""
+    return _operations().enrollment_qr_svg(code)
 
 
 @bp.route("/devices/<int:device_id>/revoke", methods=["POST"])
