@@ -301,3 +301,17 @@ def test_real_forms_carry_their_csrf_token(db, app, staffed, session, tablet, ma
     from server.models import Host
 
     assert db.session.get(Host, staffed.host.id).name == "Dr. Rina Kartika"
+
+
+def test_no_page_breaks_the_content_security_policy(db, staffed, every_page, session):
+    s = session()  # CSP enforced
+    s.login(staffed.users["central_admin"])
+    ids = {"office": staffed.office.id, "host": staffed.host.id, "visit": every_page["visit"].id,
+           "item": every_page["item"].id}
+    for _name, path in ADMIN_PAGES:
+        s.go(path.format(**ids))
+    phone = session(viewport=PHONE)
+    phone.go(f"/p/survey/{every_page['token']}")
+    phone.go(f"/p/ikm/{staffed.office.code}")
+    problems = [e for e in s.errors + phone.errors if "Content Security Policy" in e or "Refused" in e]
+    assert not problems, problems
