@@ -53,6 +53,10 @@ def test_staff_pages_work_under_the_csp(page, live_server, make_user, client, ta
     assert page.locator("[data-visit]").count() == 1
     page.screenshot(path=str(artifacts / "trust-privacy-search.png"), full_page=True)
     seen["privacy search"] = (200, violations(page))
+    page.goto(f"/admin/privacy/visits/{event['visit_id']}/correct?lang=en")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(artifacts / "trust-privacy-correct-en.png"), full_page=True)
+    seen["privacy correct"] = (200, violations(page))
     assert {p: v for p, (s, v) in seen.items() if v} == {}
     assert all(s == 200 for s, _ in seen.values()), seen
 
