@@ -361,15 +361,6 @@ PROFILE_TITLES = {
     "occupation": ("Pekerjaan", "Occupation"),
     "service": ("Jenis Layanan", "Service"),
 }
-# Codes the survey forms store (server/public/questions.py, the desk app, the demo) -> labels.
-PROFILE_VALUE_LABELS = {
-    "gender": {"L": "Laki-laki", "P": "Perempuan"},
-    "education": {"sd": "SD", "smp": "SMP", "sma": "SMA/SMK", "d3": "D1–D3", "s1": "D4/S1", "s2": "S2",
-                  "s3": "S3"},
-    "occupation": {"pns": "PNS/ASN", "tni_polri": "TNI/Polri", "swasta": "Pegawai swasta",
-                   "wirausaha": "Wirausaha", "wiraswasta": "Wirausaha", "pelajar": "Pelajar/Mahasiswa",
-                   "pelajar_mahasiswa": "Pelajar/Mahasiswa", "lainnya": "Lainnya"},
-}
 NOT_STATED = "Tidak diisi"
 
 
@@ -380,7 +371,11 @@ def profile_breakdown(office_ids, period, service_id: int | None = None, host_id
 
     from server.extensions import db
     from server.models import Service, SurveyResponse
+    from server.public import questions
 
+    # Codes the survey forms store -> labels, from the survey form's own lists.
+    value_labels = {"gender": dict(questions.GENDERS), "education": dict(questions.EDUCATION),
+                    "occupation": dict(questions.OCCUPATION)}
     clauses = response_filter(office_ids, period, service_id, host_id)
     result = {}
     for name in fields:
@@ -393,7 +388,7 @@ def profile_breakdown(office_ids, period, service_id: int | None = None, host_id
         else:
             col = getattr(SurveyResponse, name)
             query = db.select(col, func.count(SurveyResponse.id)).where(*clauses).group_by(col)
-        labels = PROFILE_VALUE_LABELS.get(name, {})
+        labels = value_labels.get(name, {})
         rows: dict[str, int] = {}
         for value, count in db.session.execute(query):
             label = labels.get(value, labels.get(str(value).lower(), value)) if value else NOT_STATED

@@ -351,9 +351,10 @@ SARAN = [
     "Petugas sangat memahami aturan dan menjelaskan dengan sabar.",
     "Perlu papan petunjuk arah ke ruang layanan.",
 ]
-EDUCATION = ["SD", "SMP", "SMA", "D3", "S1", "S1", "S1", "S2", "S3"]
-OCCUPATION = ["pns", "pns", "swasta", "swasta", "wiraswasta", "wiraswasta", "tni_polri", "pelajar_mahasiswa", "lainnya"]
-AGE_BANDS = [("<20", 0, 19), ("20-29", 20, 29), ("30-39", 30, 39), ("40-49", 40, 49), ("50-59", 50, 59), (">=60", 60, 120)]
+# Profile codes as the survey forms store them (server/public/questions.py), weighted by repetition.
+EDUCATION = ["sd", "smp", "sma", "d3", "s1", "s1", "s1", "s2", "s3"]
+OCCUPATION = ["pns", "pns", "swasta", "swasta", "wirausaha", "wirausaha", "tni_polri", "pelajar", "lainnya"]
+AGE_BANDS = [("<20", 0, 19), ("20-29", 20, 29), ("30-39", 30, 39), ("40-49", 40, 49), ("50-59", 50, 59), ("60+", 60, 120)]
 
 
 # --- small generators ---------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from server import create_app
@@ -16,6 +18,21 @@ from server.models import Device, Host, Office, Service, StaffUser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/lib/chromium/chromium"
+
+
+class UserClient(FlaskClient):
+    """A test client that never sees another client's user.
+
+    The `db` fixture keeps an app context open for the whole test, so Flask reuses it (and
+    its `g`) for every request, and Flask-Login's per-request user cache in `g` would leak
+    from one client to the next."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.pop("_login_user", None)
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -41,6 +58,7 @@ def app(tmp_path_factory):
         "RATELIMIT_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
     })
+    app.test_client_class = UserClient
     from server.config import normalize_database_url
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():

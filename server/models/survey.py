@@ -4,12 +4,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from reports.ikm import ELEMENT_KEYS  # keyed as in shared/reference/skm-ikm.md; never by position
+
 from ..extensions import db
 from .base import UTCDateTime, utcnow
-
-# Keyed as in shared/reference/skm-ikm.md; never by position.
-ELEMENT_KEYS = ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi",
-                "perilaku", "pengaduan", "sarana")
 
 
 class SurveyResponse(db.Model):
@@ -36,7 +34,7 @@ class SurveyResponse(db.Model):
     pengaduan: Mapped[int | None] = mapped_column(SmallInteger)
     sarana: Mapped[int | None] = mapped_column(SmallInteger)
     gender: Mapped[str] = mapped_column(String(1), default="")  # L, P
-    age_band: Mapped[str] = mapped_column(String(8), default="")  # e.g. "<20", "20-29", ">=60"
+    age_band: Mapped[str] = mapped_column(String(8), default="")  # e.g. "<20", "20-29", "60+"
     education: Mapped[str] = mapped_column(String(16), default="")
     occupation: Mapped[str] = mapped_column(String(32), default="")
     saran: Mapped[str] = mapped_column(Text, default="")

@@ -6,8 +6,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
 from server.api.operations import create_enrollment_code, enroll_device, ingest_batch
 from server.models import SurveyResponse
@@ -125,27 +123,12 @@ def staffed(db, make_office, make_user, make_host, make_service):
     return s
 
 
-class UserClient(FlaskClient):
-    """A test client that never sees another client's user.
-
-    The `db` fixture keeps an app context open for the whole test, so Flask reuses it (and
-    its `g`) for every request, and Flask-Login's per-request user cache in `g` would leak
-    from one client to the next."""
-
-    def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            g.pop("_login_user", None)
-
-
 @pytest.fixture
 def as_user(app, db):
     """Return a factory of test clients logged in as a user (a fresh client each)."""
 
     def make(user):
-        client = UserClient(app, app.response_class, use_cookies=True)
+        client = app.test_client()
         response = client.post("/login", data={"username": user.username, "password": "password123"})
         assert response.status_code == 302, response.data[:300]
         return client

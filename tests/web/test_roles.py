@@ -4,7 +4,6 @@ import pytest
 
 from server.api.operations import create_survey_link
 from server.models import Attachment, Quarantine
-from tests.web.conftest import UserClient
 
 ADMINS = {"central_admin", "office_admin"}
 DESK = {"receptionist", "security"}
@@ -99,7 +98,7 @@ def _is_login_redirect(response) -> bool:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_page_is_served_only_to_the_roles_allowed(app, world, staffed, as_user, role):
-    client = UserClient(app, app.response_class) if role == "anonymous" else as_user(staffed.users[role])
+    client = app.test_client() if role == "anonymous" else as_user(staffed.users[role])
     problems = []
     rules = sorted(my_rules(app), key=lambda r: ("GET" not in r.methods, r.rule))
     for rule in rules:
