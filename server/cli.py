@@ -11,17 +11,16 @@ from .models import ROLES, Office, StaffUser
 
 def register_cli(app) -> None:
     """Attach Sitamu's commands to the app's CLI."""
-    app.cli.add_command(create_admin)
-    app.cli.add_command(demo)
-    from sync.cli import sync_sim; app.cli.add_command(sync_sim)  # noqa: E702
-    from reports.cli import ikm_group, report_group, worker; app.cli.add_command(ikm_group); app.cli.add_command(report_group); app.cli.add_command(worker)  # noqa: E702,E501
-    from .privacy import cli as trust_cli
-    app.cli.add_command(trust_cli.rotate_key)
-    app.cli.add_command(trust_cli.retention)
-    app.cli.add_command(trust_cli.backup)
-    app.cli.add_command(trust_cli.restore)
+    from reports.cli import ikm_group, report_group, worker
+    from sync.cli import sync_sim
+
     from .notify import notify_cli
-    app.cli.add_command(notify_cli)
+    from .privacy import cli as privacy_cli
+
+    for command in (create_admin, demo, sync_sim, ikm_group, report_group, worker,
+                    privacy_cli.rotate_key, privacy_cli.retention, privacy_cli.backup,
+                    privacy_cli.restore, notify_cli):
+        app.cli.add_command(command)
 
 
 def fail(message: str, code: int = 2):

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from ..changes import log_changes, prune_change_log
 from ..extensions import db
-from ..changes import log_changes
 from ..models import Attachment, Office, Quarantine, SurveyResponse, Visit, VisitEvent
 from ..models.base import utcnow
 
@@ -31,10 +31,12 @@ class RetentionReport:
     visits: dict = field(default_factory=dict)  # office code -> visits purged
     attachments: int = 0
     quarantine: int = 0
+    change_log: int = 0  # sync change-log rows older than any live pull cursor
 
     def as_dict(self) -> dict:
         return {"visits": self.visits, "purged_total": sum(self.visits.values()),
-                "attachments_deleted": self.attachments, "quarantine_scrubbed": self.quarantine}
+                "attachments_deleted": self.attachments, "quarantine_scrubbed": self.quarantine,
+                "change_log_pruned": self.change_log}
 
 
 def _scrub(value):
@@ -150,6 +152,9 @@ def run_retention(now: datetime | None = None, office_code: str | None = None,
         report.visits[office.code] = count
         if count:
             log.info("retention purged visits", extra={"office_id": office.id, "count": count})
+    if not office_code:  # the change log is shared by all offices: pruned on a full run only
+        report.change_log = prune_change_log()
+        db.session.commit()
     return report
 
 

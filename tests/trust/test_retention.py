@@ -2,7 +2,7 @@
 import hashlib
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Text, func, select, type_coerce
 
@@ -133,6 +133,18 @@ def test_retention_command_prints_json_and_rejects_unknown_office(app, db, make_
     assert json.loads(result.stdout)["visits"] == {office.code: 1}
     bad = runner.invoke(args=["retention", "run", "--office", "NOPE"])
     assert bad.exit_code == 2 and "no office" in bad.stderr
+
+
+def test_nightly_retention_run_prunes_the_old_sync_change_log(app, db, make_office):
+    office = make_office()
+    db.session.add(ChangeLog(office_id=office.id, entity="host", entity_id="1", op="put",
+                             created_at=datetime.now(timezone.utc) - timedelta(days=40)))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["change_log_pruned"] == 1
+    assert db.session.scalar(select(func.count()).select_from(ChangeLog).where(
+        ChangeLog.created_at < datetime.now(timezone.utc) - timedelta(days=31))) == 0
 
 
 def test_purge_reaches_the_tablet_as_a_delete_tombstone(client, db, make_office, tablet_for):
