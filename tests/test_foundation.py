@@ -74,3 +74,29 @@ def test_api_errors_use_the_envelope(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+
+
+def test_no_two_areas_translate_the_same_text_differently():
+    import importlib
+
+    from server.i18n import AREAS, EN
+
+    seen = {text: ("common", english) for text, english in EN.items()}
+    clashes = []
+    for area in AREAS:
+        try:
+            strings = importlib.import_module(f"server.{area}.strings_en").EN
+        except ModuleNotFoundError:
+            continue
+        for text, english in strings.items():
+            first = seen.setdefault(text, (area, english))
+            if first[1] != english:
+                clashes.append((text, first, (area, english)))
+    assert clashes == []
+
+
+def test_role_label_is_shown_in_english_with_the_switch(client, make_user, login):
+    login(make_user("security"))
+    home = client.get("/").headers["Location"]  # the role's own start page
+    page = client.get(home + "?lang=en").get_data(as_text=True)
+    assert "Security officer" in page and "Petugas Keamanan" not in page

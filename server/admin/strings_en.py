@@ -1,7 +1,7 @@
 """English for the admin console (Indonesian is the source text)."""
 EN = {
     # Navigation and common
-    "Admin": "Admin", "Menu admin": "Admin menu", "Ringkasan": "Overview", "Kantor": "Offices",
+    "Admin": "Admin", "Menu admin": "Admin menu", "Ringkasan": "Overview", "Kantor": "Office", "Daftar kantor": "Offices",
     "Staf": "Staff", "Pejabat": "Hosts", "Layanan": "Services", "Tablet": "Tablets",
     "Kunjungan": "Visits", "Di lokasi": "On site", "Karantina sinkron": "Sync quarantine",
     "Laporan": "Reports", "Log audit": "Audit log", "Dasbor": "Dashboard", "Tamu saya": "My guests",
