@@ -118,8 +118,10 @@ def _copy(path: Path, out: Path) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
 def worker(burst: bool):
-    """Run an RQ worker for report jobs (needs SITAMU_REDIS_URL)."""
+    """Run an RQ worker for report and notification jobs (needs SITAMU_REDIS_URL)."""
     from flask import current_app
+
+    from server.notify import NOTIFY_QUEUE
 
     from .jobs import QUEUE_NAME, redis_connection
 
@@ -128,4 +130,5 @@ def worker(burst: bool):
     from rq import Queue, Worker
 
     conn = redis_connection()
-    Worker([Queue(QUEUE_NAME, connection=conn)], connection=conn).work(burst=burst)
+    queues = [Queue(name, connection=conn) for name in (QUEUE_NAME, NOTIFY_QUEUE)]
+    Worker(queues, connection=conn).work(burst=burst)

@@ -2,7 +2,7 @@
 parallel rendering, merging and page numbering.
 
 Long documents are rendered as page-aligned chunks (each chunk a whole number of pages),
-in parallel processes, merged with pypdf, and numbered afterwards ("Halaman X dari Y"),
+in parallel processes, merged with pikepdf, and numbered afterwards ("Halaman X dari Y"),
 so a chunk's PDF depends only on its own rows and can be cached by the hash of its HTML.
 """
 import base64

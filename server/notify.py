@@ -188,6 +188,9 @@ def next_due() -> datetime | None:
 
 # -- Dispatch: thread, RQ or nothing -------------------------------------------------------
 
+NOTIFY_QUEUE = "sitamu-notify"  # RQ queue; `sitamu worker` listens on it and on the reports queue
+
+
 def notify_mode(app) -> str:
     """Return how queued messages leave: "rq", "thread" or "off" (cron / CLI only)."""
     mode = app.config.get("SITAMU_NOTIFY_MODE")
@@ -242,7 +245,7 @@ def kick(app) -> None:
             from redis import Redis
             from rq import Queue
 
-            Queue("sitamu-notify", connection=Redis.from_url(app.config["SITAMU_REDIS_URL"])) \
+            Queue(NOTIFY_QUEUE, connection=Redis.from_url(app.config["SITAMU_REDIS_URL"])) \
                 .enqueue("server.notify.rq_send_due", job_timeout=300)
         except Exception:  # Redis down: the rows wait for the next kick or `sitamu notify send`
             log.warning("could not enqueue notification job; messages stay queued")
