@@ -241,14 +241,15 @@ def _materialise(office: Office, latest: dict[tuple, str]) -> list[dict]:
             current[("office", str(office.id))] = office_data(office)
         elif entity == "visit":
             uids = _device_uids(office.id)
-            window = _visit_window(office)
-            found = {v.id: v for v in db.session.scalars(select(Visit).where(Visit.id.in_(ids)))}
-            in_window = set(db.session.scalars(select(Visit.id).where(Visit.id.in_(ids), window)))
+            # Plain columns, one query: no ORM objects, no decryption of fields tablets never get.
+            in_window = _visit_window(office).label("in_window")
+            found = {v.id: v for v in db.session.execute(
+                select(*VISIT_COLUMNS, Visit.office_id, Visit.purged_at, in_window).where(Visit.id.in_(ids)))}
             for visit_id in ids:
                 visit = found.get(visit_id)
-                if visit is None or visit.purged_at is not None:
+                if visit is None or visit.purged_at is not None or visit.office_id != office.id:
                     current[("visit", visit_id)] = None
-                elif visit_id in in_window:
+                elif visit.in_window:
                     current[("visit", visit_id)] = visit_data(visit, uids)
                 else:
                     current[("visit", visit_id)] = "skip"
