@@ -171,8 +171,28 @@ def run_tablet(base, tablet, shape, params, deadline, result, lock, seed):
             result["released_at"].append(local["released_at"])
 
 
+def cpu_seconds(names: tuple[str, ...]) -> float:
+    """Return the CPU seconds (user + system) used so far by processes whose command line
+    contains one of `names` (read from /proc; Linux only)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            if not any(name in cmd for name in names):
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return total
+
+
 def run_process(base, tablets, shape, params, seconds, out_queue, seed):
     """Run a share of the tablets as threads; send the merged result back."""
+    cpu_started = time.process_time()
     result = {"push_ms": [], "pull_ms": [], "pushes": 0, "network_errors": 0, "made": {}, "left_in_outbox": 0,
               "attention": 0, "statuses": {}, "gave_up": [], "drained_at": [], "released_at": []}
     lock = threading.Lock()
@@ -186,6 +206,7 @@ def run_process(base, tablets, shape, params, seconds, out_queue, seed):
         t.start()
     for t in threads:
         t.join(timeout=seconds + 600)
+    result["client_cpu_s"] = time.process_time() - cpu_started
     out_queue.put(result)
 
 
@@ -225,6 +246,8 @@ def run_phase(app, base, tablets, shape, args) -> dict:
     shares = [tablets[i::args.procs] for i in range(args.procs)]
     procs = [mp.Process(target=run_process, args=(base, share, shape, params, seconds, queue, n + 1))
              for n, share in enumerate(shares) if share]
+    # Where the two cores went: the server (gunicorn), PostgreSQL, the simulated tablets.
+    server_cpu, db_cpu = cpu_seconds(("gunicorn",)), cpu_seconds(("postgres:",))
     started = time.monotonic()
     for p in procs:
         p.start()
@@ -232,6 +255,7 @@ def run_phase(app, base, tablets, shape, args) -> dict:
     for p in procs:
         p.join(timeout=30)
     elapsed = time.monotonic() - started
+    server_cpu, db_cpu = cpu_seconds(("gunicorn",)) - server_cpu, cpu_seconds(("postgres:",)) - db_cpu
     merged = {"push_ms": [], "pull_ms": [], "pushes": 0, "network_errors": 0, "made": {}, "left_in_outbox": 0,
               "attention": 0, "statuses": {}, "gave_up": [], "drained_at": [], "released_at": []}
     for r in results:
@@ -258,6 +282,8 @@ def run_phase(app, base, tablets, shape, args) -> dict:
         "network_errors": merged["network_errors"], "gave_up": len(merged["gave_up"]),
         "left_in_outbox": merged["left_in_outbox"], "needs_attention": merged["attention"],
         "lost": check["lost"], "duplicated": check["duplicated"],
+        "cores_used": {"server": round(server_cpu / elapsed, 2), "postgresql": round(db_cpu / elapsed, 2),
+                       "tablet_clients": round(sum(r["client_cpu_s"] for r in results) / elapsed, 2)},
     }
     if shape == "outage":
         # Drain time: from the first tablet coming back to the last outbox emptied.

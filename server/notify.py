@@ -233,6 +233,8 @@ _workers_lock = threading.Lock()
 
 def kick(app) -> None:
     """Ask for queued messages to be sent now (after a commit added some)."""
+    if not app.config.get("SITAMU_SMTP_HOST"):
+        return  # no mail server: nothing is queued or sent (send_due does nothing either)
     mode = notify_mode(app)
     if mode == "thread":
         with _workers_lock:

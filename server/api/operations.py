@@ -19,6 +19,8 @@ Public functions (each commits its own transaction unless said otherwise):
 - `create_survey_link(device, visit_id) -> (token, url, expires_at)`, `find_survey_link(token)`
   and `redeem_survey_link(token, answers, profile, saran)`: see their docstrings.
 - `store_blob(device, sha, data, content_type, kind) -> bool`: a photo or signature.
+- `find_returning_guest(device, nik) -> dict | None`: the form fields of a returning guest's
+  latest visit at the device's office (no phone, no NIK); audited when found.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from ..crypto import data_keys, nik_lookup_hash
 from ..extensions import db
 from ..models import (ELEMENT_KEYS, Attachment, Device, EnrollmentCode, Host, Office, Quarantine,
                       Service, SurveyLink, SurveyResponse, Visit, VisitEvent)
+from ..nik import clean_nik
 
 log = logging.getLogger("sitamu.sync")
 
@@ -286,10 +289,11 @@ def _lock_visits(visit_ids) -> None:
 
 
 def ingest_batch(device: Device, events, surveys=None, *, office_code: str | None = None,
-                 commit: bool = True) -> dict:
+                 commit: bool = True, pending: int | None = None) -> dict:
     """Store a pushed batch in one transaction and return its acknowledgement.
 
     Every record gets exactly one outcome: stored, duplicate, quarantined or conflict.
+    `pending` is the tablet's reported outbox size, saved with the device row.
     Raises SyncError for a request refused as a whole (nothing is stored then).
     """
     events = events or []
@@ -307,7 +311,8 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     dialect = db.session.get_bind().dialect.name
     # The first statement writes: it takes SQLite's write lock (so every read below sees the
     # latest data) and PostgreSQL's row lock on the device (one push per device at a time).
-    db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+    seen = {"last_seen_at": now} if pending is None else {"last_seen_at": now, "pending_reported": pending}
+    db.session.execute(update(Device).where(Device.id == device.id).values(**seen))
 
     ack = {"stored": [], "duplicate": [], "quarantined": [], "conflict": []}
     quarantine_rows: list[dict] = []
@@ -341,10 +346,11 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
         db.session.rollback()
         raise SyncError(403, "forbidden", "A visit in this batch belongs to another office.",
                         {"events.visit_id": "belongs to another office"})
+    host_ids, service_ids = _referenced_ids(valid, "host_id"), _referenced_ids(valid, "service_id")
     hosts = dict(db.session.execute(select(Host.id, Host.tier).where(
-        Host.office_id == office_id, Host.id.in_(_referenced_ids(valid, "host_id")))).all())
+        Host.office_id == office_id, Host.id.in_(host_ids))).all()) if host_ids else {}
     services = set(db.session.scalars(select(Service.id).where(
-        Service.office_id == office_id, Service.id.in_(_referenced_ids(valid, "service_id")))))
+        Service.office_id == office_id, Service.id.in_(service_ids)))) if service_ids else set()
     accepted: dict[str, dict] = {}
     canonicals: dict[str, dict] = {}
     in_batch_dupes: list[tuple[dict, str]] = []
@@ -439,8 +445,11 @@ def _update_device_state(device: Device, events: list[dict], quarantined_seqs: l
         device.clock_skew_ms = latest.get("clock_offset_ms") or 0
     highest = max([device.highest_seq or 0, *seqs])
     acked = device.acked_seq or 0
-    if highest > acked:
-        have = set(db.session.scalars(select(VisitEvent.device_seq).where(
+    have = set(seqs)  # the usual push continues right after the acked sequence number
+    while acked + 1 in have:
+        acked += 1
+    if highest > acked:  # a gap: earlier pushes may have stored what lies beyond it
+        have.update(db.session.scalars(select(VisitEvent.device_seq).where(
             VisitEvent.device_id == device.id, VisitEvent.device_seq > acked)))
         have.update(db.session.scalars(select(Quarantine.device_seq).where(
             Quarantine.device_id == device.id, Quarantine.device_seq > acked)))
@@ -765,6 +774,38 @@ def redeem_survey_link(token: str, answers: dict, profile: dict | None = None,
     return response
 
 
+# --- returning guests ----------------------------------------------------------------------
+
+# What a returning guest would otherwise retype. Never the phone (a lobby tablet keeps only
+# what the desk needs; the guest types it again) and never the NIK (the guest just typed it).
+RETURNING_GUEST_FIELDS = ("id_type", "name", "institution", "address")
+
+
+def find_returning_guest(device: Device, nik: str) -> dict | None:
+    """Return the form fields of the latest visit of the device's office by the guest with this
+    NIK, or None. Commits.
+
+    Only visits still inside the office's retention period and not purged count (the nightly
+    purge may not have run yet). A hit is audited by visit id; the NIK itself is turned into the
+    keyed lookup hash at once and never stored, logged or returned.
+    """
+    now = utcnow()
+    cutoff = now - timedelta(days=device.office.retention_days)
+    row = db.session.execute(
+        select(Visit.id, *(getattr(Visit, name) for name in RETURNING_GUEST_FIELDS))
+        .where(Visit.office_id == device.office_id,
+               Visit.nik_hash == nik_lookup_hash(clean_nik(nik)),
+               Visit.purged_at.is_(None),
+               func.coalesce(Visit.registered_at, Visit.updated_at) >= cutoff)
+        .order_by(Visit.registered_at.desc().nulls_last(), Visit.id.desc()).limit(1)).first()
+    device.last_seen_at = now
+    if row is not None:
+        record_audit("guest.lookup", office_id=device.office_id, target_type="visit", target_id=row.id,
+                     device_id=device.id)
+    db.session.commit()
+    return {name: getattr(row, name) for name in RETURNING_GUEST_FIELDS} if row is not None else None
+
+
 # --- blobs ---------------------------------------------------------------------------------
 
 def store_blob(device: Device, sha: str, data: bytes, content_type: str, kind: str = "photo") -> bool:
@@ -820,7 +861,7 @@ def blob_exists(sha: str) -> bool:
 
 __all__ = [
     "SyncError", "blob_exists", "create_enrollment_code", "create_survey_link", "device_for_token",
-    "dismiss_quarantine", "enroll_device", "enrollment_qr_svg", "find_survey_link", "ingest_batch",
-    "quarantine_record", "record_server_event", "redeem_survey_link", "replay_quarantine",
+    "dismiss_quarantine", "enroll_device", "enrollment_qr_svg", "find_returning_guest", "find_survey_link",
+    "ingest_batch", "quarantine_record", "record_server_event", "redeem_survey_link", "replay_quarantine",
     "revoke_device", "store_blob",
 ]

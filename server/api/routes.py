@@ -15,9 +15,10 @@ from sync.rules import SUPPORTED_PROTOCOLS, format_time
 
 from ..errors import error_body
 from ..extensions import db
+from ..nik import parse_nik
 from . import bp
 from .operations import (MAX_BATCH_BYTES, SyncError, blob_exists, create_survey_link, device_for_token,
-                         enroll_device, ingest_batch, store_blob)
+                         enroll_device, find_returning_guest, ingest_batch, store_blob)
 from .pull import DEFAULT_LIMIT, MAX_LIMIT, pull_changes
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -123,8 +124,12 @@ def require_protocol(body: dict | None = None) -> None:
                         {"protocol": "must match X-Sitamu-Protocol"})
 
 
-def current_device():
-    """Return the device of the bearer token; 401 when unknown or revoked."""
+def current_device(defer_pending: bool = False):
+    """Return the device of the bearer token; 401 when unknown or revoked.
+
+    The tablet's outbox size (X-Sitamu-Pending) is saved with the request; with
+    `defer_pending` it is left in `g.pending_reported` for the route to save in its own
+    write of the device row (one UPDATE instead of two on the busiest routes)."""
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     device = device_for_token(token)
@@ -132,9 +137,10 @@ def current_device():
         raise SyncError(401, "unauthorized", "This tablet is not enrolled (or was revoked).")
     g.device_id = device.id
     pending = request.headers.get("X-Sitamu-Pending", "")
-    if pending.isdigit() and len(pending) <= 9:
-        # The tablet's outbox size, so admins see a queue that stalls (saved with the request).
-        device.pending_reported = int(pending)
+    g.pending_reported = int(pending) if pending.isdigit() and len(pending) <= 9 else None
+    if g.pending_reported is not None and not defer_pending:
+        # The tablet's outbox size, so admins see a queue that stalls.
+        device.pending_reported = g.pending_reported
     return device
 
 
@@ -195,6 +201,26 @@ class SurveyLinkSchema(Schema):
     visit_id = fields.UUID(required=True)
 
 
+# Why a typed NIK is refused, in words that never repeat it (server/nik.py has the rules).
+NIK_PROBLEMS = {"digits": "a NIK holds digits only", "length": "a NIK has 16 digits",
+                "province": "unknown province code", "date": "the birth date in it is not a date",
+                "serial": "the serial cannot be 0000"}
+
+
+def _valid_nik(value: str) -> None:
+    parsed = parse_nik(value)
+    if not parsed.ok:
+        raise ValidationError(NIK_PROBLEMS[parsed.errors[0]])
+
+
+class GuestLookupSchema(Schema):
+    protocol = fields.Integer(load_default=None, strict=True)
+    # Only a KTP has a lookup hash (sync/PROTOCOL.md, "Returning guests").
+    id_type = fields.String(load_default="ktp", validate=validate.OneOf(
+        ["ktp"], error="only a KTP number (NIK) can be looked up"))
+    id_number = fields.String(required=True, validate=[validate.Length(max=40), _valid_nik])
+
+
 def load(schema: Schema, body: dict) -> dict:
     try:
         return schema.load(body, unknown="exclude")
@@ -233,11 +259,12 @@ def push():
         raise SyncError(413, "too_large", "The batch is over 2 MiB; split it.")
     body = json_body(MAX_BATCH_BYTES)
     require_protocol(body)
-    device = current_device()
+    device = current_device(defer_pending=True)
     office = body.get("office")
     if office is not None and not isinstance(office, str):
         raise SyncError(400, "invalid_request", "office must be an office code.", {"office": "must be a string"})
-    result = ingest_batch(device, body.get("events", []), body.get("surveys", []), office_code=office)
+    result = ingest_batch(device, body.get("events", []), body.get("surveys", []), office_code=office,
+                          pending=g.pending_reported)
     return answer(result)
 
 
@@ -245,7 +272,7 @@ def push():
 def pull():
     """Return the next page of changes for the tablet's office."""
     require_protocol()
-    device = current_device()
+    device = current_device(defer_pending=True)
     cursor = request.args.get("cursor", "")
     try:
         limit = int(request.args.get("limit", DEFAULT_LIMIT))
@@ -258,6 +285,8 @@ def pull():
     now = datetime.now(timezone.utc)
     device.last_pull_at = device.last_seen_at = now
     device.pull_cursor = result["cursor"][:64]
+    if g.pending_reported is not None:
+        device.pending_reported = g.pending_reported
     db.session.commit()
     return answer(result)
 
@@ -291,6 +320,17 @@ def survey_link():
     data = load(SurveyLinkSchema(), body)
     token, url, expires_at = create_survey_link(device, str(data["visit_id"]))
     return answer({"url": url, "expires_at": format_time(expires_at)}, 201)
+
+
+@bp.post("/guests/lookup")
+def guest_lookup():
+    """Find a returning guest of the tablet's office by NIK; answer the fields to fill the form."""
+    body = json_body(16 * 1024)
+    require_protocol(body)
+    device = current_device()
+    data = load(GuestLookupSchema(), body)
+    guest = find_returning_guest(device, data["id_number"])
+    return answer({"found": True, "guest": guest} if guest else {"found": False})
 
 
 @bp.get("/time")
