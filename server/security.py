@@ -8,11 +8,13 @@ Rate limits (Flask-Limiter, on Redis when SITAMU_REDIS_URL is set) are attached 
 endpoint name, so each area keeps its routes plain. Lockouts count failures only (a wrong
 staff PIN, a wrong enrolment code) in the same storage, so they hold across gunicorn workers.
 """
+import hashlib
 import logging
 import os
 
 from flask import abort, current_app, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
@@ -43,13 +45,30 @@ CSP = {
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 PERMISSIONS_PWA = PERMISSIONS.replace("camera=()", "camera=(self)")
 
-# Endpoint -> limit, checked on the methods given. Endpoints that do not exist (yet) are skipped;
-# the login form carries its own limit (server/auth).
+# Endpoint -> (limit, methods[, key]): checked on the methods given, per client address, or per
+# tablet when the key is "device". Endpoints that do not exist (yet) are skipped; the login form
+# carries its own limit (server/auth).
 # Staff PINs are checked offline on the tablet (PBKDF2 in WebCrypto); a server route that
 # checks one must use `lockout()` ("pin" scope) and be listed here.
 RATE_LIMITS = {
     "api.enroll": ("20 per minute;60 per hour", ["POST"]),
+    # A lookup by NIK hands out a name and address: a tablet in a lobby (or one that was
+    # stolen) cannot try NIK after NIK. A desk serving guests never comes near this.
+    "api.guest_lookup": ("30 per minute;300 per hour", ["POST"], "device"),
 }
+
+
+def device_key() -> str:
+    """Return the rate-limit key of the tablet making the request: the SHA-256 of its bearer
+    token (as the database keeps it), or the client address when there is no token."""
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if not token:
+        return get_remote_address()
+    return "device:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+RATE_LIMIT_KEYS = {"device": device_key}
 
 
 def content_security_policy() -> str:
@@ -126,11 +145,12 @@ def _retry_after(exc: RateLimitExceeded) -> int:
 
 
 def _attach_rate_limits(app) -> None:
-    for endpoint, (value, methods) in app.config.get("SITAMU_RATE_LIMITS", RATE_LIMITS).items():
+    for endpoint, (value, methods, *key) in app.config.get("SITAMU_RATE_LIMITS", RATE_LIMITS).items():
         view = app.view_functions.get(endpoint)
         if view is None or getattr(view, "_sitamu_limited", False):
             continue
-        limited = limiter.limit(value, methods=methods)(view)
+        key_func = RATE_LIMIT_KEYS[key[0]] if key else None
+        limited = limiter.limit(value, methods=methods, key_func=key_func)(view)
         limited._sitamu_limited = True
         app.view_functions[endpoint] = limited
 

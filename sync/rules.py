@@ -9,6 +9,12 @@ so the server, the Python client, the tests and the desk app's JavaScript port
 the same visit. Stages only move forward (a visit takes the highest-ranked stage any of its
 events reaches); registration fields are the registration's, overridden field by field by
 corrections, last writer wins by corrected time with the event id as tie-break.
+
+`walk_steps(steps, visit)` reads a derived visit against its SOP steps (template data):
+the current step, the steps done, when each started. Its JavaScript port is pwa/sop.js `walk`,
+tested against sync/test_vectors/walk.json. Unlike the stage, the walk may go back: a branch
+whose `goto` is an earlier step (Kalbar's "service not sufficient: back to the officer")
+opens that step again.
 """
 from __future__ import annotations
 
@@ -177,6 +183,10 @@ EVENT_KINDS: dict[str, dict[str, _Field]] = {
     "step_done": {},
 }
 
+# The payload values that decide which SOP branch a step took: a template branch's `on` names
+# the event kind and some of these. derive_visit keeps them with each step's last completion.
+OUTCOME_FIELDS = {"verification": ("ok",), "screening": ("result",), "service_feedback": ("sufficient",)}
+
 # The stage an event kind moves the visit to (at least).
 KIND_STAGE = {
     "registration": "registered",
@@ -344,7 +354,7 @@ def derive_visit(events) -> dict:
         "registered_at": None, "verified_at": None, "host_notified_at": None,
         "host_received_at": None, "admitted_at": None, "finished_at": None,
         "checked_out_at": None, "cancelled_at": None, "last_event_at": None,
-        "steps": {}, "event_count": len(ordered), "skew_flagged": False,
+        "steps": {}, "step_last": {}, "event_count": len(ordered), "skew_flagged": False,
     }
     rank = STAGE_RANK["registered"]
     registration_seen = False
@@ -363,6 +373,10 @@ def derive_visit(events) -> dict:
             visit["skew_flagged"] = True
         if event.get("step"):
             visit["steps"].setdefault(event["step"], when)
+            # Events are in time order, so the last one written is the step's latest round.
+            visit["step_last"][event["step"]] = {
+                "at": when, "kind": kind,
+                **{name: payload[name] for name in OUTCOME_FIELDS.get(kind, ()) if name in payload}}
         stage = KIND_STAGE.get(kind)
         if kind == "registration":
             if registration_seen:
@@ -431,6 +445,87 @@ def derive_visit(events) -> dict:
     visit["stage"] = STAGES[rank]
     visit["on_site"] = visit["stage"] not in FINAL_STAGES
     return visit
+
+
+# --- the SOP walk ----------------------------------------------------------------------------
+
+def _takes(branch: dict, completion: dict) -> bool:
+    """Return True when a step's completion (kind and outcome values) is what the branch is on."""
+    return all(completion.get(name) == value for name, value in (branch.get("on") or {}).items())
+
+
+def walk_steps(steps: list[dict], visit: dict) -> dict:
+    """Return where a visit stands in its SOP: {"current", "done", "started"}.
+
+    `steps` are one tier's template steps in order (dicts with `key`, `event`, and optionally
+    `marker`, `optional`, `branches`); `visit` is derive_visit's result (or a pulled visit's
+    state). `current` is the key of the step to do now, or None; `done` maps each step that
+    counts as done to the completion that counts; `started` maps the done steps and the current
+    one to when they started (their latest round).
+
+    A step is done by its last completion (`step_last`). The branch a step took is the first
+    of its branches whose `on` matches that completion. A branch back (goto at or before the
+    step) opens the goto step through the branching step again: each is done only by a
+    completion after the branching, and the goto step starts at the branching. A branch forward
+    makes its goto step due (even an optional one) from the branching, and passes over the
+    steps in between; a goto of None passes over all the steps after. A branch taken in an
+    earlier round of a loop no longer counts. Markers are never current; an optional step is
+    current only when a branch made it due, or (templates without that branch) when it is the
+    correction a failed check asks for.
+    """
+    keys = [step["key"] for step in steps]
+    index = {key: n for n, key in enumerate(keys)}
+    recorded, first = visit.get("step_last") or {}, visit.get("steps") or {}
+    last: dict[str, dict] = {}
+    for key in keys:
+        if recorded.get(key):
+            last[key] = recorded[key]
+        elif first.get(key):
+            last[key] = {"at": first[key]}  # a visit derived before step_last was kept
+    due: dict[str, str] = {}
+    passed: set[str] = set()
+    # Latest completion first, so a loop back undoes the branches of the rounds before it.
+    for at, n in sorted(((last[key]["at"], index[key]) for key in last), reverse=True):
+        step = steps[n]
+        if at <= due.get(step["key"], ""):
+            continue
+        branch = next((b for b in step.get("branches") or []
+                       if (b.get("goto") is None or b["goto"] in index) and _takes(b, last[step["key"]])), None)
+        if branch is None:
+            continue
+        target = len(keys) if branch.get("goto") is None else index[branch["goto"]]
+        if target <= n:
+            for key in keys[target:n + 1]:
+                due[key] = max(due.get(key, ""), at)
+        else:
+            if target < len(keys):
+                due[keys[target]] = max(due.get(keys[target], ""), at)
+            passed.update(keys[n + 1:target])
+    correcting = visit.get("verified") is False and bool(visit.get("fields_to_correct"))
+    done: dict[str, str] = {}
+    started: dict[str, str | None] = {}
+    current = None
+    clock = visit.get("registered_at") or None  # the latest completion of the steps so far
+    for step in steps:
+        key = step["key"]
+        kind = step.get("event") or step.get("kind")
+        completion = last.get(key)
+        begin = clock
+        if due.get(key) and (begin is None or due[key] > begin):
+            begin = due[key]
+        if completion and completion["at"] > due.get(key, ""):
+            done[key] = completion["at"]
+        elif kind == "registration" and (visit.get("registered_at") or visit.get("queue_number")):
+            done[key] = visit.get("registered_at") or ""
+        if key in done:
+            started[key] = begin
+        elif (current is None and not step.get("marker") and key not in passed
+              and (not step.get("optional") or key in due or (kind == "correction" and correcting))):
+            current = key
+            started[key] = begin
+        if completion and (clock is None or completion["at"] > clock):
+            clock = completion["at"]
+    return {"current": current, "done": done, "started": started}
 
 
 def mask_id_number(value: str | None) -> str:

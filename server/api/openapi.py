@@ -129,6 +129,29 @@ SCHEMAS = {
         "type": "object", "required": ["url", "expires_at", "server_time"],
         "properties": {"url": {"type": "string"}, "expires_at": TIME, "server_time": TIME},
     },
+    "GuestLookupRequest": {
+        "type": "object", "required": ["id_number"],
+        "properties": {
+            "protocol": {"type": "integer", "enum": [1]},
+            "id_type": {"type": "string", "enum": ["ktp"], "default": "ktp",
+                        "description": "Only a KTP has a lookup hash."},
+            "id_number": {"type": "string", "maxLength": 40, "example": "6171014506900001",
+                          "description": "The NIK: 16 digits (spaces, dots and dashes between groups "
+                                         "are ignored), a known province, a real birth date, serial "
+                                         "not 0000. Sent in the body, never in the URL."}},
+    },
+    "GuestLookup": {
+        "type": "object", "required": ["found", "server_time"],
+        "properties": {
+            "found": {"type": "boolean"},
+            "guest": {"type": "object", "description": "Present when found: the latest visit's fields "
+                      "(never the phone, never the NIK).",
+                      "required": ["id_type", "name", "institution", "address"],
+                      "properties": {"id_type": {"type": "string", "enum": list(ID_TYPES)},
+                                     "name": {"type": "string"}, "institution": {"type": "string"},
+                                     "address": {"type": "string"}}},
+            "server_time": TIME},
+    },
     "Time": {"type": "object", "required": ["server_time"], "properties": {"server_time": TIME}},
 }
 
@@ -220,6 +243,20 @@ def document() -> dict:
                               "404": _error("The visit is not on the server yet."),
                               "413": _error("Body too large."),
                               "415": _error("Unsupported Content-Encoding.")}}},
+            "/guests/lookup": {"post": {
+                "operationId": "lookupGuest",
+                "summary": "Find a returning guest of the tablet's office by NIK (form fields, no phone).",
+                "security": bearer, "parameters": [PROTOCOL_HEADER, PENDING_HEADER],
+                "requestBody": _json_body("GuestLookupRequest"),
+                "responses": {"200": _ok("Found (`found: true` with `guest`) or not (`found: false`).",
+                                         "GuestLookup"),
+                              **COMMON_ERRORS,
+                              "400": _error("Not JSON, no X-Sitamu-Protocol, or not a valid NIK "
+                                            "(`invalid_request`, field `id_number` or `id_type`)."),
+                              "413": _error("Body too large."),
+                              "415": _error("Unsupported Content-Encoding."),
+                              "429": _error("Over 30 lookups a minute or 300 an hour from this tablet "
+                                            "(`rate_limited`); see Retry-After.")}}},
             "/time": {"get": {"operationId": "time", "summary": "Return the server time.",
                               "responses": {"200": _ok("The server time.", "Time")}}},
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document.",

@@ -116,7 +116,7 @@ def survey_link_data(link: SurveyLink) -> dict:
             "used": link.used_at is not None}
 
 
-VISIT_STATE_KEYS = ("verified", "fields_to_correct", "steps", "feedback", "time_limit_minutes",
+VISIT_STATE_KEYS = ("verified", "fields_to_correct", "steps", "step_last", "feedback", "time_limit_minutes",
                     "host_notified_at", "host_received_at", "has_registration", "on_site", "skew_flagged")
 
 

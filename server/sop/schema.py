@@ -5,6 +5,8 @@ actor and branch references, markers without minutes) are checked in `validates_
 """
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from sync.rules import OUTCOME_FIELDS
+
 # Event kinds of sync/PROTOCOL.md ("Events" table).
 EVENT_KINDS = ("registration", "verification", "correction", "host_notified", "host_received",
                "host_unavailable", "card_issued", "locker", "waiting", "screening", "admitted",
@@ -44,8 +46,14 @@ class BranchSchema(Schema):
 
     @validates_schema
     def _check_on(self, data, **kwargs):
-        if data["on"].get("kind") not in EVENT_KINDS:
+        kind = data["on"].get("kind")
+        if kind not in EVENT_KINDS:
             raise ValidationError("must name a protocol event kind", "on")
+        # The SOP walk (sync.rules.walk_steps) matches a branch against the outcome values
+        # derive_visit keeps with a step's completion; a branch on any other value never fires.
+        unknown = sorted(set(data["on"]) - {"kind"} - set(OUTCOME_FIELDS.get(kind, ())))
+        if unknown:
+            raise ValidationError(f"a {kind} branch cannot be on {', '.join(unknown)}", "on")
 
 
 class StepSchema(Schema):

@@ -1,13 +1,18 @@
-"""Write derive.json: named cases of events in, derived visit out (run after a rule change).
+"""Write derive.json and walk.json: named cases of events in, the rules' answer out (run after
+a rule change).
 
 `python -m sync.test_vectors.generate` — the desk app's JavaScript port of derive_visit must
-give the same `expected` for every case, in any order of `events`.
+give the same `expected` for every case of derive.json, in any order of `events`; its port of
+walk_steps (pwa/sop.js `walk`) the same `expected` for every case of walk.json, walking the
+visit derived from `events` through the steps of `template` (tier `tier`).
 """
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sync.rules import derive_visit, format_time
+from sync.rules import derive_visit, format_time, walk_steps
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "server" / "sop" / "templates"
 
 VISIT = "9a2c0f5e-1111-4a2b-8c3d-000000000001"
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 09:00 WIB
@@ -75,11 +80,90 @@ CASES = [
 ]
 
 
+
+def template_steps(key: str, tier: str | None = None) -> list[dict]:
+    """Return the steps of a shipped template's tier (the only tier, or the default one)."""
+    template = json.loads((TEMPLATES / f"{key}.json").read_text(encoding="utf-8"))
+    wanted = tier or template.get("default_tier") or template["tiers"][0]["key"]
+    return next(t["steps"] for t in template["tiers"] if t["key"] == wanted)
+
+
+def kalbar_until_service(n=0):
+    """A Kalbar visit up to the end of its first service (minute 70); event numbers from n."""
+    return [ev(n + 1, "registration", 0, REG, step="isi_buku_tamu", actor="guest"),
+            ev(n + 2, "verification", 4, {"ok": True}, step="cocokkan_identitas"),
+            ev(n + 3, "host_notified", 6, {"channel": "phone"}, step="hubungi_petugas"),
+            ev(n + 4, "host_received", 8, {}),
+            ev(n + 5, "admitted", 10, {"time_limit_minutes": 90}, step="terima_tamu"),
+            ev(n + 6, "finished", 70, {}, step="beri_pelayanan")]
+
+
+NOT_ENOUGH = {"sufficient": False, "need": "Contoh dokumen penawaran"}
+WALKS = [
+    ("kalbar: after the service the officer asks for feedback", "kalbar-2021", None, kalbar_until_service()),
+    ("kalbar: service not sufficient goes back to the officer", "kalbar-2021", None, kalbar_until_service() + [
+        ev(7, "service_feedback", 75, NOT_ENOUGH, step="tanya_feedback")]),
+    ("kalbar: after the service again the feedback is asked again", "kalbar-2021", None, kalbar_until_service() + [
+        ev(7, "service_feedback", 75, NOT_ENOUGH, step="tanya_feedback"),
+        ev(8, "finished", 95, {}, step="beri_pelayanan")]),
+    ("kalbar: sufficient feedback after a second round continues at its goto", "kalbar-2021", None,
+     kalbar_until_service() + [
+        ev(7, "service_feedback", 75, NOT_ENOUGH, step="tanya_feedback"),
+        ev(8, "finished", 95, {}, step="beri_pelayanan"),
+        ev(9, "service_feedback", 97, {"sufficient": True}, step="tanya_feedback")]),
+    ("kalbar: two insufficient rounds, back at the officer", "kalbar-2021", None, kalbar_until_service() + [
+        ev(7, "service_feedback", 75, NOT_ENOUGH, step="tanya_feedback"),
+        ev(8, "finished", 95, {}, step="beri_pelayanan"),
+        ev(9, "service_feedback", 97, NOT_ENOUGH, step="tanya_feedback")]),
+    ("kalbar: a fast tablet clock does not reorder the rounds", "kalbar-2021", None, kalbar_until_service() + [
+        ev(7, "service_feedback", 78, NOT_ENOUGH, step="tanya_feedback", offset_ms=180_000),
+        ev(8, "finished", 76, {}, step="beri_pelayanan")]),
+    ("kalbar: checked out after a loop, nothing left", "kalbar-2021", None, kalbar_until_service() + [
+        ev(7, "service_feedback", 75, NOT_ENOUGH, step="tanya_feedback"),
+        ev(8, "finished", 95, {}, step="beri_pelayanan"),
+        ev(9, "service_feedback", 97, {"sufficient": True}, step="tanya_feedback"),
+        ev(10, "checked_out", 99, {}, step="hubungi_helpdesk")]),
+    ("kalbar: a failed check asks for the correction", "kalbar-2021", None, [
+        ev(1, "registration", 0, REG, step="isi_buku_tamu", actor="guest"),
+        ev(2, "verification", 4, {"ok": False, "fields": ["name"]}, step="cocokkan_identitas")]),
+    ("kalbar: after the correction the officer is contacted", "kalbar-2021", None, [
+        ev(1, "registration", 0, REG, step="isi_buku_tamu", actor="guest"),
+        ev(2, "verification", 4, {"ok": False, "fields": ["name"]}, step="cocokkan_identitas"),
+        ev(3, "correction", 7, {"fields": {"name": "Siti Aminah, S.E."}}, step="perbaiki_identitas")]),
+    ("kalbar: a second failed check asks for a correction again", "kalbar-2021", None, [
+        ev(1, "registration", 0, REG, step="isi_buku_tamu", actor="guest"),
+        ev(2, "verification", 4, {"ok": False, "fields": ["name"]}, step="cocokkan_identitas"),
+        ev(3, "correction", 7, {"fields": {"name": "Siti Aminah, S.E."}}, step="perbaiki_identitas"),
+        ev(4, "verification", 9, {"ok": False, "fields": ["address"]}, step="cocokkan_identitas")]),
+    ("kalbar: registration only", "kalbar-2021", None, [
+        ev(1, "registration", 0, REG, step="isi_buku_tamu", actor="guest")]),
+    ("tanjabbar pimpinan: refused at the metal detector, the card comes back", "tanjabbar-2017", "pimpinan", [
+        ev(1, "card_issued", 0, {"card_number": "T-01", "ktp_held": True}, step="sambut_dan_registrasi"),
+        ev(2, "waiting", 2, {}, step="arahkan_ruang_tunggu"),
+        ev(3, "locker", 9, {"locker_number": "4"}, step="simpan_barang_loker"),
+        ev(4, "screening", 11, {"result": "refused"}, step="pemeriksaan_metal_detektor")]),
+    ("tanjabbar pimpinan: cleared at the metal detector, shown in", "tanjabbar-2017", "pimpinan", [
+        ev(1, "card_issued", 0, {"card_number": "T-01", "ktp_held": True}, step="sambut_dan_registrasi"),
+        ev(2, "waiting", 2, {}, step="arahkan_ruang_tunggu"),
+        ev(3, "locker", 9, {"locker_number": "4"}, step="simpan_barang_loker"),
+        ev(4, "screening", 11, {"result": "clear"}, step="pemeriksaan_metal_detektor")]),
+    ("kaltim: served, the survey step is next", "kaltim-2022", None, [
+        ev(1, "step_done", 0, {}, step="terima_di_lobby"),
+        ev(2, "registration", 2, REG, step="isi_daftar_hadir", actor="guest"),
+        ev(3, "admitted", 4, {}, step="antar_ke_layanan"),
+        ev(4, "finished", 30, {}, step="terima_layanan")]),
+]
+
+
 def main() -> None:
+    here = Path(__file__).resolve().parent
     cases = [{"name": name, "events": events, "expected": derive_visit(events)} for name, events in CASES]
-    path = Path(__file__).resolve().parent / "derive.json"
-    path.write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {len(cases)} cases to {path}")
+    (here / "derive.json").write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
+    walks = [{"name": name, "template": key, "tier": tier, "events": events,
+              "expected": walk_steps(template_steps(key, tier), derive_visit(events))}
+             for name, key, tier, events in WALKS]
+    (here / "walk.json").write_text(json.dumps(walks, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {len(cases)} derive cases and {len(walks)} walk cases to {here}")
 
 
 if __name__ == "__main__":

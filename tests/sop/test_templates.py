@@ -58,6 +58,7 @@ def test_template_files_name_their_seed_and_key():
     (lambda t: t["tiers"][0]["steps"][1].update(event="teleported"), "event"),
     (lambda t: t["tiers"][0]["steps"][1].update(no=7), "steps"),
     (lambda t: t["tiers"][0]["steps"][2]["branches"][0].update(goto="nowhere"), "branches"),
+    (lambda t: t["tiers"][0]["steps"][7]["branches"][0]["on"].update(need="dokumen"), "cannot be on need"),
     (lambda t: t["tiers"][0]["steps"][0].update(minutes=3), "marker"),
     (lambda t: t["title"].pop("en"), "en"),
     (lambda t: t.update(surprise=True), "surprise"),

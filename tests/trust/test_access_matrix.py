@@ -32,6 +32,7 @@ POLICY = {
     "pwa.static_file": PUBLIC, "public.ikm": PUBLIC, "public.survey": PUBLIC,
     "api.openapi": PUBLIC, "api.clock": PUBLIC, "api.enroll": PUBLIC,
     "api.push": DEVICE, "api.pull": DEVICE, "api.blob": DEVICE, "api.survey_link": DEVICE,
+    "api.guest_lookup": DEVICE,
     "admin.index": ADMINS, "admin.audit": ADMINS, "admin.audit_csv": ADMINS,
     "admin.devices": ADMINS,
     "admin.device_revoke": ADMINS, "admin.device_enrol": ADMINS, "admin.hosts": ADMINS,
@@ -56,6 +57,8 @@ POLICY = {
 # Strings that exist only in office B's data (and in a second host's guest, for the host rule).
 B_MARKERS = ("Kantor Rahasia Bravo", "Pejabat Rahasia Bravo", "Tamu Rahasia Bravo", "RAHASIA-B")
 OTHER_HOST_GUEST = "Tamu Pejabat Lain"
+SHARED_NIK = "6171014506900001"  # every registration the Tablet helper makes
+B_ONLY_NIK = "6471055212990007"
 PNG = b"\x89PNG\r\n\x1a\n" + b"b" * 32
 
 
@@ -243,6 +246,8 @@ def test_each_role_reaches_only_its_routes_and_only_its_office(app, world, role)
 def test_a_device_token_reaches_only_its_office(client, world):
     a, b = world["a"], world["b"]
     tablet = a["tablet"]
+    # A guest known only at office B, and one (the fixtures' NIK) known at both offices.
+    _push(client, b["tablet"], [b["tablet"].registration(id_number=B_ONLY_NIK, name=B_MARKERS[2])])
     before = _office_b_rows()
     # Pull: only office A's data.
     cursor, bodies = "", []
@@ -273,6 +278,13 @@ def test_a_device_token_reaches_only_its_office(client, world):
                                              "events": [tablet.registration(name="Menyamar")]},
                        headers=tablet.headers)
     assert as_b.status_code in (400, 403) or not as_b.get_json()["ack"]["stored"]
+    # A returning-guest lookup finds only office A's guests.
+    lookups = [client.post("/api/v1/guests/lookup", json={"protocol": 1, "id_type": "ktp", "id_number": nik},
+                           headers=tablet.headers) for nik in (B_ONLY_NIK, SHARED_NIK)]
+    assert [r.status_code for r in lookups] == [200, 200]
+    assert lookups[0].get_json()["found"] is False
+    assert lookups[1].get_json()["found"] is True
+    assert not [m for r in lookups for m in B_MARKERS if m in r.get_data(as_text=True)]
     assert _office_b_rows() == before
     # A revoked token reaches nothing.
     from server.api.operations import revoke_device
@@ -280,6 +292,8 @@ def test_a_device_token_reaches_only_its_office(client, world):
     _db.session.commit()
     assert client.get("/api/v1/pull", headers=tablet.headers).status_code == 401
     assert client.post("/api/v1/push", json={"protocol": 1, "events": []}, headers=tablet.headers).status_code == 401
+    assert client.post("/api/v1/guests/lookup", json={"protocol": 1, "id_number": SHARED_NIK},
+                       headers=tablet.headers).status_code == 401
 
 
 def test_a_made_up_or_malformed_token_is_refused(client, world):

@@ -122,6 +122,18 @@ def test_a_full_flow_logs_no_personal_data_or_secrets(app, client, db, make_offi
         if not page["more"]:
             break
 
+    # A returning guest is looked up by NIK in the body (found, unknown, malformed), never by URL.
+    unknown_nik = "3273010101850009"
+    secrets.add(unknown_nik)
+    found = call("POST", "/api/v1/guests/lookup", json={"protocol": 1, "id_type": "ktp", "id_number": NIKS[0]},
+                 headers=auth)
+    assert found.status_code == 200 and found.get_json()["found"] is True
+    assert call("POST", "/api/v1/guests/lookup", json={"protocol": 1, "id_number": unknown_nik},
+                headers=auth).get_json()["found"] is False
+    assert call("POST", "/api/v1/guests/lookup", probe=True, json={"protocol": 1, "id_number": BAD_NIK},
+                headers=auth).status_code == 400
+    assert call("GET", f"/api/v1/guests/lookup?id_number={NIKS[1]}", probe=True, headers=auth).status_code == 405
+
     # Survey through the one-time phone link.
     link = call("POST", "/api/v1/survey-links", json={"protocol": 1, "visit_id": visits[0]}, headers=auth)
     assert link.status_code == 201

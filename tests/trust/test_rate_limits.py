@@ -112,3 +112,23 @@ def test_behind_a_proxy_each_client_is_limited_on_its_own(make_app, make_user):
     secure = client.get("/login", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in secure.headers
     limiter.reset()
+
+
+def test_guest_lookup_is_rate_limited_per_tablet(limited_app, make_office):
+    from server.api.operations import create_enrollment_code, enroll_device
+
+    office = make_office()
+    tokens = [enroll_device(create_enrollment_code(office, None, name)[0], name)[1] for name in ("Meja A", "Meja B")]
+    client = limited_app.test_client()
+
+    def lookup(token):
+        return client.post("/api/v1/guests/lookup", json={"protocol": 1, "id_number": "6171014506900001"},
+                           headers={"X-Sitamu-Protocol": "1", "Authorization": f"Bearer {token}"})
+
+    statuses = [lookup(tokens[0]).status_code for _ in range(31)]
+    assert statuses[:30] == [200] * 30
+    assert statuses[30] == 429
+    limited = lookup(tokens[0])
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert lookup(tokens[1]).status_code == 200, "the other tablet (same address) is not limited"
