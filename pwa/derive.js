@@ -12,6 +12,8 @@ const KIND_STAGE = {
   host_unavailable: "host_unavailable", admitted: "admitted", finished: "finished",
   checked_out: "checked_out", cancelled: "cancelled",
 };
+// The payload values that decide which SOP branch a step took (kept with each step's last completion).
+const OUTCOME_FIELDS = { verification: ["ok"], screening: ["result"], service_feedback: ["sufficient"] };
 const REGISTRATION = ["queue_number", "id_type", "id_number", "name", "phone", "institution", "address",
   "purpose", "host_id", "service_id", "photo_sha", "signature_sha", "consent_version", "consent_at"];
 
@@ -65,7 +67,7 @@ export function deriveVisit(events) {
     registered_at: null, verified_at: null, host_notified_at: null,
     host_received_at: null, admitted_at: null, finished_at: null,
     checked_out_at: null, cancelled_at: null, last_event_at: null,
-    steps: {}, event_count: ordered.length, skew_flagged: false,
+    steps: {}, step_last: {}, event_count: ordered.length, skew_flagged: false,
   };
   let rank = RANK.registered;
   let registrationSeen = false;
@@ -78,7 +80,13 @@ export function deriveVisit(events) {
     const when = iso(correctedMs(event));
     visit.last_event_at = when;
     if (Math.abs(event.clock_offset_ms || 0) > 5 * 60 * 1000) visit.skew_flagged = true;
-    if (event.step && !(event.step in visit.steps)) visit.steps[event.step] = when;
+    if (event.step) {
+      if (!Object.hasOwn(visit.steps, event.step)) visit.steps[event.step] = when;
+      // Events are in time order, so the last one written is the step's latest round.
+      const completion = { at: when, kind };
+      for (const name of OUTCOME_FIELDS[kind] || []) if (name in payload) completion[name] = payload[name];
+      visit.step_last[event.step] = completion;
+    }
     let stage = KIND_STAGE[kind] ?? null;
     if (kind === "registration") {
       if (registrationSeen) continue;

@@ -152,6 +152,11 @@ export function viewOf(record) {
   }
   if (local.verified === false && server.verified !== true) view.verified = false;
   view.steps = { ...(server.steps || {}), ...(local.steps || {}) };
+  // Each step's latest completion, here or on the server (another tablet's, a host's reply).
+  view.step_last = { ...(server.step_last || {}) };
+  for (const [key, completion] of Object.entries(local.step_last || {})) {
+    if (!view.step_last[key] || completion.at >= view.step_last[key].at) view.step_last[key] = completion;
+  }
   view.returned = { ...(server.returned || {}), ...(local.returned || {}) };
   const rank = (s) => STAGES.indexOf(s);
   view.stage = [server.stage, local.has_registration || local.event_count ? local.stage : null]

@@ -61,6 +61,7 @@ export default {
   card_number: "Guest card number", ktp_held: "ID card held", locker_number: "Locker number",
   screening_clear: "Clear", screening_refused: "Refused screening",
   admit: "Admit", time_limit: "Remind the guest of the time limit: {m} minutes.",
+  service_again: "Service not sufficient: the officer provides the service again, then feedback is asked again.",
   feedback_ok: "Service sufficient", feedback_more: "Not yet — back to the officer", feedback_need: "Need",
   finish: "Meeting finished", checkout: "Check out", card_returned: "Guest card returned",
   ktp_returned: "ID card returned", locker_returned: "Locker items returned", cancel_visit: "Cancel visit",

@@ -64,6 +64,7 @@ export default {
   card_number: "Nomor kartu tamu", ktp_held: "KTP dititipkan", locker_number: "Nomor loker",
   screening_clear: "Aman (clear)", screening_refused: "Menolak diperiksa",
   admit: "Persilakan masuk", time_limit: "Ingatkan batas waktu menghadap: {m} menit.",
+  service_again: "Layanan belum cukup: petugas memberikan layanan lagi, lalu umpan balik ditanyakan lagi.",
   feedback_ok: "Layanan sudah cukup", feedback_more: "Belum cukup — kembali ke petugas", feedback_need: "Kebutuhan",
   finish: "Selesai bertemu", checkout: "Keluar (checkout)", card_returned: "Kartu tamu dikembalikan",
   ktp_returned: "KTP dikembalikan", locker_returned: "Barang loker dikembalikan", cancel_visit: "Batalkan kunjungan",

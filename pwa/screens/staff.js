@@ -8,7 +8,7 @@ import { maskNik, parseNik } from "../nik.js";
 import { problems } from "../outbox.js";
 import { checkPin } from "../pin.js";
 import { hasSurvey, recordEvent, viewOf, visitById, visitsOfDay } from "../records.js";
-import { actorName, currentStep, stepDone, stepStartedAt, stepTitle, stepsFor, templateOf } from "../sop.js";
+import { actorName, stepDone, stepTitle, stepsFor, templateOf, walk } from "../sop.js";
 import { refreshStatus, syncNow } from "../sync.js";
 import { localDay, localTime } from "../util.js";
 
@@ -81,7 +81,7 @@ export async function renderBoard(main, app) {
 }
 
 function actionFor(step, visit, ctx) {
-  const { app, office, host, act } = ctx;
+  const { app, office, host, act, walked } = ctx;
   const kind = step.kind;
   const b = (label, fn, cls = "btn big", id = null) => h("button", { class: cls, type: "button", onclick: fn, id }, label);
   if (kind === "verification") {
@@ -114,7 +114,7 @@ function actionFor(step, visit, ctx) {
     h("button", { class: "btn primary big", type: "submit", id: "act-correct" }, t("save_correction")));
   }
   if (kind === "host_notified" || kind === "host_received" || kind === "host_unavailable") {
-    if (kind === "host_notified" && !stepDone(step, visit) && visit.stage !== "host_notified") {
+    if (kind === "host_notified" && !stepDone(step, visit, walked) && visit.stage !== "host_notified") {
       return h("div", { class: "action row" }, ["phone", "aiphone", "app"].map((c) => b(t(`notify_${c}`), () => act("host_notified", { channel: c }, step), "btn big", `act-notify-${c}`)));
     }
     return hostReply(step, visit, ctx);
@@ -144,7 +144,8 @@ function actionFor(step, visit, ctx) {
     const need = h("input", { maxlength: 500 });
     return h("div", { class: "action" }, b(t("feedback_ok"), () => act("service_feedback", { sufficient: true }, step), "btn primary big", "act-feedback-ok"),
       field("feedback-need", t("feedback_need"), need),
-      b(t("feedback_more"), () => act("service_feedback", { sufficient: false, need: need.value.trim() }, null), "btn warn big", "act-feedback-more"));
+      // The step is named either way: the template's branch on `sufficient` decides where the walk goes.
+      b(t("feedback_more"), () => act("service_feedback", { sufficient: false, need: need.value.trim() }, step), "btn warn big", "act-feedback-more"));
   }
   if (kind === "finished") return h("div", { class: "action" }, b(t("finish"), () => act("finished", {}, step), "btn primary big", "act-finish"));
   if (kind === "checked_out") {
@@ -176,10 +177,10 @@ function hostReply(step, visit, ctx, onlyUnavailable = false) {
       h("button", { class: "btn warn big", type: "button", id: "act-host-unavailable", onclick: () => act("host_unavailable", { reason: reason.value.trim() || t("default_reason") }, null) }, t("host_unavailable"))));
 }
 
-/** How long a finished step took against its standard minutes (a step without a start shows nothing). */
-function tookBadge(steps, visit, step) {
-  const ended = visit.steps?.[step.key];
-  const started = stepStartedAt(steps, visit, step);
+/** How long a finished step's latest round took against its standard minutes (no start, no badge). */
+function tookBadge(walked, step) {
+  const ended = walked.done[step.key];
+  const started = walked.started[step.key];
   if (!ended || !started || !step.minutes || step.kind === "registration") return null;
   const took = Math.max(0, Math.round((Date.parse(ended) - Date.parse(started)) / 60000));
   return h("span", { class: `took ${took > step.minutes ? "late" : ""}` }, t("took", { m: took }));
@@ -197,19 +198,22 @@ export async function renderVisit(main, app, visitId) {
   const tier = visit.tier || host?.tier || "eselon_4_asn";
   const steps = stepsFor(template, tier);
   const lang = getLang();
-  const current = currentStep(steps, visit);
+  const walked = walk(steps, visit);
+  const current = walked.current;
   const act = async (kind, payload, step) => {
     await recordEvent(visit.id, kind, payload, { step: step?.key || null, actor: `staff:${app.staff.id}` });
     await refreshStatus();
     syncNow();
     app.render();
   };
-  const ctx = { app, office, host, act };
-  const minutes = (from) => (from ? Math.floor((Date.now() - Date.parse(from)) / 60000) : 0);
+  const ctx = { app, office, host, act, walked };
+  // Step times are on the server clock (device time minus the clock offset): so is "now" here.
+  const offset = await getMeta("clock_offset_ms", 0);
+  const minutes = (from) => (from ? Math.max(0, Math.floor((Date.now() - offset - Date.parse(from)) / 60000)) : 0);
   const list = h("ol", { class: "sop", id: "sop-steps" }, steps.filter((s) => !s.marker).map((s) => {
-    const done = stepDone(s, visit);
+    const done = stepDone(s, visit, walked);
     const isCurrent = s === current && visit.stage !== "cancelled" && visit.stage !== "checked_out";
-    const started = isCurrent ? stepStartedAt(steps, visit, s) : null;
+    const started = isCurrent ? walked.started[s.key] : null;
     const timer = isCurrent && s.minutes ? h("span", { class: "timer", dataset: { started: started || "", minutes: s.minutes } }) : null;
     return h("li", { class: `step ${done ? "done" : ""} ${isCurrent ? "current" : ""} ${s.optional ? "optional" : ""}`, dataset: { step: s.key, kind: s.kind } },
       h("div", { class: "step-head" },
@@ -217,9 +221,12 @@ export async function renderVisit(main, app, visitId) {
         h("span", { class: "title" }, stepTitle(s, lang)),
         h("span", { class: "actor" }, `${t("actor")}: ${actorName(template, s.actor, lang)}`),
         s.minutes ? h("span", { class: "std" }, t("standard", { m: s.minutes })) : null,
-        done ? h("span", { class: "when" }, `✓ ${localTime(visit.steps?.[s.key] || visit.registered_at, tz)}`) : null,
-        done ? tookBadge(steps, visit, s) : null, timer),
+        done ? h("span", { class: "when" }, `✓ ${localTime(walked.done[s.key] || visit.registered_at, tz)}`) : null,
+        done ? tookBadge(walked, s) : null, timer),
       s.branches?.length && isCurrent ? h("p", { class: "branches" }, `${t("branches")}: ${s.branches.map((br) => (typeof br === "string" ? br : (br.title?.[lang] || br.title?.id || br.label?.[lang] || br.label?.id || br.when?.[lang] || br.when?.id || br.key || ""))).join(" · ")}`) : null,
+      // The walk came back here after an insufficient feedback: what the guest still needs.
+      isCurrent && visit.feedback?.sufficient === false && s.kind !== "service_feedback"
+        ? h("p", { class: "notice warn", id: "service-again" }, t("service_again"), visit.feedback.need ? [h("br"), `${t("feedback_need")}: ${visit.feedback.need}`] : null) : null,
       isCurrent ? actionFor(s, visit, ctx) : null,
       // The template's "host not available" branch at this step, with its polite reason.
       isCurrent && visit.stage !== "host_notified" && visit.stage !== "host_unavailable" && !["host_notified", "host_received", "host_unavailable"].includes(s.kind) &&
