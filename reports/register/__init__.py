@@ -226,6 +226,7 @@ def sop_timing(office, visits) -> list[dict]:
             continue
         for step in steps:
             steps_by_key.setdefault(step["key"], step)
+        # One sample per visit and step: a step walked again counts its rounds' total.
         for key, minutes in step_durations(steps, visit_events).items():
             samples.setdefault(key, []).append(minutes)
     result = []

@@ -137,6 +137,7 @@ EN = {
     "Persetujuan": "Consent", "Kabari pejabat lewat WhatsApp": "Tell the host on WhatsApp",
     "Waktu langkah SOP": "SOP step times", "Menit": "Minutes", "Baku": "Standard", "lewat": "late",
     "Belum ada langkah tercatat.": "No steps recorded yet.", "Urutan kejadian": "Event timeline",
+    "langkah sekarang": "current step", "putaran": "rounds",
     "tablet": "tablet", "server": "server", "jam tablet meleset": "tablet clock off",
     "Belum ada kejadian.": "No events yet.",
     "Terdaftar": "Registered", "Terverifikasi": "Verified", "Pejabat dihubungi": "Host contacted",

@@ -86,6 +86,7 @@ def sop_step_times(offices: list[Office], period: Period, limit_visits: int = 50
                     standards[step["key"]] = step["minutes"]
                     names[step["key"]] = step["title"]
                     order.append(step["key"])
+            # One sample per visit and step: a step walked again counts its rounds' total.
             for key, minutes in sop.step_durations(steps, events.get(visit.id, [])).items():
                 if key in standards:
                     times[key].append(minutes)

@@ -217,6 +217,11 @@ def step_durations(steps: list[dict], events) -> dict[str, float]:
             continue
         if key in timed and (start_known or when > clock):
             spent = (when - clock).total_seconds() / 60
+            # A step walked again (Kalbar's "service not sufficient: back to the officer") counts
+            # the total of its rounds, each from the completion before it (the insufficient
+            # feedback), as the desk's timer runs: the guest spent all of it in that step, and
+            # the standard minutes are for the whole service the guest needed. So the reports'
+            # median per step is a median of per-visit totals.
             durations[key] = round(durations.get(key, 0.0) + spent, 2)
         clock, start_known = when, True
     return durations

@@ -292,6 +292,32 @@ def test_visit_timeline_shows_step_minutes_against_the_standard(db, staffed, as_
     assert "20,0" in row and "lewat" in row
 
 
+def test_visit_timeline_walks_back_to_the_service_and_adds_up_its_rounds(db, staffed, as_user, tablet, make_visit):
+    visit = make_visit(tablet(staffed.office), host=staffed.host, steps=[
+        ("verification", 3, {"ok": True}, "cocokkan_identitas"),
+        ("host_notified", 5, {"channel": "phone"}, "hubungi_petugas"),
+        ("admitted", 8, {}, "terima_tamu"),
+        ("finished", 48, {}, "beri_pelayanan"),
+        ("service_feedback", 50, {"sufficient": False, "need": "Contoh dokumen"}, "tanya_feedback"),
+    ])
+    admin = as_user(staffed.users["office_admin"])
+    html = admin.get(f"/admin/visits/{visit.id}").get_data(as_text=True)
+    # Not sufficient: the guest is back with the officer, as the tablets show it.
+    row = html.split("Memberikan Pelayanan")[1].split("</tr>")[0]
+    assert "langkah sekarang" in row and "40,0" in row
+    assert visit.stage == "finished"
+    tablet_events = [("finished", 65, {}, "beri_pelayanan"),
+                     ("service_feedback", 67, {"sufficient": True}, "tanya_feedback")]
+    desk = tablet(staffed.office)
+    desk.push([desk.event(visit.id, kind, visit.registered_at + timedelta(minutes=m), p, step=step)
+               for kind, m, p, step in tablet_events])
+    html = admin.get(f"/admin/visits/{visit.id}").get_data(as_text=True)
+    # Both rounds of the service count: 40 minutes, then 15 from the feedback to the second end.
+    row = html.split("Memberikan Pelayanan")[1].split("</tr>")[0]
+    assert "55,0" in row and "(2 putaran)" in row and "langkah sekarang" not in row
+    assert "langkah sekarang" in html.split("Menghubungi Helpdesk")[1].split("</tr>")[0]
+
+
 def test_onsite_lists_guests_not_checked_out(db, staffed, as_user, tablet, make_visit):
     desk = tablet(staffed.office)
     make_visit(desk, host=staffed.host, name="Masih Di Dalam")
