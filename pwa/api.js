@@ -89,3 +89,7 @@ export const putBlob = (token, sha, blob, type, kind = "photo") =>
 
 export const surveyLink = (token, visitId) =>
   request("POST", "/survey-links", { token, body: { protocol: PROTOCOL, visit_id: visitId } });
+
+/** Ask the office's server for a returning guest by NIK (in the body, never the URL). */
+export const lookupGuest = (token, idNumber) =>
+  request("POST", "/guests/lookup", { token, body: { protocol: PROTOCOL, id_type: "ktp", id_number: idNumber } });

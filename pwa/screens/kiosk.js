@@ -3,7 +3,8 @@ import { field, h, mount, setError } from "../dom.js";
 import { getLang, setLang, t } from "../i18n.js";
 import { setMeta } from "../db.js";
 import { crossCheck, parseNik } from "../nik.js";
-import { findByIdNumber, registerVisit, scalePhoto, visitById } from "../records.js";
+import { registerVisit, scalePhoto, visitById } from "../records.js";
+import { findReturningGuest } from "../returning.js";
 import { refreshStatus, syncNow } from "../sync.js";
 import { localTime } from "../util.js";
 import { stepsFor, templateOf } from "../sop.js";
@@ -174,16 +175,29 @@ export async function renderRegister(main, app) {
   const photo = photoTaker(photoStatus);
   const pad = signaturePad();
 
-  // A returning guest fills the form from an earlier visit on this tablet.
+  // A returning guest fills the form from an earlier visit: this tablet first, then (for a NIK,
+  // when online) the office's server, which also knows older visits and the other tablets' guests.
   const lookup = h("input", { id: "lookup", inputmode: "numeric", autocomplete: "off", class: "mono", "aria-label": t("returning") });
   const lookupMsg = h("p", { class: "hint", "aria-live": "polite", id: "lookup-msg" });
   const find = h("button", { class: "btn", type: "button", id: "lookup-find", onclick: async () => {
-    const found = await findByIdNumber(lookup.value);
-    if (!found) { lookupMsg.textContent = t("not_found"); return; }
+    // Busy on the button; the message stays empty until there is an answer to read out.
+    lookupMsg.textContent = "";
+    find.disabled = true;
+    find.textContent = t("lookup_searching");
+    const result = await findReturningGuest(lookup.value).catch(() => ({ found: false, reason: "unavailable" }));
+    find.disabled = false;
+    find.textContent = t("find");
+    if (!result.found) {
+      lookupMsg.textContent = result.reason === "offline" ? t("lookup_offline")
+        : result.reason === "unavailable" ? t("lookup_unavailable")
+          : parseNik(lookup.value).ok ? t("not_found_office") : t("not_found");
+      return;
+    }
+    const found = result.guest;
     form.querySelector(`input[name=id_type][value=${found.id_type}]`)?.click();
     for (const k of ["id_number", "name", "phone", "institution", "address"]) inputs[k].value = found[k] || "";
     updateNik();
-    lookupMsg.textContent = t("found_returning");
+    lookupMsg.textContent = found.phone ? t("found_returning") : t("found_returning_phone");
   } }, t("find"));
 
   const message = h("p", { class: "form-message", role: "alert", id: "form-message" });

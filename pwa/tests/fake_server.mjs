@@ -3,7 +3,7 @@
 export function fakeServer() {
   const state = {
     events: new Map(), surveys: new Map(), blobs: new Map(), requests: [], mode: "ok",
-    changes: [], revoked: false, cursorResets: 0,
+    changes: [], revoked: false, cursorResets: 0, guests: new Map(), lookups: [],
   };
   const json = (status, body, extra = {}) => new Response(JSON.stringify({ server_time: new Date().toISOString(), ...body }),
     { status, headers: { "Content-Type": "application/json", "X-Server-Time": new Date().toISOString(), ...extra } });
@@ -45,6 +45,13 @@ export function fakeServer() {
       const created = !state.blobs.has(sha);
       state.blobs.set(sha, init.body);
       return json(created ? 201 : 200, { sha256: sha });
+    }
+    if (path === "/guests/lookup") {
+      if (state.lookupStatus) return json(state.lookupStatus, { error: { code: "rate_limited", message: "", fields: {} } });
+      const body = JSON.parse(init.body);
+      state.lookups.push(body);
+      const guest = state.guests.get(body.id_number);
+      return json(200, guest ? { found: true, guest } : { found: false });
     }
     return json(404, { error: { code: "not_found", message: "", fields: {} } });
   };
