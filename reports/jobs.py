@@ -150,13 +150,16 @@ def build_report(kind: str, office_id: int, period_code: str, workers: int = 2, 
 
 def build_register_pdf(office, period: Period, workers: int = 2, progress=None) -> tuple[bytes, dict]:
     """Render the register: first page and table chunks, reusing chunks rendered before."""
-    from .register import gather_register, register_documents
+    from .register import gather_register, grid_document, register_documents
 
     progress = progress or (lambda percent, message: None)
     progress(2, "gathering visits")
     data = gather_register(office, period)
-    summary_html, chunks = register_documents(data)
-    documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else []), *chunks]
+    summary_html, chunks, chunk_rows = register_documents(data)
+    # The parts: the first page, the table chunks, then one grid page per row count in use.
+    grid_rows = sorted({rows for rows_of_chunk in chunk_rows for rows in rows_of_chunk if rows})
+    documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else []), *chunks,
+                 *((grid_document(rows), []) for rows in grid_rows)]
     chunk_dir = cache_dir("chunks")
     present = _present_blobs({sha for _, shas in documents for sha in shas})
     # A part's key: its HTML and which of its images exist (a signature may arrive later).
@@ -185,7 +188,9 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
         tmp.write_bytes(pdf)
         tmp.replace(target)
     progress(92, "merging")
-    merged = merge_and_number(parts)
+    grids = dict(zip(grid_rows, parts[len(parts) - len(grid_rows):]))
+    underlays = [[]] + [[grids.get(rows) for rows in rows_of_chunk] for rows_of_chunk in chunk_rows]
+    merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays)
     _prune(chunk_dir)
     _prune(cache_dir("docs"))
     _prune(cache_dir("jobs"), "*.json")
@@ -193,8 +198,11 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
 
     pages = render.page_count(merged)
 
-    return merged, {"visits": len(data.rows), "pages": pages, "parts": len(documents),
-                    "parts_rendered": len(todo), "render_peak_mb": round(render.last_peak_kib / 1024, 1)}
+    n_parts = len(documents) - len(grid_rows)
+    return merged, {"visits": len(data.rows), "pages": pages, "parts": n_parts,
+                    "parts_rendered": sum(1 for i in todo if i < n_parts),
+                    "grids": len(grid_rows), "grids_rendered": sum(1 for i in todo if i >= n_parts),
+                    "render_peak_mb": round(render.last_peak_kib / 1024, 1)}
 
 
 def build_ikm_pdf(office, period: Period, population: int | None = None, progress=None) -> tuple[bytes, dict]:

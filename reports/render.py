@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 REPORTS_DIR = Path(__file__).resolve().parent
 # Bump when a template or CSS changes, so cached PDFs are not reused.
-TEMPLATE_VERSION = "2026-11-23.3"
+TEMPLATE_VERSION = "2026-11-28.1"
 
 FONT_FILES = {
     "regular": ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
@@ -194,9 +194,11 @@ _HELVETICA = {**{d: 556 for d in "0123456789"}, " ": 278, "H": 722, "a": 556, "l
 
 def merge_and_number(parts: list[bytes], label: str = "Halaman {page} dari {pages}",
                      size_pt: float = 7.5, right_mm: float = 12, bottom_mm: float = 7.5,
-                     skip_first: int = 0) -> bytes:
+                     skip_first: int = 0, underlays: list[list[bytes | None]] | None = None) -> bytes:
     """Concatenate PDFs and write `label` at the bottom right of every page.
 
+    `underlays[i][j]`, when given, is a one-page PDF drawn under page j of part i; each
+    distinct one becomes a single form XObject that every page using it shares.
     Merged with pikepdf (qpdf): pure-Python pypdf needs a minute for a 5,000-row register.
     The label is drawn in the base-14 Helvetica (no embedding) on top of each page's own
     content, after restoring the graphics state, so page numbers need no re-rendering."""
@@ -205,10 +207,20 @@ def merge_and_number(parts: list[bytes], label: str = "Halaman {page} dari {page
 
     merged = pikepdf.Pdf.new()
     sources = []  # pages copied from a source need it open until the merged file is saved
-    for part in parts:
+    forms: dict[bytes, object] = {}
+    for index, part in enumerate(parts):
         source = pikepdf.Pdf.open(io.BytesIO(part))
         sources.append(source)
+        first = len(merged.pages)
         merged.pages.extend(source.pages)
+        for offset, under in enumerate((underlays[index] if underlays else None) or []):
+            if under is None or first + offset >= len(merged.pages):
+                continue
+            if under not in forms:
+                grid = pikepdf.Pdf.open(io.BytesIO(under))
+                sources.append(grid)
+                forms[under] = merged.copy_foreign(grid.pages[0].as_form_xobject())
+            merged.pages[first + offset].add_underlay(forms[under])
     font = merged.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
                                            Encoding=Name.WinAnsiEncoding))
     total = len(merged.pages)

@@ -310,8 +310,9 @@ def _page(rows: list[dict], closing: dict | None) -> dict:
 
 
 def grid_svg(rows: int) -> str:
-    """Return the SVG of a table page's rules and heading row (drawn as the page background:
-    one image instead of dozens of bordered boxes, which WeasyPrint lays out slowly)."""
+    """Return the SVG of a table page's rules and heading row: rendered once per row count
+    as a page of its own and laid under every table page with that many rows (one shared
+    PDF form instead of dozens of bordered boxes, or of the same SVG drawn on every page)."""
     from xml.sax.saxutils import escape as xml_escape
 
     width = sum(c[2] for c in COLUMNS)
@@ -365,10 +366,11 @@ def table_pages(rows: list[dict]) -> list[list[dict]]:
     return [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
 
 
-def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str]]]]:
-    """Return (first-page HTML, [(chunk HTML, signature shas)]) for the register.
+def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str]]], list[list[int]]]:
+    """Return (first-page HTML, [(chunk HTML, signature shas)], [rows of each page, per chunk]).
 
-    Images appear as "sitamu-blob:<sha>" placeholders (see reports.render.fill_blobs)."""
+    Images appear as "sitamu-blob:<sha>" placeholders (see reports.render.fill_blobs). Table
+    pages carry no rules: lay `grid_document(rows)` under each page (see merge_and_number)."""
     env = jinja_env()
     css = read_css("register/register.css") + "\n" + geometry_css()
     summary_html = env.get_template("register/summary.html").render(
@@ -382,7 +384,7 @@ def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[st
         page_specs.append(_page(rows, closing if last and len(rows) <= CLOSING_ROWS_MAX else None))
     if not pages or len(pages[-1]) > CLOSING_ROWS_MAX:
         page_specs.append(_page([], closing))
-    chunks = []
+    chunks, chunk_rows = [], []
     template = env.get_template("register/pages.html")
     for start in range(0, len(page_specs), PAGES_PER_CHUNK):
         specs = page_specs[start:start + PAGES_PER_CHUNK]
@@ -390,4 +392,13 @@ def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[st
                                rows_per_page=ROWS_PER_PAGE)
         shas = sorted({s["src"].split(":", 1)[1] for p in specs for s in p["signatures"]})
         chunks.append((html, shas))
-    return summary_html, chunks
+        chunk_rows.append([p["rows"] for p in specs])
+    return summary_html, chunks, chunk_rows
+
+
+def grid_document(rows: int) -> str:
+    """Return a one-page HTML document with only the rules and heading row of a table page
+    of `rows` rows, placed exactly where the table pages put their columns."""
+    css = read_css("register/register.css") + "\n" + geometry_css()
+    return (f'<!doctype html><html lang="id"><head><meta charset="utf-8"><style>{css}</style></head>'
+            f'<body><section class="sheet g{rows}"></section></body></html>')

@@ -66,14 +66,21 @@ def test_one_more_day_rerenders_only_the_changed_parts(app, db, make_office, mak
         make_visit(office, utc(2026, 10, 1 + n // 16, 1, n % 16), name=f"Tamu {n + 1}", signature_sha=sig,
                    commit=False)
     db.session.commit()
+    import shutil
+
+    from reports.jobs import cache_dir
+
+    shutil.rmtree(cache_dir("chunks"))  # grid pages are the same in every test: start cold
     _, first = build_report("register", office.id, "2026-10", workers=1)
     assert first["parts_rendered"] == first["parts"] == 4
+    assert first["grids_rendered"] == first["grids"] == 2  # rules of a 20-row and a 10-row page
     for n in range(12):
         make_visit(office, utc(2026, 10, 31, 2, n), name=f"Tamu Akhir {n + 1}", commit=False)
     db.session.commit()
     path, second = build_report("register", office.id, "2026-10", workers=1)
     # The first page (its summary changed) and the last chunk are rendered again; 2 chunks reused.
     assert second["parts_rendered"] == 2 and second["parts"] == 4
+    assert second["grids_rendered"] == 1  # the new 2-row last page; the 20-row grid is reused
     pages, text = pdf_text(path.read_bytes())
     assert pages == second["pages"] == 1 + 23
     assert "Halaman 24 dari 24" in text and "Halaman 2 dari 24" in text and "Tamu Akhir 12" in text
@@ -172,3 +179,22 @@ def test_signature_arriving_after_its_visit_renews_the_register(app, db, make_of
     second, stats = build_report("register", office.id, "2026-10", workers=1)
     assert stats["cached"] is False and stats["parts_rendered"] >= 1
     assert len(PdfReader(io.BytesIO(second.read_bytes())).pages[1].images) == 1
+
+
+def test_register_uses_the_font_its_cells_are_fitted_for(app, db, make_office, make_visit):
+    """Cells are cut to Liberation Sans widths: any other font would overflow them."""
+    import io
+
+    import pikepdf
+
+    office = make_office()
+    make_visit(office, utc(2026, 10, 2, 1, 0), name="Tamu Satu")
+    path, _ = build_report("register", office.id, "2026-10", workers=1)
+    fonts = set()
+    with pikepdf.Pdf.open(io.BytesIO(path.read_bytes())) as pdf:
+        for page in pdf.pages:
+            for _, xobject in (page.Resources.get("/XObject") or {}).items():  # the table's grid
+                fonts |= {str(f.BaseFont) for f in (xobject.get("/Resources", {}).get("/Font") or {}).values()}
+            fonts |= {str(f.BaseFont) for f in (page.Resources.get("/Font") or {}).values()}
+    used = {name.split("+")[-1].strip("/").replace("-", "") for name in fonts} - {"Helvetica"}
+    assert used and all(name.startswith("LiberationSans") for name in used), used  # Helvetica: page numbers
