@@ -23,6 +23,7 @@ import json
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 PROTOCOL_VERSION = 1
 SUPPORTED_PROTOCOLS = (1,)
@@ -209,6 +210,11 @@ def parse_time(value) -> datetime | None:
     """Return an aware UTC datetime from an ISO 8601 string, or None if it is not one."""
     if not isinstance(value, str) or not 10 <= len(value) <= 40:
         return None
+    return _parse_time(value)
+
+
+@lru_cache(maxsize=65536)  # a push parses each event's time several times (validate, store, derive)
+def _parse_time(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -220,6 +226,7 @@ def parse_time(value) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
+@lru_cache(maxsize=65536)
 def format_time(value: datetime | None) -> str | None:
     """Return a UTC time as ISO 8601 with milliseconds and a Z, as the protocol writes it."""
     if value is None:
