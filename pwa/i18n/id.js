@@ -14,6 +14,9 @@ export default {
   // Enrolment
   enroll_title: "Daftarkan tablet ini", enroll_intro: "Masukkan kode pendaftaran dari admin kantor (atau pindai kode QR-nya).",
   enroll_code: "Kode pendaftaran", device_name: "Nama tablet", enroll_button: "Daftarkan", scan_code: "Pindai kode QR",
+  scan_stop: "Berhenti memindai", scan_hold: "Arahkan kamera ke kode QR di layar admin…",
+  scan_found: "Kode terbaca: {code}. Periksa nama tablet, lalu tekan Daftarkan.",
+  scan_nothing: "Kode QR tidak terbaca. Coba lagi atau ketik kodenya.", scan_no_camera: "Kamera tidak dapat dibuka. Ketik kodenya.",
   enroll_failed: "Kode tidak dapat dipakai: {why}", enroll_offline: "Tidak ada internet. Pendaftaran tablet perlu koneksi.",
   enroll_revoked: "Tablet ini dicabut oleh admin. Data pribadi yang sudah terkirim telah dihapus dari tablet.",
   enrolled_as: "Terdaftar: {office} — tablet {letter}",

@@ -20,10 +20,14 @@ function modulesFrom(file, seen = new Set()) {
   for (const [, spec] of text.matchAll(/import\s+["'](\.[^"']+)["']/g)) {
     modulesFrom(relative(root, normalize(join(root, dirname(file), spec))), seen);
   }
+  // Lazy imports too (vendor/jsqr.js for the enrolment scan): they must work offline.
+  for (const [, spec] of text.matchAll(/import\(\s*["'](\.[^"']+)["']\s*\)/g)) {
+    modulesFrom(relative(root, normalize(join(root, dirname(file), spec))), seen);
+  }
   return seen;
 }
 
-test("every module reachable from app.js is precached", () => {
+test("every module reachable from app.js, lazy imports included, is precached", () => {
   const missing = [...modulesFrom("app.js")].filter((m) => !shell.includes(m));
   assert.deepEqual(missing, []);
 });
@@ -42,4 +46,19 @@ test("the manifest's icons are precached and there is a maskable one", () => {
 test("the cache name carries the VERSION constant", () => {
   assert.match(sw, /const VERSION = "[^"]+";/);
   assert.match(sw, /const CACHE = `sitamu-desk-\$\{VERSION\}`;/);
+});
+
+test("the QR decoder is not in the app shell's static imports, only imported when scanning", () => {
+  const eager = new Set();
+  const walkStatic = (file) => {
+    if (eager.has(file)) return;
+    eager.add(file);
+    const text = readFileSync(join(root, file), "utf8");
+    for (const [, spec] of text.matchAll(/(?:import|export)[^"'(]*?from\s+["'](\.[^"']+)["']/g)) {
+      walkStatic(relative(root, normalize(join(root, dirname(file), spec))));
+    }
+  };
+  walkStatic("app.js");
+  assert.ok(!eager.has("vendor/jsqr.js"));
+  assert.ok(modulesFrom("app.js").has("vendor/jsqr.js"));
 });
