@@ -200,6 +200,8 @@ export async function renderRegister(main, app) {
     lookupMsg.textContent = found.phone ? t("found_returning") : t("found_returning_phone");
   } }, t("find"));
 
+  // Enter in the lookup box searches; it must not submit the half-filled registration.
+  lookup.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); find.click(); } });
   const message = h("p", { class: "form-message", role: "alert", id: "form-message" });
   const submit = h("button", { class: "btn primary huge", type: "submit", id: "register-submit" }, t("submit_register"));
   mount(form,
