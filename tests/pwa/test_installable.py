@@ -31,3 +31,17 @@ def test_service_worker_and_page_are_revalidated_on_every_load(client):
     assert "no-cache" in page.headers["Cache-Control"]
     assert b"<script type=\"module\" src=\"app.js\"></script>" in page.data
     assert b"onclick" not in page.data and b"<script>" not in page.data
+
+
+def test_every_precached_file_is_served_and_nothing_of_the_tooling(client):
+    import re
+
+    sw = client.get("/app/sw.js").get_data(as_text=True)
+    listed = re.findall(r'"((?:[\w-]+/)?[\w.-]+\.(?:js|css|html|webmanifest|png))"', sw)
+    assert len(listed) > 10
+    for name in listed:
+        assert client.get(f"/app/{name}").status_code == 200, name
+    for hidden in ("package.json", "package-lock.json", "README.md", "make_icons.py",
+                   "node_modules/idb/package.json", "node_modules/jsqr/dist/jsQR.js",
+                   "tests/nik.test.mjs", "tests/fake_server.mjs", "tools/vendor-jsqr.mjs", "../setup.cfg"):
+        assert client.get(f"/app/{hidden}").status_code == 404, hidden
