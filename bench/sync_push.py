@@ -1,7 +1,10 @@
 """Push throughput over real HTTP (batches of 200, gzip), beside the raw executemany rate of
 the same rows into the same database, and the bytes a tablet sends per visit and per photo.
 
-    python bench/sync_push.py [--db sqlite|postgresql|both] [--events 20000]
+    python bench/sync_push.py [--db sqlite|postgresql|both] [--events 21000] [--tablets 4]
+
+The push rate is measured twice: one tablet flushing its outbox (requests one after the
+other), then --tablets tablets flushing at once (the same number of events in all).
 
 Prints one JSON object. The machine may be shared: note the load with the figures.
 """
@@ -10,6 +13,7 @@ import io
 import json
 import os
 import random
+import threading
 import time
 import uuid
 
@@ -18,26 +22,54 @@ from _sync_common import enrol_code, make_app, database_urls, seed_office, start
 from sync.client import SyncClient
 
 
-def raw_insert_rate(app, office_id: int, device_id: int, rows_template: list[dict]) -> float:
-    """Insert copies of the pushed rows (fresh ids) with plain executemany; return rows/s."""
+def raw_insert_rates(app, office_id: int, device_id: int, rows_template: list[dict]) -> dict:
+    """Insert copies of the pushed rows (fresh ids) with the driver's own executemany, the
+    parameters prepared beforehand; return rows/s with a commit every 200 rows (as a push
+    commits its batch) and in one transaction."""
+    import json as jsonlib
+
     from server.api.operations import _event_row
     from server.extensions import db
     from server.models import Device, VisitEvent
 
     with app.app_context():
         device = db.session.get(Device, device_id)
-        rows = []
-        base_seq = 10**9
-        for i, event in enumerate(rows_template):
-            copy = dict(event, id=str(uuid.uuid4()), seq=base_seq + i)
-            rows.append(_event_row(copy, device, office_id, _now())[0])
         table = VisitEvent.__table__
-        started = time.perf_counter()
-        with db.engine.connect() as conn:
-            for i in range(0, len(rows), 200):
-                conn.execute(table.insert(), rows[i:i + 200])
-                conn.commit()
-        return len(rows) / (time.perf_counter() - started)
+        columns = [c.name for c in table.columns]
+        postgres = db.engine.dialect.name == "postgresql"
+        mark = "%s" if postgres else "?"
+        sql = f"INSERT INTO visit_event ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+        def prepared(seq_base: int) -> list[tuple]:
+            out = []
+            for i, event in enumerate(rows_template):
+                row = _event_row(dict(event, id=str(uuid.uuid4()), seq=seq_base + i), device, office_id, _now())[0]
+                values = []
+                for name in columns:
+                    value = row.get(name)
+                    if isinstance(value, dict):
+                        value = jsonlib.dumps(value)
+                    elif not postgres and hasattr(value, "isoformat"):
+                        value = value.isoformat(sep=" ")
+                    values.append(value)
+                out.append(tuple(values))
+            return out
+
+        rates = {}
+        for name, per_commit, seq_base in (("commit_per_200", 200, 10**9), ("one_transaction", None, 2 * 10**9)):
+            params = prepared(seq_base)
+            raw = db.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                started = time.perf_counter()
+                step = per_commit or len(params)
+                for i in range(0, len(params), step):
+                    cursor.executemany(sql, params[i:i + step])
+                    raw.commit()
+                rates[name] = len(params) / (time.perf_counter() - started)
+            finally:
+                raw.close()
+        return rates
 
 
 def _now():
@@ -63,7 +95,7 @@ def photo_bytes() -> bytes:
     return out.getvalue()
 
 
-def measure(name: str, url: str, n_events: int) -> dict:
+def measure(name: str, url: str, n_events: int, tablets: int) -> dict:
     from server.extensions import db
     from server.models import Device
 
@@ -90,14 +122,36 @@ def measure(name: str, url: str, n_events: int) -> dict:
         sent_before = client.stats.bytes_sent
         status = client.put_blob(photo)
         photo_wire = client.stats.bytes_sent - sent_before
+        # The same number of events from several tablets at once (each its own outbox and
+        # flusher, as in an office): the server's ingest rate when requests overlap.
+        together = []
+        for n in range(tablets):
+            other = SyncClient(base, batch_size=200)
+            other.enroll(enrol_code(app, office_id))
+            visit_events(other, hosts, max(1, n_events // 7 // tablets), rng)
+            together.append(other)
+        sent = sum(len(c.outbox) for c in together)
+        threads = [threading.Thread(target=c.flush, kwargs={"max_rounds": 10**6}) for c in together]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        concurrent_elapsed = time.perf_counter() - started
+        left = sum(len(c.outbox) for c in together)
         with app.app_context():
             device_id = db.session.scalar(db.select(Device.id).where(Device.uid == device["uid"]))
-        raw_rate = raw_insert_rate(app, office_id, device_id, made[: min(len(made), 20000)])
+        raw = raw_insert_rates(app, office_id, device_id, made[: min(len(made), 20000)])
         push_rate = len(made) / elapsed
         return {
             "events": len(made), "batch": 200, "seconds": round(elapsed, 2),
-            "push_events_per_s": round(push_rate), "raw_executemany_rows_per_s": round(raw_rate),
-            "ratio": round(push_rate / raw_rate, 3),
+            "push_events_per_s": round(push_rate),
+            "raw_executemany_rows_per_s": round(raw["commit_per_200"]),
+            "raw_executemany_one_transaction_rows_per_s": round(raw["one_transaction"]),
+            "ratio": round(push_rate / raw["commit_per_200"], 3),
+            "ratio_to_one_transaction": round(push_rate / raw["one_transaction"], 3),
+            f"push_events_per_s_{tablets}_tablets_at_once": round((sent - left) / concurrent_elapsed),
+            f"ratio_{tablets}_tablets_at_once": round((sent - left) / concurrent_elapsed / raw["commit_per_200"], 3),
             "bytes_one_visit_7_events_alone": bytes_one_visit,
             "bytes_per_visit_in_batches": round(bytes_per_visit_batched),
             "photo_bytes": len(photo), "photo_upload_status": status, "photo_bytes_on_wire": photo_wire,
@@ -112,10 +166,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"])
     parser.add_argument("--events", type=int, default=21000)
+    parser.add_argument("--tablets", type=int, default=4, help="tablets pushing at once, second run")
     args = parser.parse_args()
     results = {"load_average": os.getloadavg()}
     for name, url in database_urls(args.db):
-        results[name] = measure(name, url, args.events)
+        results[name] = measure(name, url, args.events, args.tablets)
     print(json.dumps(results))
 
 

@@ -309,10 +309,6 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
                         {"office": "not this tablet's office"})
     now = utcnow()
     dialect = db.session.get_bind().dialect.name
-    # The first statement writes: it takes SQLite's write lock (so every read below sees the
-    # latest data) and PostgreSQL's row lock on the device (one push per device at a time).
-    seen = {"last_seen_at": now} if pending is None else {"last_seen_at": now, "pending_reported": pending}
-    db.session.execute(update(Device).where(Device.id == device.id).values(**seen))
 
     ack = {"stored": [], "duplicate": [], "quarantined": [], "conflict": []}
     quarantine_rows: list[dict] = []
@@ -329,8 +325,11 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
         else:
             ack["quarantined"].append({"id": record_id, "fields": errors})
 
-    # 1. Validate content; refused records go to quarantine, the rest goes on.
+    # 1. Validate content and prepare the rows (canonical form, sealed personal data, content
+    # hash): plain computation, done before the write lock so concurrent pushes overlap here.
+    # Refused records go to quarantine, the rest goes on.
     valid: list[dict] = []
+    prepared: list[tuple[dict, dict, dict]] = []
     for event in events:
         errors = validate_event(event)
         if errors:
@@ -338,6 +337,12 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
             quarantine(event, "event", errors, seq=seq if seq and 0 < seq < 2**62 else None)
         else:
             valid.append(event)
+            prepared.append((event, *_event_row(event, device, office_id, now)))
+
+    # The first statement writes: it takes SQLite's write lock (so every read below sees the
+    # latest data) and PostgreSQL's row lock on the device (one push per device at a time).
+    seen = {"last_seen_at": now} if pending is None else {"last_seen_at": now, "pending_reported": pending}
+    db.session.execute(update(Device).where(Device.id == device.id).values(**seen))
     visit_ids = {e["visit_id"] for e in valid}
     existing_visits = dict(db.session.execute(
         select(Visit.id, Visit.office_id).where(Visit.id.in_(visit_ids))).all()) if visit_ids else {}
@@ -354,12 +359,11 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     accepted: dict[str, dict] = {}
     canonicals: dict[str, dict] = {}
     in_batch_dupes: list[tuple[dict, str]] = []
-    for event in valid:
+    for event, row, canonical in prepared:
         errors = _check_references(event, hosts, services)
         if errors:
             quarantine(event, "event", errors, seq=event["seq"])
             continue
-        row, canonical = _event_row(event, device, office_id, now)
         if row["id"] in accepted:
             in_batch_dupes.append((event, row["content_hash"]))
         else:
