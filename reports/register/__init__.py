@@ -24,7 +24,7 @@ FONT_PT = 7.0
 ROWS_PER_PAGE = 20
 ROW_MM = 8.0
 HEADER_MM = 9.0
-PAGES_PER_CHUNK = 10
+PAGES_PER_CHUNK = 5
 # (key, heading, width mm, align)
 COLUMNS = (
     ("no", "No", 9, "right"),

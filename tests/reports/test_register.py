@@ -62,7 +62,7 @@ def test_register_pdf_lists_every_visit_in_office_time(app, db, make_office, mak
 def test_one_more_day_rerenders_only_the_changed_parts(app, db, make_office, make_visit, make_signature):
     office = make_office()
     sig = make_signature(office, 11)
-    for n in range(430):  # 22 table pages: chunks of 10 pages, 10 pages, 2 pages + closing
+    for n in range(430):  # 22 table pages: chunks of 5, 5, 5, 5 and 2 pages (+ closing)
         make_visit(office, utc(2026, 10, 1 + n // 16, 1, n % 16), name=f"Tamu {n + 1}", signature_sha=sig,
                    commit=False)
     db.session.commit()
@@ -72,14 +72,14 @@ def test_one_more_day_rerenders_only_the_changed_parts(app, db, make_office, mak
 
     shutil.rmtree(cache_dir("chunks"))  # grid pages are the same in every test: start cold
     _, first = build_report("register", office.id, "2026-10", workers=1)
-    assert first["parts_rendered"] == first["parts"] == 4
+    assert first["parts_rendered"] == first["parts"] == 6
     assert first["grids_rendered"] == first["grids"] == 2  # rules of a 20-row and a 10-row page
     for n in range(12):
         make_visit(office, utc(2026, 10, 31, 2, n), name=f"Tamu Akhir {n + 1}", commit=False)
     db.session.commit()
     path, second = build_report("register", office.id, "2026-10", workers=1)
-    # The first page (its summary changed) and the last chunk are rendered again; 2 chunks reused.
-    assert second["parts_rendered"] == 2 and second["parts"] == 4
+    # The first page (its summary changed) and the last chunk are rendered again; 4 chunks reused.
+    assert second["parts_rendered"] == 2 and second["parts"] == 6
     assert second["grids_rendered"] == 1  # the new 2-row last page; the 20-row grid is reused
     pages, text = pdf_text(path.read_bytes())
     assert pages == second["pages"] == 1 + 23
@@ -96,7 +96,7 @@ def test_register_parts_rendered_in_parallel_match_one_process(app, db, make_off
 
     path, stats = jobs.build_report("register", office.id, "2026-10", workers=2)
     pages, text = pdf_text(path.read_bytes())
-    assert pages == 1 + 12 == stats["pages"] and stats["parts_rendered"] == 3
+    assert pages == 1 + 12 == stats["pages"] and stats["parts_rendered"] == 4  # first page, 5 + 5 + 2
     numbers = [int(line.split()[0]) for line in text.splitlines()
                if line.strip() and line.split()[0].isdigit() and "Tamu" in line]
     assert numbers == list(range(1, 231))
