@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from .config import REPO_ROOT, build_config
 from .crypto import DataKeys
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .jsoncodec import OrjsonProvider
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
@@ -20,6 +21,7 @@ def create_app(config: dict | object | None = None) -> Flask:
         instance_path = config["INSTANCE_PATH"]
     os.makedirs(instance_path, exist_ok=True)
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.json = OrjsonProvider(app)
     app.config.update(build_config(instance_path))
     if isinstance(config, dict):
         app.config.update(config)

@@ -4,6 +4,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from . import jsoncodec
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,7 +48,8 @@ def build_config(instance_path: str) -> dict:
         "SITAMU_PUBLIC_URL": env.get("SITAMU_PUBLIC_URL", "http://127.0.0.1:5000"),
         "SITAMU_LOG_LEVEL": env.get("SITAMU_LOG_LEVEL", "INFO"),
         "MAX_CONTENT_LENGTH": int(env.get("SITAMU_MAX_REQUEST_BYTES", 8 * 1024 * 1024)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": jsoncodec.dumps,
+                                      "json_deserializer": jsoncodec.loads},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SITAMU_INSECURE_COOKIES", "") != "1"

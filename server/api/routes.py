@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
@@ -13,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from sync.rules import SUPPORTED_PROTOCOLS, format_time
 
+from .. import jsoncodec
 from ..errors import error_body
 from ..extensions import db
 from ..nik import parse_nik
@@ -22,9 +22,10 @@ from .operations import (MAX_BATCH_BYTES, SyncError, blob_exists, create_survey_
 from .pull import DEFAULT_LIMIT, MAX_LIMIT, pull_changes
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+# A tablet's last pull is saved at most this often (unless its outbox size changed).
+PULL_STATE_EVERY = timedelta(seconds=30)
 GZIP_MIN_BYTES = 512
 # A JSON escape of a UTF-16 surrogate half: the body needs a closer look (see json_body).
-SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 # --- request plumbing ----------------------------------------------------------------------
@@ -36,8 +37,7 @@ def server_time() -> str:
 def answer(data: dict, status: int = 200):
     """Return a compact JSON response carrying the server time (keys unsorted: pages are big)."""
     data = dict(data, server_time=server_time())
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return current_app.response_class(body, status=status, mimetype="application/json")
+    return current_app.response_class(jsoncodec.dumps(data), status=status, mimetype="application/json")
 
 
 def read_body(limit: int) -> bytes:
@@ -63,25 +63,18 @@ def read_body(limit: int) -> bytes:
     return data
 
 
-def _not_json(constant: str):
-    raise ValueError(f"{constant} is not JSON")
-
-
 def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
     """Return the request's JSON object (400 invalid_json when it is not one)."""
     data = read_body(limit)
     try:
-        # NaN and Infinity are not JSON (PostgreSQL's json type refuses them): 400, not a crash.
-        body = json.loads(data, parse_constant=_not_json)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
-    if SURROGATE_ESCAPE.search(data):
-        # An escaped emoji (a surrogate pair) is fine; a lone half cannot be stored as UTF-8.
-        try:
-            json.dumps(body, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
+        # orjson refuses NaN and Infinity (PostgreSQL's json type would too), a lone surrogate
+        # (it cannot be stored as UTF-8; an escaped emoji pair is fine) and deep nesting.
+        body = jsoncodec.loads(data)
+    except jsoncodec.JSONDecodeError as exc:
+        if "surrogate" in str(exc):
             raise SyncError(400, "invalid_json", "The body holds invalid Unicode (a lone surrogate).",
                             {"body": "invalid Unicode"})
+        raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
     if not isinstance(body, dict):
         raise SyncError(400, "invalid_request", "The body must be a JSON object.", {"body": "must be an object"})
     if _has_nul(body):  # PostgreSQL text cannot hold U+0000: refuse it here, not crash later
@@ -283,11 +276,15 @@ def pull():
                         {"limit": f"1 to {MAX_LIMIT}"} if not 1 <= limit <= MAX_LIMIT else {"cursor": "too long"})
     result = pull_changes(device, cursor, limit)
     now = datetime.now(timezone.utc)
-    device.last_pull_at = device.last_seen_at = now
-    device.pull_cursor = result["cursor"][:64]
-    if g.pending_reported is not None:
-        device.pending_reported = g.pending_reported
-    db.session.commit()
+    pending_changed = g.pending_reported is not None and g.pending_reported != device.pending_reported
+    if pending_changed or device.last_pull_at is None or now - device.last_pull_at >= PULL_STATE_EVERY:
+        device.last_pull_at = device.last_seen_at = now
+        device.pull_cursor = result["cursor"][:64]
+        if g.pending_reported is not None:
+            device.pending_reported = g.pending_reported
+        db.session.commit()
+    else:
+        db.session.rollback()  # nothing to write: a tablet polling every few seconds costs no UPDATE
     return answer(result)
 
 

@@ -1,6 +1,7 @@
 """Pull: snapshot, change log, tombstones, resets, and no skipped late commits."""
 import hashlib
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -129,11 +130,20 @@ def test_pull_without_token_is_401_and_other_offices_stay_invisible(client, db, 
     assert "Tamu B" not in str(changes)
 
 
-def test_pull_updates_device_sync_state(client, db, tablet_for):
+def test_pull_updates_device_sync_state_at_most_every_30_seconds(client, db, tablet_for):
     tablet = tablet_for()
     pull_all(client, tablet)
     db.session.refresh(tablet.device)
-    assert tablet.device.last_pull_at is not None and tablet.device.pull_cursor.startswith("c.")
+    first = tablet.device.last_pull_at
+    assert first is not None and tablet.device.pull_cursor.startswith("c.")
+    pull_all(client, tablet)  # polling again at once writes nothing
+    db.session.refresh(tablet.device)
+    assert tablet.device.last_pull_at == first
+    tablet.device.last_pull_at = first - timedelta(seconds=31)
+    db.session.commit()
+    pull_all(client, tablet)
+    db.session.refresh(tablet.device)
+    assert tablet.device.last_pull_at > first
 
 
 @pytest.mark.postgres_only
