@@ -269,7 +269,7 @@ export async function renderVisit(main, app, visitId) {
       h("dt", {}, t("purpose")), h("dd", {}, visit.purpose || ""),
       h("dt", {}, "Status"), h("dd", { id: "visit-stage", dataset: { stage: visit.stage } }, stageLabel(visit.stage)),
       visit.admitted_at && visit.time_limit_minutes && onSite(visit) ? [h("dt", {}, t("time_limit_until")),
-        h("dd", { class: Date.now() > Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000 ? "late-text" : "" },
+        h("dd", { class: Date.now() - offset > Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000 ? "late-text" : "" },
           localTime(Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000, tz))] : null)),
     template ? (current || visit.stage === "checked_out" ? null : h("p", { class: "notice" }, t("all_done"))) : h("p", { class: "notice warn" }, t("sop_unknown")),
     extra, list, cancel));
