@@ -1,11 +1,12 @@
 """Admin forms (Flask-WTF, CSRF on); every message the user reads is in Bahasa Indonesia."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
-from wtforms import (BooleanField, IntegerField, PasswordField, SelectField, StringField,
-                     TextAreaField)
+import wtforms
+from wtforms import BooleanField, IntegerField, PasswordField, StringField, TextAreaField
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
 
+from ..i18n import translate
 from ..models import ROLES
 from ..models.office import HOST_TIERS, TIMEZONE_LABELS
 
@@ -13,6 +14,13 @@ REQUIRED = "Wajib diisi."
 TIER_LABELS = {"pimpinan": "Pimpinan (Gubernur/Bupati/Sekda)", "eselon_2_3": "Eselon II/III",
                "eselon_4_asn": "Eselon IV / ASN"}
 IKM_LABELS = {"exact": "Pecahan tepat 1/9 (bawaan)", "0.111": "Bobot 0,111 dengan NRR tertimbang 3 desimal"}
+
+
+class SelectField(wtforms.SelectField):
+    """A select whose option labels are shown in the page's language (values stay as they are)."""
+
+    def iter_choices(self):
+        return [c._replace(label=translate(str(c.label))) for c in super().iter_choices()]
 
 
 def required():

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..i18n import translate as _
 from ..models import ROLES, Host, Office, Service, StaffUser
 from . import bp
-from .forms import HostForm, ServiceForm, StaffForm
+from .forms import TIER_LABELS, HostForm, ServiceForm, StaffForm
 from .routes import office_choices
 
 # Roles an office admin may hand out (never central admin).
@@ -148,6 +148,7 @@ def hosts():
     """List hosts in scope with their tier, aide and availability."""
     query = scope_query(db.select(Host), Host.office_id).order_by(Host.office_id, Host.name)
     return render_template("admin/hosts.html", hosts=db.session.scalars(query).all(),
+                           tier_labels=TIER_LABELS,
                            offices={o.id: o for o in db.session.scalars(db.select(Office)).all()})
 
 

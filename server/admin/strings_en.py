@@ -3,7 +3,7 @@ EN = {
     # Navigation and common
     "Admin": "Admin", "Menu admin": "Admin menu", "Ringkasan": "Overview", "Kantor": "Office", "Daftar kantor": "Offices",
     "Staf": "Staff", "Pejabat": "Hosts", "Layanan": "Services", "Tablet": "Tablets",
-    "Kunjungan": "Visits", "Di lokasi": "On site", "Karantina sinkron": "Sync quarantine",
+    "Kunjungan": "Visits", "Kunjungan {n}": "Visit {n}", "Di lokasi": "On site", "Karantina sinkron": "Sync quarantine",
     "Laporan": "Reports", "Log audit": "Audit log", "Dasbor": "Dashboard", "Tamu saya": "My guests",
     "Menu utama": "Main menu", "Lewati ke isi": "Skip to content",
     "Halaman": "Pages", "Halaman {n} dari {m}": "Page {n} of {m}", "baris": "rows",
@@ -85,7 +85,7 @@ EN = {
     # Staff
     "Akun staf": "Staff accounts", "Tambah akun": "Add account", "Akun baru": "New account",
     "Akun staf baru": "New staff account", "Nama pengguna": "Username", "Peran": "Role",
-    "semua kantor": "all offices", "Nama lengkap": "Full name",
+    "semua kantor": "all offices", "— (semua kantor)": "— (all offices)", "Nama lengkap": "Full name",
     "Pejabat yang dilayani (untuk peran Pejabat / Ajudan)": "Host served (for the Host / Aide role)",
     "Kata sandi (paling sedikit 10 karakter)": "Password (at least 10 characters)",
     "PIN tablet (4-8 angka, untuk petugas meja)": "Tablet PIN (4-8 digits, for desk staff)",

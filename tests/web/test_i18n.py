@@ -33,6 +33,28 @@ def test_english_switch_translates_the_pages(db, staffed, as_user, app):
     assert "Six-month trend" in public
 
 
+def test_english_switch_translates_choices_tiers_and_the_visit_heading(db, staffed, as_user, tablet,
+                                                                       make_visit):
+    """Option labels, the tier column and "Kunjungan A001" are words on the page too."""
+    visit = make_visit(tablet(staffed.office), host=staffed.host)
+    client = as_user(staffed.users["central_admin"])
+    html = client.get(f"/admin/offices/{staffed.office.id}?lang=en").get_data(as_text=True)
+    assert "Exact 1/9 weight (default)" in html and "Pecahan tepat" not in html
+    html = client.get("/admin/staff/new").get_data(as_text=True)
+    assert "Central admin" in html and "Admin Pusat" not in html and "— (all offices)" in html
+    html = client.get("/admin/hosts/new").get_data(as_text=True)
+    assert "Echelon IV / civil servant" in html
+    html = client.get("/admin/hosts").get_data(as_text=True)
+    assert "Echelon IV / civil servant" in html and "eselon_4_asn" not in html
+    html = client.get(f"/admin/visits/{visit.id}").get_data(as_text=True)
+    assert "Visit A001" in html
+
+
+def test_host_list_names_the_tier_in_words(db, staffed, as_user):
+    html = as_user(staffed.users["central_admin"]).get("/admin/hosts").get_data(as_text=True)
+    assert "Eselon IV / ASN" in html and "eselon_4_asn" not in html
+
+
 def test_area_translations_do_not_change_the_common_words():
     """"Keluar" is "Log out" in the top bar: a stage label must not turn it into "Checked out"."""
     from server.admin.strings_en import EN as ADMIN
