@@ -24,15 +24,22 @@ class UserClient(FlaskClient):
     """A test client that never sees another client's user.
 
     The `db` fixture keeps an app context open for the whole test, so Flask reuses it (and
-    its `g`) for every request, and Flask-Login's per-request user cache in `g` would leak
-    from one client to the next."""
+    its `g`) for every request, and the per-request caches in `g` (the user, the language)
+    would leak from one request to the next."""
+
+    # Per-request caches kept in `g`: Flask-Login's user, Flask-Babel's locale and time zone.
+    REQUEST_CACHES = ("_login_user", "babel_locale", "babel_tzinfo", "babel_translations")
 
     def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
+        self._forget()
         try:
             return super().open(*args, **kwargs)
         finally:
-            g.pop("_login_user", None)
+            self._forget()
+
+    def _forget(self):
+        for name in self.REQUEST_CACHES:
+            g.pop(name, None)
 
 
 def _database_url(tmp_path_factory) -> str:

@@ -3,6 +3,8 @@ EN = {
     # Navigation and common
     "Admin": "Admin", "Menu admin": "Admin menu", "Ringkasan": "Overview", "Kantor": "Office", "Daftar kantor": "Offices",
     "Staf": "Staff", "Pejabat": "Hosts", "Layanan": "Services", "Tablet": "Tablets",
+    "Tamu": "Guest", "Sistem": "System", "Nama tablet": "Tablet", "Jenis tindakan": "Action",
+    "Tepat (1/9)": "Exact (1/9)", "Bobot 0,111": "0.111 weights",
     "Kunjungan": "Visits", "Kunjungan {n}": "Visit {n}", "Di lokasi": "On site", "Karantina sinkron": "Sync quarantine",
     "Laporan": "Reports", "Log audit": "Audit log", "Dasbor": "Dashboard", "Tamu saya": "My guests",
     "Menu utama": "Main menu", "Lewati ke isi": "Skip to content",

@@ -2,6 +2,9 @@
 from sync.rules import FINAL_STAGES, format_time, walk_steps
 
 from .. import sop
+from ..extensions import db
+from ..i18n import translate
+from ..models import Host, StaffUser
 from .sop_bridge import text
 
 
@@ -29,3 +32,30 @@ def step_rows(visit, events) -> list[dict]:
                      "rounds": sum(1 for e in events if e.step == step["key"]),
                      "current": step["key"] == current})
     return rows
+
+
+def step_names(visit) -> dict[str, str]:
+    """Return {step key: step title} of the visit's SOP, in the page's language."""
+    try:
+        template = sop.resolve_template(visit.office)
+        return {step["key"]: text(step["title"]) for step in sop.steps_for(template, visit.tier or None)}
+    except sop.SopError:
+        return {}
+
+
+def actor_names(events, office_id: int) -> dict[str, str]:
+    """Return {event actor: who it was}: the guest, the system, or a staff member or host of
+    the office by name (an id from another office stays an id)."""
+    ids = {"staff": set(), "host": set()}
+    for event in events:
+        kind, _, ident = (event.actor or "").partition(":")
+        if kind in ids and ident.isdigit():
+            ids[kind].add(int(ident))
+    staff = dict(db.session.execute(db.select(StaffUser.id, StaffUser.name).where(
+        StaffUser.id.in_(ids["staff"]), StaffUser.office_id == office_id)).all()) if ids["staff"] else {}
+    hosts = dict(db.session.execute(db.select(Host.id, Host.name).where(
+        Host.id.in_(ids["host"]), Host.office_id == office_id)).all()) if ids["host"] else {}
+    names = {"guest": translate("Tamu"), "system": translate("Sistem")}
+    for kind, found in (("staff", staff), ("host", hosts)):
+        names.update({f"{kind}:{ident}": name for ident, name in found.items()})
+    return names

@@ -130,6 +130,7 @@ def _detail(visit: Visit, full_nik: bool = False):
     return render_template(
         "admin/visit_detail.html", visit=visit, office=office, events=events, steps=steps,
         stages=STAGES, event_labels=EVENT_LABELS, wa_link=wa, devices=devices, confirm=ConfirmForm(),
+        actors=timeline.actor_names(events, visit.office_id), step_names=timeline.step_names(visit),
         id_number=(visit.id_number if full_nik else mask_id(visit.id_number)),
         phone=mask_phone(visit.phone), full_nik=full_nik,
         can_view_nik=current_user.role in ADMINS,

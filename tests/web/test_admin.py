@@ -290,6 +290,10 @@ def test_visit_timeline_shows_step_minutes_against_the_standard(db, staffed, as_
     assert "Mengisi Identitas Pada Buku Tamu" in html
     row = html.split("Mencocokan Data Identitas")[1].split("</tr>")[0]
     assert "20,0" in row and "lewat" in row
+    # The event list names people and steps as users know them, not by their codes.
+    events = html.split("Urutan kejadian")[1]
+    assert "· Tamu" in events and "(Mengisi Identitas Pada Buku Tamu)" in events
+    assert "isi_buku_tamu" not in events and "· guest" not in events
 
 
 def test_visit_timeline_walks_back_to_the_service_and_adds_up_its_rounds(db, staffed, as_user, tablet, make_visit):
