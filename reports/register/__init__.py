@@ -9,6 +9,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -366,13 +367,19 @@ def table_pages(rows: list[dict]) -> list[list[dict]]:
     return [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
 
 
+@lru_cache(maxsize=1)
+def register_css() -> str:
+    """Return the register's stylesheet with its geometry (the same for every document)."""
+    return read_css("register/register.css") + "\n" + geometry_css()
+
+
 def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str]]], list[list[int]]]:
     """Return (first-page HTML, [(chunk HTML, signature shas)], [rows of each page, per chunk]).
 
     Images appear as "sitamu-blob:<sha>" placeholders (see reports.render.fill_blobs). Table
     pages carry no rules: lay `grid_document(rows)` under each page (see merge_and_number)."""
     env = jinja_env()
-    css = read_css("register/register.css") + "\n" + geometry_css()
+    css = register_css()
     summary_html = env.get_template("register/summary.html").render(
         data=data, css=css, months=MONTHS_ID, columns=COLUMNS)
     pages = table_pages(data.rows)
@@ -399,6 +406,6 @@ def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[st
 def grid_document(rows: int) -> str:
     """Return a one-page HTML document with only the rules and heading row of a table page
     of `rows` rows, placed exactly where the table pages put their columns."""
-    css = read_css("register/register.css") + "\n" + geometry_css()
+    css = register_css()
     return (f'<!doctype html><html lang="id"><head><meta charset="utf-8"><style>{css}</style></head>'
             f'<body><section class="sheet g{rows}"></section></body></html>')

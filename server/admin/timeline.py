@@ -8,12 +8,17 @@ from ..models import Host, StaffUser
 from .sop_bridge import text
 
 
-def step_rows(visit, events) -> list[dict]:
-    """Return [{key, name, minutes, standard, late, rounds, current}] for the visit's timed SOP steps."""
+def visit_steps(visit) -> list[dict]:
+    """Return the steps of the visit's SOP (its tier's), or [] when the template is unknown."""
     try:
-        template = sop.resolve_template(visit.office)
-        steps = sop.steps_for(template, visit.tier or None)
+        return sop.steps_for(sop.resolve_template(visit.office), visit.tier or None)
     except sop.SopError:
+        return []
+
+
+def step_rows(visit, events, steps: list[dict]) -> list[dict]:
+    """Return [{key, name, minutes, standard, late, rounds, current}] for the visit's timed SOP steps."""
+    if not steps:
         return []
     durations = sop.step_durations(steps, events)
     # The same walk as the desk tablets (sync.rules.walk_steps): where the guest is now.
@@ -34,13 +39,9 @@ def step_rows(visit, events) -> list[dict]:
     return rows
 
 
-def step_names(visit) -> dict[str, str]:
-    """Return {step key: step title} of the visit's SOP, in the page's language."""
-    try:
-        template = sop.resolve_template(visit.office)
-        return {step["key"]: text(step["title"]) for step in sop.steps_for(template, visit.tier or None)}
-    except sop.SopError:
-        return {}
+def step_names(steps: list[dict]) -> dict[str, str]:
+    """Return {step key: step title} of the steps, in the page's language."""
+    return {step["key"]: text(step["title"]) for step in steps}
 
 
 def actor_names(events, office_id: int) -> dict[str, str]:

@@ -122,7 +122,8 @@ def _detail(visit: Visit, full_nik: bool = False):
     office = visit.office
     events = db.session.scalars(db.select(VisitEvent).where(VisitEvent.visit_id == visit.id)
                                 .order_by(VisitEvent.corrected_time, VisitEvent.id)).all()
-    steps = timeline.step_rows(visit, events)
+    sop_steps = timeline.visit_steps(visit)
+    steps = timeline.step_rows(visit, events, sop_steps)
     host = visit.host
     wa = whatsapp_link(host.phone, whatsapp_text(visit)) if host and host.phone else None
     devices = {d.id: d for d in db.session.scalars(
@@ -130,7 +131,7 @@ def _detail(visit: Visit, full_nik: bool = False):
     return render_template(
         "admin/visit_detail.html", visit=visit, office=office, events=events, steps=steps,
         stages=STAGES, event_labels=EVENT_LABELS, wa_link=wa, devices=devices, confirm=ConfirmForm(),
-        actors=timeline.actor_names(events, visit.office_id), step_names=timeline.step_names(visit),
+        actors=timeline.actor_names(events, visit.office_id), step_names=timeline.step_names(sop_steps),
         id_number=(visit.id_number if full_nik else mask_id(visit.id_number)),
         phone=mask_phone(visit.phone), full_nik=full_nik,
         can_view_nik=current_user.role in ADMINS,
