@@ -188,16 +188,20 @@ def main() -> None:
         from reports import jobs
         from reports.periods import parse_month, parse_period
 
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         _, cold = jobs.build_report("register", office.id, "2026-10", workers=args.workers)
         result["register_cold"] = {"seconds": round(time.perf_counter() - t, 2), "pages": cold["pages"],
-                                   "parts": cold["parts"], "worker_peak_mb": cold["render_peak_mb"]}
+                                   "parts": cold["parts"], "worker_peak_mb": cold["render_peak_mb"],
+                                   "worker_cpu_seconds": cold["render_cpu_seconds"],
+                                   "main_cpu_seconds": round(time.process_time() - cpu, 2)}
 
         add_visits(db, office, hosts, 31, 31, max(1, args.visits // 30), seed=2)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         _, warm = jobs.build_report("register", office.id, "2026-10", workers=args.workers)
         result["register_next_day"] = {"seconds": round(time.perf_counter() - t, 2), "pages": warm["pages"],
-                                       "parts_rendered": warm["parts_rendered"], "parts": warm["parts"]}
+                                       "parts_rendered": warm["parts_rendered"], "parts": warm["parts"],
+                                       "worker_cpu_seconds": warm["render_cpu_seconds"],
+                                       "main_cpu_seconds": round(time.process_time() - cpu, 2)}
         result["main_process_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
         if not args.no_plain:

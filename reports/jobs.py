@@ -156,17 +156,21 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     progress(2, "gathering visits")
     data = gather_register(office, period)
     summary_html, chunks, chunk_rows = register_documents(data)
-    # The parts: the first page, the table chunks, then one grid page per row count in use.
-    grid_rows = sorted({rows for rows_of_chunk in chunk_rows for rows in rows_of_chunk if rows})
-    documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else []), *chunks,
-                 *((grid_document(rows), []) for rows in grid_rows)]
+    # The parts: the first page, the table chunks, then one grid page per row count in use
+    # (0: the closing block alone, under the running head and foot only).
+    grid_rows = sorted({rows for rows_of_chunk in chunk_rows for rows in rows_of_chunk})
+    documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else [], []), *chunks,
+                 *((grid_document(rows, data), [], []) for rows in grid_rows)]
     chunk_dir = cache_dir("chunks")
-    present = _present_blobs({sha for _, shas in documents for sha in shas})
-    # A part's key: its HTML and which of its images exist (a signature may arrive later).
-    keys = [html_hash(html + "\n" + ",".join(sha for sha in shas if sha in present)) for html, shas in documents]
+    present = _present_blobs({sha for _, shas, _ in documents for sha in shas})
+    # Signatures not stored (yet) are left out; one arriving later changes its part's key.
+    documents = [(html, [sha for sha in shas if sha in present], [s for s in stamps if s[2] in present])
+                 for html, shas, stamps in documents]
+    # A part's key: its HTML, which of its images exist and where its signatures go.
+    keys = [html_hash(f"{html}\n{','.join(shas)}\n{stamps!r}") for html, shas, stamps in documents]
     parts: list[bytes | None] = []
     todo: list[int] = []
-    for index, (html, _) in enumerate(documents):
+    for index, (html, *_) in enumerate(documents):
         cached = chunk_dir / f"{keys[index]}.pdf"
         if cached.exists():
             os.utime(cached)
@@ -176,7 +180,8 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
             todo.append(index)
     progress(10, f"rendering {len(todo)} of {len(documents)} parts")
     blobs = _load_blobs({sha for i in todo for sha in documents[i][1]})
-    jobs = [(documents[i][0], {sha: blobs[sha] for sha in documents[i][1] if sha in blobs}) for i in todo]
+    jobs = [(documents[i][0], {sha: blobs[sha] for sha in documents[i][1] if sha in blobs}, documents[i][2])
+            for i in todo]
 
     def done(finished, total):
         progress(10 + int(80 * finished / total), f"rendered {finished} of {total} parts")
@@ -202,7 +207,8 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     return merged, {"visits": len(data.rows), "pages": pages, "parts": n_parts,
                     "parts_rendered": sum(1 for i in todo if i < n_parts),
                     "grids": len(grid_rows), "grids_rendered": sum(1 for i in todo if i >= n_parts),
-                    "render_peak_mb": round(render.last_peak_kib / 1024, 1)}
+                    "render_peak_mb": round(render.last_peak_kib / 1024, 1),
+                    "render_cpu_seconds": round(render.last_cpu_seconds, 2)}
 
 
 def build_ikm_pdf(office, period: Period, population: int | None = None, progress=None) -> tuple[bytes, dict]:

@@ -21,6 +21,7 @@ ID_TYPES = {"ktp": "KTP", "sim": "SIM", "passport": "Paspor", "other": "Lainnya"
 TOP_N = 8
 
 # Table geometry (mm). A4 landscape, 12 mm side margins: 273 mm of width.
+PAGE_MARGIN_MM = (15, 12, 13, 12)  # top, right, bottom, left (the @page rule is made from it)
 FONT_PT = 7.0
 ROWS_PER_PAGE = 20
 ROW_MM = 8.0
@@ -40,9 +41,11 @@ COLUMNS = (
     ("number", "Antrean/ Kartu", 14, "center"),
     ("signature", "Tanda Tangan", 18, "center"),
 )
-CLOSING_ROWS_MAX = 12
+CLOSING_ROWS_MAX = 12  # the closing block fits below at most this many rows
 # Columns of one line per row: laid out as one 8 mm line each (fewer lines for WeasyPrint).
-ONE_LINE = ("no", "time_in")  # the closing block fits below at most this many rows
+ONE_LINE = ("no", "time_in")
+# Where a signature goes in its cell (mm from the cell's top right corner; fitted, centred).
+SIGNATURE_BOX = (17, 0.6, 16, 6.8)  # right inset, top, width, height
 
 
 def mask_identity(id_type: str, number: str | None) -> str:
@@ -304,8 +307,7 @@ def _page(rows: list[dict], closing: dict | None) -> dict:
                      "align": align + (" one" if key in ONE_LINE else ""),
                      "text": Markup("\n").join(columns[key]) if filled else ""})
         x += width
-    signatures = [{"row": i, "src": f"sitamu-blob:{row['signature_sha']}"}
-                  for i, row in enumerate(rows) if row["signature_sha"]]
+    signatures = [(i, row["signature_sha"]) for i, row in enumerate(rows) if row["signature_sha"]]
     return {"columns": cols, "rows": len(rows), "signatures": signatures, "closing": closing,
             "closing_top": HEADER_MM + len(rows) * ROW_MM + 6 if rows else 4}
 
@@ -343,24 +345,26 @@ def grid_svg(rows: int) -> str:
 
 
 def geometry_css() -> str:
-    """Return the CSS placing columns, signatures and page grids (classes, not inline styles:
-    WeasyPrint parses every style attribute on its own)."""
-    import base64
-
-    out = []
+    """Return the CSS of the page margins and the column positions (classes, not inline
+    styles: WeasyPrint parses every style attribute on its own)."""
+    out = ["@page{margin:%s}" % " ".join(f"{m:g}mm" for m in PAGE_MARGIN_MM)]
     x = 0.0
     for key, _, width, _ in COLUMNS:
         # A one-line column's 8 mm line centres its text where a two-line cell's first line is.
         top = HEADER_MM + 0.2 - (ROW_MM / 4 if key in ONE_LINE else 0)
         out.append(f".t-{key}{{left:{x + 1:g}mm;width:{width - 2:g}mm;top:{top:g}mm}}")
         x += width
-    for i in range(ROWS_PER_PAGE):
-        out.append(f".s{i}{{top:{HEADER_MM + i * ROW_MM + 0.6:g}mm;left:{x - 17:g}mm}}")
-    for n in range(1, ROWS_PER_PAGE + 1):
-        svg = base64.b64encode(grid_svg(n).encode()).decode()
-        out.append(f".g{n}{{background:url('data:image/svg+xml;base64,{svg}') no-repeat 0 0;"
-                   f"background-size:{x:g}mm {HEADER_MM + n * ROW_MM:g}mm}}")
     return "\n".join(out)
+
+
+def signature_box(row: int) -> tuple[float, float, float, float]:
+    """Return the box of a table page's row `row` signature: (left, top, width, height) in mm
+    from the page's top left corner. Signatures are drawn there after rendering (see
+    reports.render.stamp_images), not by WeasyPrint."""
+    inset, top, width, height = SIGNATURE_BOX
+    table_width = sum(c[2] for c in COLUMNS)
+    return (PAGE_MARGIN_MM[3] + table_width - inset, PAGE_MARGIN_MM[0] + HEADER_MM + row * ROW_MM + top,
+            width, height)
 
 
 def table_pages(rows: list[dict]) -> list[list[dict]]:
@@ -373,11 +377,14 @@ def register_css() -> str:
     return read_css("register/register.css") + "\n" + geometry_css()
 
 
-def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str]]], list[list[int]]]:
-    """Return (first-page HTML, [(chunk HTML, signature shas)], [rows of each page, per chunk]).
+def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str], list]], list[list[int]]]:
+    """Return (first-page HTML, [(chunk HTML, signature shas, signature stamps)],
+    [rows of each page, per chunk]).
 
-    Images appear as "sitamu-blob:<sha>" placeholders (see reports.render.fill_blobs). Table
-    pages carry no rules: lay `grid_document(rows)` under each page (see merge_and_number)."""
+    The logo is a "sitamu-blob:<sha>" placeholder (see reports.render.fill_blobs); the
+    signatures are (page in chunk, box, sha) stamps for reports.render.stamp_images. Table
+    pages carry no rules and no running head or foot: lay `grid_document(rows, data)` under
+    each page (see merge_and_number)."""
     env = jinja_env()
     css = register_css()
     summary_html = env.get_template("register/summary.html").render(
@@ -397,15 +404,22 @@ def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[st
         specs = page_specs[start:start + PAGES_PER_CHUNK]
         html = template.render(pages=specs, css=css, data=data, header_mm=HEADER_MM, row_mm=ROW_MM,
                                rows_per_page=ROWS_PER_PAGE)
-        shas = sorted({s["src"].split(":", 1)[1] for p in specs for s in p["signatures"]})
-        chunks.append((html, shas))
+        stamps = [(n, signature_box(row), sha) for n, p in enumerate(specs) for row, sha in p["signatures"]]
+        chunks.append((html, sorted({sha for *_, sha in stamps}), stamps))
         chunk_rows.append([p["rows"] for p in specs])
     return summary_html, chunks, chunk_rows
 
 
-def grid_document(rows: int) -> str:
-    """Return a one-page HTML document with only the rules and heading row of a table page
-    of `rows` rows, placed exactly where the table pages put their columns."""
-    css = register_css()
-    return (f'<!doctype html><html lang="id"><head><meta charset="utf-8"><style>{css}</style></head>'
-            f'<body><section class="sheet g{rows}"></section></body></html>')
+def grid_document(rows: int, data: RegisterData) -> str:
+    """Return a one-page HTML document with what every table page of `rows` rows shares:
+    the running head and foot, the rules and the heading row (none for 0 rows), placed
+    exactly where the table pages put their columns."""
+    import base64
+
+    env = jinja_env()
+    background = ""
+    if rows:
+        svg = base64.b64encode(grid_svg(rows).encode()).decode()
+        background = (f"background:url('data:image/svg+xml;base64,{svg}') no-repeat 0 0;"
+                      f"background-size:{sum(c[2] for c in COLUMNS):g}mm {HEADER_MM + rows * ROW_MM:g}mm")
+    return env.get_template("register/grid.html").render(css=register_css(), data=data, background=background)

@@ -198,3 +198,44 @@ def test_register_uses_the_font_its_cells_are_fitted_for(app, db, make_office, m
             fonts |= {str(f.BaseFont) for f in (page.Resources.get("/Font") or {}).values()}
     used = {name.split("+")[-1].strip("/").replace("-", "") for name in fonts} - {"Helvetica"}
     assert used and all(name.startswith("LiberationSans") for name in used), used  # Helvetica: page numbers
+
+
+def test_signatures_are_drawn_in_their_own_rows_signature_cell(app, db, make_office, make_visit, make_signature,
+                                                                tmp_path):
+    """Signatures are stamped after rendering: each lands in its row's cell, flattened in gray."""
+    import io
+    import subprocess
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from reports.register import COLUMNS, HEADER_MM, PAGE_MARGIN_MM, ROW_MM
+
+    office = make_office()
+    for n in range(4):  # rows 2 and 4 signed
+        make_visit(office, utc(2026, 10, 2, 1, n), name=f"Tamu {n + 1}",
+                   signature_sha=make_signature(office, 20 + n) if n % 2 else None)
+    path, _ = build_report("register", office.id, "2026-10", workers=1)
+    pdf = path.read_bytes()
+    page = PdfReader(io.BytesIO(pdf)).pages[1]
+    assert len(page.images) == 2
+    for image in page.images:
+        assert image.image.mode == "L" and "/SMask" not in image.indirect_reference.get_object()
+    _, text = pdf_text(pdf)
+    assert "Tamu 4" in text and "BUKU TAMU" in text  # the running head comes with the grid
+
+    dpi = 100
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", "2", "-l", "2", "-gray", "-png", "-singlefile", str(path),
+                    str(tmp_path / "page")], check=True)
+    shot = Image.open(tmp_path / "page.png").convert("L")
+    px = dpi / 25.4
+    right = PAGE_MARGIN_MM[3] + sum(c[2] for c in COLUMNS)
+    left = right - COLUMNS[-1][2]
+
+    def ink(row):  # dark pixels inside the cell, clear of its rules
+        top = PAGE_MARGIN_MM[0] + HEADER_MM + row * ROW_MM
+        cell = shot.crop((round((left + 0.5) * px), round((top + 0.5) * px), round((right - 0.5) * px),
+                          round((top + ROW_MM - 0.5) * px)))
+        return sum(cell.point(lambda v: 255 if v < 128 else 0).histogram()[255:])
+
+    assert [ink(row) > 20 for row in range(5)] == [False, True, False, True, False]
