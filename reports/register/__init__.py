@@ -42,7 +42,8 @@ COLUMNS = (
     ("signature", "Tanda Tangan", 18, "center"),
 )
 CLOSING_ROWS_MAX = 12  # the closing block fits below at most this many rows
-# Columns of one line per row: laid out as one 8 mm line each (fewer lines for WeasyPrint).
+# Columns of one line per row: laid out as one 8 mm line each (fewer lines for WeasyPrint),
+# like any other column whose cells all fit on one line on a page.
 ONE_LINE = ("no", "time_in")
 # Where a signature goes in its cell (mm from the cell's top right corner; fitted, centred).
 SIGNATURE_BOX = (17, 0.6, 16, 6.8)  # right inset, top, width, height
@@ -293,19 +294,18 @@ def _cell_lines(row: dict) -> dict[str, list[Markup]]:
 
 
 def _page(rows: list[dict], closing: dict | None) -> dict:
-    columns = {key: [] for key, *_ in COLUMNS}
-    for row in rows:
-        cells = _cell_lines(row)
-        for key in columns:
-            wanted = 1 if key in ONE_LINE else 2
-            columns[key].extend((cells[key] + [Markup(""), Markup("")])[:wanted])
+    cells = [_cell_lines(row) for row in rows]
     x = 0.0
     cols = []
     for key, heading, width, align in COLUMNS:
-        filled = any(columns[key])
+        # WeasyPrint's time goes by lines, empty ones too: a column with no second line on
+        # this page is one 8 mm line per row, its text where a first line would be.
+        one = key in ONE_LINE or not any(line for cell in cells for line in cell[key][1:])
+        wanted = 1 if one else 2
+        lines = [line for cell in cells for line in (cell[key] + [Markup(""), Markup("")])[:wanted]]
         cols.append({"key": key, "heading": heading, "x": x, "width": width,
-                     "align": align + (" one" if key in ONE_LINE else ""),
-                     "text": Markup("\n").join(columns[key]) if filled else ""})
+                     "align": align + (" one" if one else ""),
+                     "text": Markup("\n").join(lines) if any(lines) else ""})
         x += width
     signatures = [(i, row["signature_sha"]) for i, row in enumerate(rows) if row["signature_sha"]]
     return {"columns": cols, "rows": len(rows), "signatures": signatures, "closing": closing,
@@ -350,10 +350,10 @@ def geometry_css() -> str:
     out = ["@page{margin:%s}" % " ".join(f"{m:g}mm" for m in PAGE_MARGIN_MM)]
     x = 0.0
     for key, _, width, _ in COLUMNS:
-        # A one-line column's 8 mm line centres its text where a two-line cell's first line is.
-        top = HEADER_MM + 0.2 - (ROW_MM / 4 if key in ONE_LINE else 0)
-        out.append(f".t-{key}{{left:{x + 1:g}mm;width:{width - 2:g}mm;top:{top:g}mm}}")
+        out.append(f".t-{key}{{left:{x + 1:g}mm;width:{width - 2:g}mm;top:{HEADER_MM + 0.2:g}mm}}")
         x += width
+    # A one-line column's 8 mm line centres its text where a two-line cell's first line is.
+    out.append(f".col.one{{line-height:{ROW_MM:g}mm;margin-top:{-ROW_MM / 4:g}mm}}")
     return "\n".join(out)
 
 
