@@ -24,7 +24,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 
 from .periods import Period, PeriodError, parse_month, parse_period
-from .render import TEMPLATE_VERSION, html_hash, merge_and_number, render_many
+from .render import TEMPLATE_VERSION, html_hash, merge_and_number, render_many, render_pool
 
 log = logging.getLogger("sitamu.reports")
 
@@ -150,10 +150,35 @@ def build_report(kind: str, office_id: int, period_code: str, workers: int = 2, 
 
 def build_register_pdf(office, period: Period, workers: int = 2, progress=None) -> tuple[bytes, dict]:
     """Render the register: first page and table chunks, reusing chunks rendered before."""
+    progress = progress or (lambda percent, message: None)
+    with render_pool(workers) as pool:  # the processes start while the visits are gathered
+        progress(2, "gathering visits")
+        data, documents, chunk_rows, grid_rows = _register_parts(office, period)
+        parts, todo = _render_parts(documents, workers, pool, progress)
+    progress(92, "merging")
+    grids = dict(zip(grid_rows, parts[len(parts) - len(grid_rows):]))
+    underlays = [[]] + [[grids.get(rows) for rows in rows_of_chunk] for rows_of_chunk in chunk_rows]
+    merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays)
+    _prune(cache_dir("chunks"))
+    _prune(cache_dir("docs"))
+    _prune(cache_dir("jobs"), "*.json")
+    from . import render
+
+    pages = render.page_count(merged)
+
+    n_parts = len(documents) - len(grid_rows)
+    return merged, {"visits": len(data.rows), "pages": pages, "parts": n_parts,
+                    "parts_rendered": sum(1 for i in todo if i < n_parts),
+                    "grids": len(grid_rows), "grids_rendered": sum(1 for i in todo if i >= n_parts),
+                    "render_peak_mb": round(render.last_peak_kib / 1024, 1),
+                    "render_cpu_seconds": round(render.last_cpu_seconds, 2)}
+
+
+def _register_parts(office, period: Period):
+    """Return the register's data, its parts as (HTML, blob shas, signature stamps), the rows
+    of each table page per chunk, and the row counts whose grid pages close the parts."""
     from .register import gather_register, grid_document, register_documents
 
-    progress = progress or (lambda percent, message: None)
-    progress(2, "gathering visits")
     data = gather_register(office, period)
     summary_html, chunks, chunk_rows = register_documents(data)
     # The parts: the first page, the table chunks, then one grid page per row count in use
@@ -161,17 +186,24 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     grid_rows = sorted({rows for rows_of_chunk in chunk_rows for rows in rows_of_chunk})
     documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else [], []), *chunks,
                  *((grid_document(rows, data), [], []) for rows in grid_rows)]
-    chunk_dir = cache_dir("chunks")
     present = _present_blobs({sha for _, shas, _ in documents for sha in shas})
     # Signatures not stored (yet) are left out; one arriving later changes its part's key.
     documents = [(html, [sha for sha in shas if sha in present], [s for s in stamps if s[2] in present])
                  for html, shas, stamps in documents]
+    return data, documents, chunk_rows, grid_rows
+
+
+def _render_parts(documents: list[tuple[str, list[str], list]], workers: int, pool,
+                  progress) -> tuple[list[bytes], list[int]]:
+    """Return the PDF of every part, from the chunk cache or rendered (and cached), and the
+    indexes of the parts rendered."""
+    chunk_dir = cache_dir("chunks")
     # A part's key: its HTML, which of its images exist and where its signatures go.
     keys = [html_hash(f"{html}\n{','.join(shas)}\n{stamps!r}") for html, shas, stamps in documents]
     parts: list[bytes | None] = []
     todo: list[int] = []
-    for index, (html, *_) in enumerate(documents):
-        cached = chunk_dir / f"{keys[index]}.pdf"
+    for index, key in enumerate(keys):
+        cached = chunk_dir / f"{key}.pdf"
         if cached.exists():
             os.utime(cached)
             parts.append(cached.read_bytes())
@@ -186,29 +218,13 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     def done(finished, total):
         progress(10 + int(80 * finished / total), f"rendered {finished} of {total} parts")
 
-    for index, pdf in zip(todo, render_many(jobs, workers=workers, on_done=done)):
+    for index, pdf in zip(todo, render_many(jobs, workers=workers, on_done=done, pool=pool)):
         parts[index] = pdf
         target = chunk_dir / f"{keys[index]}.pdf"
         tmp = target.with_name(f"{target.stem}.{uuid.uuid4().hex}.part")
         tmp.write_bytes(pdf)
         tmp.replace(target)
-    progress(92, "merging")
-    grids = dict(zip(grid_rows, parts[len(parts) - len(grid_rows):]))
-    underlays = [[]] + [[grids.get(rows) for rows in rows_of_chunk] for rows_of_chunk in chunk_rows]
-    merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays)
-    _prune(chunk_dir)
-    _prune(cache_dir("docs"))
-    _prune(cache_dir("jobs"), "*.json")
-    from . import render
-
-    pages = render.page_count(merged)
-
-    n_parts = len(documents) - len(grid_rows)
-    return merged, {"visits": len(data.rows), "pages": pages, "parts": n_parts,
-                    "parts_rendered": sum(1 for i in todo if i < n_parts),
-                    "grids": len(grid_rows), "grids_rendered": sum(1 for i in todo if i >= n_parts),
-                    "render_peak_mb": round(render.last_peak_kib / 1024, 1),
-                    "render_cpu_seconds": round(render.last_cpu_seconds, 2)}
+    return parts, todo
 
 
 def build_ikm_pdf(office, period: Period, population: int | None = None, progress=None) -> tuple[bytes, dict]:

@@ -11,7 +11,9 @@ import io
 import multiprocessing
 import os
 import re
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -219,31 +221,53 @@ last_peak_kib = 0
 last_cpu_seconds = 0.0
 
 
-def render_many(jobs: list[tuple[str, dict, list]], workers: int = 2, on_done=None) -> list[bytes]:
-    """Render (html, blobs, stamps) jobs to PDFs (see stamp_images), in `workers` processes when more than one job.
+@contextmanager
+def render_pool(workers: int):
+    """Yield a pool of `workers` render processes (forkserver, WeasyPrint preloaded), started
+    at once so they come up while the caller gathers its data; None for one worker."""
+    if workers <= 1:
+        yield None
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["weasyprint", "reports.render"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        # The pool starts a process per job submitted while none is idle; from a thread, as
+        # the first one waits for the fork server to import WeasyPrint.
+        starter = threading.Thread(target=lambda: [pool.submit(os.getpid) for _ in range(workers)])
+        starter.start()
+        try:
+            yield pool
+        finally:
+            starter.join()
+
+
+def render_many(jobs: list[tuple[str, dict, list]], workers: int = 2, on_done=None,
+                pool: ProcessPoolExecutor | None = None) -> list[bytes]:
+    """Render (html, blobs, stamps) jobs to PDFs (see stamp_images), in `pool` or in
+    `workers` processes started for them (in this process for one worker or one job).
 
     `on_done(finished, total)` is called after each job."""
     global last_peak_kib, last_cpu_seconds
     last_peak_kib, last_cpu_seconds = 0, 0.0
     results: list[bytes | None] = [None] * len(jobs)
-    if workers <= 1 or len(jobs) <= 1:
+    if pool is None and (workers <= 1 or len(jobs) <= 1):
         for index, job in enumerate(jobs):
             results[index], peak, cpu = _render_job(job)
             last_peak_kib, last_cpu_seconds = max(last_peak_kib, peak), last_cpu_seconds + cpu
             if on_done:
                 on_done(index + 1, len(jobs))
         return results
+    if pool is None:
+        with render_pool(min(workers, len(jobs))) as started:
+            return render_many(jobs, on_done=on_done, pool=started)
     from concurrent.futures import as_completed
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["weasyprint", "reports.render"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(_render_job, job): index for index, job in enumerate(jobs)}
-        for finished, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]], peak, cpu = future.result()
-            last_peak_kib, last_cpu_seconds = max(last_peak_kib, peak), last_cpu_seconds + cpu
-            if on_done:
-                on_done(finished, len(jobs))
+    futures = {pool.submit(_render_job, job): index for index, job in enumerate(jobs)}
+    for finished, future in enumerate(as_completed(futures), start=1):
+        results[futures[future]], peak, cpu = future.result()
+        last_peak_kib, last_cpu_seconds = max(last_peak_kib, peak), last_cpu_seconds + cpu
+        if on_done:
+            on_done(finished, len(jobs))
     return results
 
 
