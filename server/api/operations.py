@@ -28,6 +28,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import func, select, text, update
@@ -43,6 +44,7 @@ from ..extensions import db
 from ..models import (ELEMENT_KEYS, Attachment, Device, EnrollmentCode, Host, Office, Quarantine,
                       Service, SurveyLink, SurveyResponse, Visit, VisitEvent)
 from ..nik import clean_nik
+from .pull import tablet_json
 
 log = logging.getLogger("sitamu.sync")
 
@@ -425,7 +427,7 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     if touched:
         _lock_visits(touched)
         fresh = {i: dict(canonicals[i], device_id=device.id) for i in inserted}
-        _derive_and_store(touched, office_id, dialect, now, fresh)
+        _derive_and_store(touched, office_id, dialect, now, fresh, {device.id: device.uid})
 
     # 5. Device sync state.
     _update_device_state(device, [e for e in valid if e["id"] in inserted or e["id"] in ack["duplicate"]],
@@ -514,7 +516,10 @@ def _visit_upsert(dialect: str, keys: tuple):
 
 
 def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: datetime,
-                      known: dict[str, dict] | None = None) -> None:
+                      known: dict[str, dict] | None = None, uids: dict[int, str] | None = None) -> None:
+    """Derive the visits from all their events and upsert them with their tablet view.
+
+    `known`: events in hand (not read back); `uids`: device id -> uid already known."""
     # A visit whose personal data retention removed stays as it is: late events do not refill it.
     purged = set(db.session.scalars(select(Visit.id).where(Visit.id.in_(list(visit_ids)),
                                                             Visit.purged_at.is_not(None))))
@@ -529,6 +534,10 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
     tiers = dict(db.session.execute(select(Host.id, Host.tier).where(Host.id.in_(host_ids))).all()) if host_ids else {}
     device_of = {e["visit_id"]: e["device_id"] for evs in events.values() for e in evs
                  if e["kind"] == "registration"}
+    uids = dict(uids or {})
+    unknown = {d for d in device_of.values() if d is not None and d not in uids}
+    if unknown:
+        uids.update(db.session.execute(select(Device.id, Device.uid).where(Device.id.in_(unknown))).all())
     rows = []
     for visit_id, d in derived.items():
         row = {name: d[name] for name in VISIT_COLUMNS}
@@ -546,6 +555,7 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
         state["signature_pending"] = bool(d["signature_sha"]) and d["signature_sha"] not in arrived
         state["id_number_masked"] = mask_id_number(d["id_number"])  # what tablets may see
         row["state"] = state
+        row["tablet_json"] = tablet_json(SimpleNamespace(**row), uids.get(row["device_id"]))
         rows.append(row)
     db.session.execute(_visit_upsert(dialect, tuple(rows[0])), rows)
     log_changes(db.session.connection(), [

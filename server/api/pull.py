@@ -14,10 +14,12 @@ import logging
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, or_, select, text, tuple_
+import orjson
+from sqlalchemy import event, func, or_, select, text, tuple_
 
 from sync.rules import FINAL_STAGES, format_time, mask_id_number
 
+from .. import jsoncodec
 from ..extensions import db
 from ..models import ChangeLog, Device, Host, Office, Service, StaffUser, SurveyLink, Visit
 
@@ -120,8 +122,9 @@ VISIT_STATE_KEYS = ("verified", "fields_to_correct", "steps", "step_last", "feed
                     "host_notified_at", "host_received_at", "has_registration", "on_site", "skew_flagged")
 
 
-def visit_data(visit, device_uids: dict) -> dict:
-    """Return what a tablet sees of a visit (a Visit or a row of VISIT_COLUMNS)."""
+def visit_data(visit, device_uid: str | None) -> dict:
+    """Return what a tablet sees of a visit (a Visit, a row of VISIT_COLUMNS or a namespace
+    of a visit row); `device_uid` is the uid of the tablet that registered it."""
     state = visit.state or {}
     masked = state.get("id_number_masked")
     if masked is None:  # visits derived before the mask was kept in the state
@@ -138,7 +141,7 @@ def visit_data(visit, device_uids: dict) -> dict:
         "signature_pending": bool(state.get("signature_pending")),
         "registered_at": format_time(visit.registered_at), "admitted_at": format_time(visit.admitted_at),
         "finished_at": format_time(visit.finished_at), "checked_out_at": format_time(visit.checked_out_at),
-        "device": device_uids.get(visit.device_id), "event_count": visit.event_count,
+        "device": device_uid, "event_count": visit.event_count,
         "state": {k: state.get(k) for k in VISIT_STATE_KEYS},
     }
 
@@ -149,6 +152,34 @@ VISIT_COLUMNS = (Visit.id, Visit.stage, Visit.queue_number, Visit.id_type, Visit
                  Visit.ktp_held, Visit.locker_number, Visit.screening, Visit.unavailable_reason,
                  Visit.cancel_reason, Visit.photo_sha, Visit.registered_at, Visit.admitted_at,
                  Visit.finished_at, Visit.checked_out_at, Visit.device_id, Visit.event_count, Visit.state)
+
+
+def tablet_json(visit, device_uid: str | None) -> str:
+    """Return visit_data as JSON text: the value of Visit.tablet_json."""
+    return jsoncodec.dumps(visit_data(visit, device_uid))
+
+
+@event.listens_for(Visit, "before_insert")
+@event.listens_for(Visit, "before_update")
+def _refresh_tablet_json(mapper, connection, visit: Visit) -> None:
+    """Keep Visit.tablet_json true on every ORM write (blob arrival, corrections, retention);
+    the push path writes it with its own upsert (operations._derive_and_store)."""
+    if visit.stage is None:  # an insert before column defaults: the pull builds it (_visit_views)
+        return
+    uid = connection.scalar(select(Device.uid).where(Device.id == visit.device_id)) if visit.device_id else None
+    visit.tablet_json = tablet_json(visit, uid)
+
+
+def _visit_views(office: Office, rows) -> dict[str, orjson.Fragment]:
+    """Return {visit id: the stored JSON of the visit} for rows of (id, tablet_json); a row
+    written before the column existed is built from its columns."""
+    views = {row.id: orjson.Fragment(row.tablet_json) for row in rows if row.tablet_json is not None}
+    missing = [row.id for row in rows if row.tablet_json is None]
+    if missing:
+        uids = _device_uids(office.id)
+        for visit in db.session.execute(select(*VISIT_COLUMNS).where(Visit.id.in_(missing))):
+            views[visit.id] = orjson.Fragment(tablet_json(visit, uids.get(visit.device_id)))
+    return views
 
 
 def _visit_window(office: Office):
@@ -195,12 +226,12 @@ def pull_changes(device: Device, cursor: str, limit: int = DEFAULT_LIMIT) -> dic
 
 def _snapshot_page(office: Office, tx: int, cid: int, last: str, limit: int, first: bool) -> dict:
     changes = _reference_changes(office) if first else []
-    query = select(*VISIT_COLUMNS).where(_visit_window(office))
+    query = select(Visit.id, Visit.tablet_json).where(_visit_window(office))
     if last:
         query = query.where(Visit.id > last)
     visits = db.session.execute(query.order_by(Visit.id).limit(limit)).all()
-    uids = _device_uids(office.id)
-    changes += [{"entity": "visit", "id": v.id, "op": "put", "data": visit_data(v, uids)} for v in visits]
+    views = _visit_views(office, visits)
+    changes += [{"entity": "visit", "id": v.id, "op": "put", "data": views[v.id]} for v in visits]
     if len(visits) == limit:
         return {"cursor": _make_cursor("snapshot", tx, cid, visits[-1].id), "more": True,
                 "reset": False, "changes": changes}
@@ -240,17 +271,18 @@ def _materialise(office: Office, latest: dict[tuple, str]) -> list[dict]:
         if entity == "office":
             current[("office", str(office.id))] = office_data(office)
         elif entity == "visit":
-            uids = _device_uids(office.id)
-            # Plain columns, one query: no ORM objects, no decryption of fields tablets never get.
+            # One query for the stored views: no ORM objects, nothing rebuilt per tablet.
             in_window = _visit_window(office).label("in_window")
             found = {v.id: v for v in db.session.execute(
-                select(*VISIT_COLUMNS, Visit.office_id, Visit.purged_at, in_window).where(Visit.id.in_(ids)))}
+                select(Visit.id, Visit.tablet_json, Visit.office_id, Visit.purged_at, in_window).where(
+                    Visit.id.in_(ids)))}
+            views = _visit_views(office, [v for v in found.values() if v.in_window])
             for visit_id in ids:
                 visit = found.get(visit_id)
                 if visit is None or visit.purged_at is not None or visit.office_id != office.id:
                     current[("visit", visit_id)] = None
                 elif visit.in_window:
-                    current[("visit", visit_id)] = visit_data(visit, uids)
+                    current[("visit", visit_id)] = views[visit_id]
                 else:
                     current[("visit", visit_id)] = "skip"
         elif entity in MODELS:

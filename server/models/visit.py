@@ -55,6 +55,9 @@ class Visit(db.Model):
     # Everything else the rules derive (step times, corrections, flags).
     state: Mapped[dict] = mapped_column(JSONType, default=dict)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What the office's tablets see of this visit, as JSON text: written with every change
+    # (server/api/pull.py), so a pull sends it as it is instead of rebuilding it per tablet.
+    tablet_json: Mapped[str | None] = mapped_column(Text)
     # Set when retention removed the personal data; the row stays for aggregates.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,5 +1,6 @@
 """Pull: snapshot, change log, tombstones, resets, and no skipped late commits."""
 import hashlib
+import json
 import uuid
 from datetime import timedelta
 
@@ -8,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.api.operations import record_server_event
-from server.models import Service, Visit
+from server.api.pull import tablet_json
+from server.models import Device, Service, Visit
+from server.privacy.retention import purge_visit
 
 from .conftest import PROTO
 
@@ -199,6 +202,40 @@ def test_blob_upload_is_idempotent_checked_and_clears_photo_pending(client, db, 
     big = b"\xff\xd8\xff" + b"0" * (600 * 1024)
     too_big = client.put(f"/api/v1/blobs/{hashlib.sha256(big).hexdigest()}", data=big, headers=headers)
     assert too_big.status_code == 413
+
+
+def test_stored_tablet_view_follows_every_writer(client, db, tablet_for, make_office, make_host):
+    """Pulls send Visit.tablet_json as stored: after a push, a server-made event, a blob
+    arriving and a retention purge it must equal the view built afresh from the row."""
+    office = make_office()
+    tablet = tablet_for(office)
+    photo = b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 50
+    reg = tablet.registration(host_id=make_host(office).id, photo_sha=hashlib.sha256(photo).hexdigest())
+    _, cursor = pull_all(client, tablet)
+
+    def check(expected_pending):
+        db.session.expire_all()
+        visit = db.session.get(Visit, reg["visit_id"])
+        uid = db.session.get(Device, visit.device_id).uid
+        assert visit.tablet_json == tablet_json(visit, uid)
+        assert json.loads(visit.tablet_json)["photo_pending"] is expected_pending
+        return visit
+
+    push(client, tablet, [reg])
+    check(True)
+    changes, cursor = pull_until(client, tablet, cursor, lambda c: ids(c, "visit"))
+    sent = next(c["data"] for c in changes if c["entity"] == "visit")
+    assert sent == json.loads(check(True).tablet_json) and sent["name"] == "Siti Aminah"
+    assert sent["id_number_masked"] != reg["payload"]["id_number"]
+    record_server_event(check(True), "host_unavailable", {"reason": "Rapat"}, "system")
+    assert json.loads(check(True).tablet_json)["unavailable_reason"] == "Rapat"
+    response = client.put(f"/api/v1/blobs/{hashlib.sha256(photo).hexdigest()}", data=photo,
+                          headers={**tablet.headers, "Content-Type": "image/jpeg"})
+    assert response.status_code == 201
+    check(False)
+    purge_visit(check(False))
+    db.session.commit()
+    assert "Siti" not in check(False).tablet_json
 
 
 def test_survey_link_is_one_time_and_hashed(client, db, tablet_for):
