@@ -254,12 +254,20 @@ def sop_timing(office, visits) -> list[dict]:
 
 # --- HTML -----------------------------------------------------------------------------------
 
+_TEXT_WIDTHS = {key: width - 2 for key, _, width, _ in COLUMNS}
+
+
+@lru_cache(maxsize=50_000)
+def _fitted(text: str, key: str, lines: int) -> tuple[Markup, ...]:
+    """Return `text` fitted to column `key` in at most `lines` lines, escaped (cached: hosts,
+    institutions and purposes come back on many rows)."""
+    return tuple(escape(line) for line in fit_lines(text, _TEXT_WIDTHS[key], FONT_PT, lines))
+
+
 def _cell_lines(row: dict) -> dict[str, list[Markup]]:
     """Return each column's two lines of text for one row (escaped, fitted to the column)."""
-    widths = {key: width - 2 for key, _, width, _ in COLUMNS}
-
     def fit(text, key, lines=2):
-        return [escape(line) for line in fit_lines(text, widths[key], FONT_PT, lines)]
+        return list(_fitted(text, key, lines))
 
     if row["purged"]:
         name = [Markup('<span class="purged">(data dihapus</span>'),
