@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sync.rules import (EVENT_KINDS, canonical_event, content_hash, derive_visit, format_time,
                         mask_id_number, parse_time, skew_flagged, validate_event)
 
+from .. import jsoncodec
 from ..audit import record_audit
 from ..changes import log_changes
 from ..crypto import data_keys, nik_lookup_hash
@@ -237,6 +238,19 @@ def _insert(table, dialect_name: str):
     return module.insert(table)
 
 
+def _pg_insert_new(table, rows: list[dict]) -> set:
+    """Insert rows into a PostgreSQL table, skipping those a unique constraint refuses;
+    return the ids inserted. The rows travel as one JSON parameter of a fixed statement
+    (prepared once per connection): a multi-row VALUES list would be a new statement text
+    for every batch, parsed again by psycopg and by the server. Values bypass the column
+    types' bind processing, so the rows must hold plain JSON values and aware datetimes."""
+    names = ", ".join(f'"{name}"' for name in rows[0])
+    statement = text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM '
+                     f'json_populate_recordset(NULL::"{table.name}", CAST(:rows AS json)) '
+                     f'ON CONFLICT DO NOTHING RETURNING id')
+    return set(db.session.scalars(statement, {"rows": jsoncodec.dumps(rows)}))
+
+
 def _event_row(event: dict, device: Device | None, office_id: int, now: datetime) -> tuple[dict, dict]:
     """Return (the visit_event row, the canonical event)."""
     canonical = canonical_event(event)
@@ -388,9 +402,7 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
         inserted = {r["id"] for r in new_rows}
     elif accepted:
         # PostgreSQL: concurrent pushes may race; the unique constraints decide, RETURNING tells.
-        table = VisitEvent.__table__
-        stmt = _insert(table, dialect).on_conflict_do_nothing().returning(table.c.id)
-        inserted = set(db.session.execute(stmt, list(accepted.values())).scalars())
+        inserted = _pg_insert_new(VisitEvent.__table__, list(accepted.values()))
     missing = [i for i in accepted if i not in inserted]
     known = {}
     if missing:
