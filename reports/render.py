@@ -176,7 +176,8 @@ def stamp_images(pdf: bytes, stamps: list[tuple[int, tuple[float, float, float, 
                 except Exception:  # an unreadable image is left out, as WeasyPrint would
                     xobjects[sha] = None
                     continue
-                stream = pikepdf.Stream(document, zlib.compress(gray.tobytes(), 6))
+                # Level 5: 5 % larger than 6 for 40 % less time (mostly white scribbles).
+                stream = pikepdf.Stream(document, zlib.compress(gray.tobytes(), 5))
                 stream.stream_dict = Dictionary(Type=Name.XObject, Subtype=Name.Image, Width=gray.width,
                                                 Height=gray.height, ColorSpace=Name.DeviceGray,
                                                 BitsPerComponent=8, Filter=Name.FlateDecode,
