@@ -360,16 +360,17 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     seen = {"last_seen_at": now} if pending is None else {"last_seen_at": now, "pending_reported": pending}
     db.session.execute(update(Device).where(Device.id == device.id).values(**seen))
     visit_ids = {e["visit_id"] for e in valid}
-    existing_visits = dict(db.session.execute(
-        select(Visit.id, Visit.office_id).where(Visit.id.in_(visit_ids))).all()) if visit_ids else {}
+    existing = db.session.execute(select(Visit.id, Visit.office_id, Visit.purged_at).where(
+        Visit.id.in_(visit_ids))).all() if visit_ids else []
+    existing_visits = {row.id: row.office_id for row in existing}
     foreign = sorted(v for v, o in existing_visits.items() if o != office_id)
     if foreign:
         db.session.rollback()
         raise SyncError(403, "forbidden", "A visit in this batch belongs to another office.",
                         {"events.visit_id": "belongs to another office"})
-    host_ids, service_ids = _referenced_ids(valid, "host_id"), _referenced_ids(valid, "service_id")
-    hosts = dict(db.session.execute(select(Host.id, Host.tier).where(
-        Host.office_id == office_id, Host.id.in_(host_ids))).all()) if host_ids else {}
+    service_ids = _referenced_ids(valid, "service_id")
+    # Every host of the office (a few dozen at most): checks the batch and gives the tiers.
+    hosts = dict(db.session.execute(select(Host.id, Host.tier).where(Host.office_id == office_id)).all())
     services = set(db.session.scalars(select(Service.id).where(
         Service.office_id == office_id, Service.id.in_(service_ids)))) if service_ids else set()
     accepted: dict[str, dict] = {}
@@ -385,6 +386,16 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
         else:
             accepted[row["id"]] = row
             canonicals[row["id"]] = canonical
+
+    purged = {row.id for row in existing if row.purged_at is not None}
+    if purged:
+        # Late events of a visit retention already purged are kept without personal data
+        # (their content hash is the original's, so a re-send is still a duplicate).
+        from ..privacy.retention import scrub_payload
+
+        for row in accepted.values():
+            if row["visit_id"] in purged:
+                row["payload"] = scrub_payload(row["payload"])
 
     # 2. Insert; the unique constraints (id, and device + seq) decide what is new.
     inserted: set[str] = set()
@@ -439,7 +450,7 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     if touched:
         _lock_visits(touched)
         fresh = {i: dict(canonicals[i], device_id=device.id) for i in inserted}
-        _derive_and_store(touched, office_id, dialect, now, fresh, {device.id: device.uid})
+        _derive_and_store(touched, office_id, dialect, now, fresh, {device.id: device.uid}, hosts)
 
     # 5. Device sync state.
     _update_device_state(device, [e for e in valid if e["id"] in inserted or e["id"] in ack["duplicate"]],
@@ -485,16 +496,17 @@ def load_events(visit_ids, known: dict[str, dict] | None = None) -> dict[str, li
     """
     known = known or {}
     out: dict[str, list[dict]] = {v: [] for v in visit_ids}
-    rows = db.session.execute(select(VisitEvent.id, VisitEvent.visit_id).where(
-        VisitEvent.visit_id.in_(list(visit_ids)))).all()
-    wanted = [r.id for r in rows if r.id not in known]
-    for event_id, event in known.items():
-        out[event["visit_id"]].append(event)
-    for i in range(0, len(wanted), 500):
+    for event in known.values():
+        if event["visit_id"] in out:
+            out[event["visit_id"]].append(event)
+    ids = list(out)
+    for i in range(0, len(ids), 500):
         for r in db.session.execute(select(
                 VisitEvent.id, VisitEvent.visit_id, VisitEvent.device_seq, VisitEvent.kind, VisitEvent.actor,
                 VisitEvent.step, VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload,
-                VisitEvent.device_id).where(VisitEvent.id.in_(wanted[i:i + 500]))):
+                VisitEvent.device_id).where(VisitEvent.visit_id.in_(ids[i:i + 500]))):
+            if r.id in known:
+                continue
             out[r.visit_id].append({
                 "id": r.id, "visit_id": r.visit_id, "seq": r.device_seq or 0, "kind": r.kind,
                 "actor": r.actor, "step": r.step, "device_time": format_time(r.device_time),
@@ -521,29 +533,29 @@ def _visit_upsert(dialect: str, keys: tuple):
     if stmt is None:
         table = Visit.__table__
         stmt = _insert(table, dialect)
+        # A visit whose personal data retention removed stays as it is: late events do not refill it.
         stmt = stmt.on_conflict_do_update(index_elements=[table.c.id], set_={
-            name: stmt.excluded[name] for name in keys if name not in ("id", "office_id", "purged_at")})
+            name: stmt.excluded[name] for name in keys if name not in ("id", "office_id", "purged_at")},
+            where=table.c.purged_at.is_(None))
         _UPSERTS[(dialect, keys)] = stmt
     return stmt
 
 
 def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: datetime,
-                      known: dict[str, dict] | None = None, uids: dict[int, str] | None = None) -> None:
-    """Derive the visits from all their events and upsert them with their tablet view.
+                      known: dict[str, dict] | None = None, uids: dict[int, str] | None = None,
+                      tiers: dict[int, str] | None = None) -> None:
+    """Derive the visits from all their events and upsert them with their tablet view
+    (a purged visit is left as it is: see _visit_upsert).
 
-    `known`: events in hand (not read back); `uids`: device id -> uid already known."""
-    # A visit whose personal data retention removed stays as it is: late events do not refill it.
-    purged = set(db.session.scalars(select(Visit.id).where(Visit.id.in_(list(visit_ids)),
-                                                            Visit.purged_at.is_not(None))))
-    visit_ids = set(visit_ids) - purged
-    if not visit_ids:
-        return
-    events = load_events(visit_ids, {k: v for k, v in (known or {}).items() if v["visit_id"] in visit_ids})
+    `known`: events in hand (not read back); `uids`: device id -> uid already known;
+    `tiers`: host id -> tier of the office's hosts, when already read."""
+    events = load_events(visit_ids, known)
     derived = {v: derive_visit(evs) for v, evs in events.items() if evs}
     shas = {d[k] for d in derived.values() for k in ("photo_sha", "signature_sha") if d[k]}
     arrived = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(shas)))) if shas else set()
     host_ids = {d["host_id"] for d in derived.values() if d["host_id"]}
-    tiers = dict(db.session.execute(select(Host.id, Host.tier).where(Host.id.in_(host_ids))).all()) if host_ids else {}
+    if tiers is None:
+        tiers = dict(db.session.execute(select(Host.id, Host.tier).where(Host.id.in_(host_ids))).all()) if host_ids else {}
     device_of = {e["visit_id"]: e["device_id"] for evs in events.values() for e in evs
                  if e["kind"] == "registration"}
     uids = dict(uids or {})

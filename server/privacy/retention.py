@@ -48,7 +48,7 @@ def _scrub(value):
     return value
 
 
-def _scrub_payload(payload: dict) -> dict:
+def scrub_payload(payload: dict) -> dict:
     clean = _scrub(payload or {})
     clean["purged"] = True
     return clean
@@ -84,9 +84,9 @@ def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:
         for key in ("photo_sha", "signature_sha"):
             if (event.payload or {}).get(key):
                 blobs.add(event.payload[key])
-        event.payload = _scrub_payload(event.payload)
+        event.payload = scrub_payload(event.payload)
     for item in db.session.scalars(select(Quarantine).where(Quarantine.record_id == visit.id)):
-        item.payload = _scrub_payload(item.payload)
+        item.payload = scrub_payload(item.payload)
     # A survey answer's scores and profile stay for the IKM, without the link to who gave it
     # and without the free text, which may name them.
     for response in db.session.scalars(select(SurveyResponse).where(SurveyResponse.visit_id == visit.id)):
@@ -164,7 +164,7 @@ def _scrub_old_quarantine(office: Office, cutoff: datetime) -> int:
     n = 0
     for item in items:
         if not (item.payload or {}).get("purged"):
-            item.payload = _scrub_payload(item.payload)
+            item.payload = scrub_payload(item.payload)
             n += 1
     return n
 

@@ -171,3 +171,21 @@ def test_purge_reaches_the_tablet_as_a_delete_tombstone(client, db, make_office,
     assert visit_changes == [{"entity": "visit", "id": event["visit_id"], "op": "delete"}]
     stored = _db.session.scalars(select(VisitEvent).where(VisitEvent.id == event["id"])).one()
     assert "id_number" not in stored.payload and "Siti" not in json.dumps(stored.payload)
+
+
+def test_event_arriving_after_the_purge_does_not_bring_personal_data_back(client, db, make_office, tablet_for):
+    """A tablet offline for weeks may push a visit's late steps after retention purged it."""
+    office = make_office(retention_days=1)
+    tablet = tablet_for(office)
+    registration = tablet.registration()
+    late = [tablet.event(registration["visit_id"], "admitted", {"time_limit_minutes": 30}),
+            tablet.event(registration["visit_id"], "correction", {"fields": {"name": "Siti Aminah Putri"}})]
+    assert client.post("/api/v1/push", json={"protocol": 1, "events": [registration]},
+                       headers=tablet.headers).status_code == 200
+    run_retention(now=utcnow() + timedelta(days=2))
+    pushed = client.post("/api/v1/push", json={"protocol": 1, "events": late}, headers=tablet.headers)
+    assert pushed.status_code == 200 and sorted(pushed.get_json()["ack"]["stored"]) == sorted(e["id"] for e in late)
+    _db.session.expire_all()
+    visit = _db.session.get(Visit, registration["visit_id"])
+    assert visit.purged_at is not None and visit.stage == "registered"
+    assert "Siti" not in _dump(visit.id) and "Siti" not in (visit.tablet_json or "")
