@@ -107,7 +107,7 @@ def plain_document(data) -> str:
     """Return the register as one ordinary HTML table (the comparison baseline)."""
     from markupsafe import escape
 
-    from reports.render import read_css
+    from reports.register import register_css
 
     head = "".join(f"<th>{h}</th>" for h in ("No", "Hari/Tanggal", "Jam Masuk", "Jam Keluar", "Nama",
                                               "Instansi/Alamat", "Nomor Identitas", "Keperluan",
@@ -119,7 +119,7 @@ def plain_document(data) -> str:
                  r["host"], f"{r['queue_number']} / {r['card_number']}"]
         sig = f'<img src="sitamu-blob:{r["signature_sha"]}">' if r["signature_sha"] else ""
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + f"<td>{sig}</td></tr>")
-    css = read_css("register/register.css") + """
+    css = register_css() + """
         table.plain { border-collapse: collapse; width: 100%; }
         table.plain th, table.plain td { border: 0.5pt solid #000; padding: 0.8mm 1mm; vertical-align: top; }
         table.plain img { height: 7mm; width: 16mm; }
