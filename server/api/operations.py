@@ -44,6 +44,7 @@ from ..crypto import data_keys, nik_lookup_hash
 from ..extensions import db
 from ..models import (ELEMENT_KEYS, Attachment, Device, EnrollmentCode, Host, Office, Quarantine,
                       Service, SurveyLink, SurveyResponse, Visit, VisitEvent)
+from ..models.base import among
 from ..nik import clean_nik
 from .pull import tablet_json
 
@@ -361,7 +362,7 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     db.session.execute(update(Device).where(Device.id == device.id).values(**seen))
     visit_ids = {e["visit_id"] for e in valid}
     existing = db.session.execute(select(Visit.id, Visit.office_id, Visit.purged_at).where(
-        Visit.id.in_(visit_ids))).all() if visit_ids else []
+        among(Visit.id, visit_ids))).all() if visit_ids else []
     existing_visits = {row.id: row.office_id for row in existing}
     foreign = sorted(v for v, o in existing_visits.items() if o != office_id)
     if foreign:
@@ -418,7 +419,7 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     known = {}
     if missing:
         known = {r.id: r for r in db.session.execute(select(
-            VisitEvent.id, VisitEvent.content_hash, VisitEvent.device_id).where(VisitEvent.id.in_(missing)))}
+            VisitEvent.id, VisitEvent.content_hash, VisitEvent.device_id).where(among(VisitEvent.id, missing)))}
     for event_id, row in accepted.items():
         if event_id in inserted:
             ack["stored"].append(event_id)
@@ -504,7 +505,7 @@ def load_events(visit_ids, known: dict[str, dict] | None = None) -> dict[str, li
         for r in db.session.execute(select(
                 VisitEvent.id, VisitEvent.visit_id, VisitEvent.device_seq, VisitEvent.kind, VisitEvent.actor,
                 VisitEvent.step, VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload,
-                VisitEvent.device_id).where(VisitEvent.visit_id.in_(ids[i:i + 500]))):
+                VisitEvent.device_id).where(among(VisitEvent.visit_id, ids[i:i + 500]))):
             if r.id in known:
                 continue
             out[r.visit_id].append({
@@ -552,7 +553,7 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
     events = load_events(visit_ids, known)
     derived = {v: derive_visit(evs) for v, evs in events.items() if evs}
     shas = {d[k] for d in derived.values() for k in ("photo_sha", "signature_sha") if d[k]}
-    arrived = set(db.session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(shas)))) if shas else set()
+    arrived = set(db.session.scalars(select(Attachment.sha256).where(among(Attachment.sha256, shas)))) if shas else set()
     host_ids = {d["host_id"] for d in derived.values() if d["host_id"]}
     if tiers is None:
         tiers = dict(db.session.execute(select(Host.id, Host.tier).where(Host.id.in_(host_ids))).all()) if host_ids else {}

@@ -22,6 +22,7 @@ from sync.rules import FINAL_STAGES, format_time, mask_id_number
 from .. import jsoncodec
 from ..extensions import db
 from ..models import ChangeLog, Device, Host, Office, Service, StaffUser, SurveyLink, Visit
+from ..models.base import among
 
 log = logging.getLogger("sitamu.sync")
 
@@ -275,7 +276,7 @@ def _materialise(office: Office, latest: dict[tuple, str]) -> list[dict]:
             in_window = _visit_window(office).label("in_window")
             found = {v.id: v for v in db.session.execute(
                 select(Visit.id, Visit.tablet_json, Visit.office_id, Visit.purged_at, in_window).where(
-                    Visit.id.in_(ids)))}
+                    among(Visit.id, ids)))}
             views = _visit_views(office, [v for v in found.values() if v.in_window])
             for visit_id in ids:
                 visit = found.get(visit_id)

@@ -35,3 +35,18 @@ class UTCDateTime(TypeDecorator):
 
 
 JSONType = JSON
+
+
+def among(column, values):
+    """Return `column IN values` for a query of the current session. On PostgreSQL it is
+    `column = ANY(array)`: one statement text for any number of values, where psycopg
+    parses a statement of more than 50 parameters afresh on every execution."""
+    from sqlalchemy import any_, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    from ..extensions import db
+
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
