@@ -502,12 +502,13 @@ def load_events(visit_ids, known: dict[str, dict] | None = None) -> dict[str, li
             out[event["visit_id"]].append(event)
     ids = list(out)
     for i in range(0, len(ids), 500):
-        for r in db.session.execute(select(
-                VisitEvent.id, VisitEvent.visit_id, VisitEvent.device_seq, VisitEvent.kind, VisitEvent.actor,
-                VisitEvent.step, VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload,
-                VisitEvent.device_id).where(among(VisitEvent.visit_id, ids[i:i + 500]))):
-            if r.id in known:
-                continue
+        query = select(
+            VisitEvent.id, VisitEvent.visit_id, VisitEvent.device_seq, VisitEvent.kind, VisitEvent.actor,
+            VisitEvent.step, VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload,
+            VisitEvent.device_id).where(among(VisitEvent.visit_id, ids[i:i + 500]))
+        if known:
+            query = query.where(~among(VisitEvent.id, known))
+        for r in db.session.execute(query):
             out[r.visit_id].append({
                 "id": r.id, "visit_id": r.visit_id, "seq": r.device_seq or 0, "kind": r.kind,
                 "actor": r.actor, "step": r.step, "device_time": format_time(r.device_time),
