@@ -48,6 +48,22 @@ def cache_dir(*parts: str) -> Path:
     return path
 
 
+def doc_path(job_id: str, office_id: int, period_code: str) -> Path:
+    """Return where a finished report is cached: under its office and period, so that the
+    files holding a month's personal data can be found and removed (forget_period)."""
+    return cache_dir("docs", str(int(office_id)), period_code) / f"{job_id}.pdf"
+
+
+def forget_period(office_id: int, period_code: str) -> None:
+    """Delete the cached reports and register parts of an office's period: called when
+    personal data of its visits is removed (retention, erasure), so no copy outlives it."""
+    import shutil
+
+    for kind in ("docs", "chunks"):
+        shutil.rmtree(Path(current_app.instance_path, "reports", kind, str(int(office_id)), period_code),
+                      ignore_errors=True)
+
+
 def _office(office_id: int):
     from server.extensions import db
     from server.models import Office
@@ -132,7 +148,7 @@ def build_report(kind: str, office_id: int, period_code: str, workers: int = 2, 
     period = report_period(kind, office, period_code)
     progress = progress or (lambda percent, message: None)
     key = report_key(data_stamp(kind, office, period, population))
-    path = cache_dir("docs") / f"{key}.pdf"
+    path = doc_path(key, office.id, period.code)
     if path.exists() and not force:
         progress(100, "cached")
         return path, {"cached": True, "key": key, "seconds": round(time.perf_counter() - started, 3)}
@@ -154,13 +170,14 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     with render_pool(workers) as pool:  # the processes start while the visits are gathered
         progress(2, "gathering visits")
         data, documents, chunk_rows, grid_rows = _register_parts(office, period)
-        parts, todo = _render_parts(documents, workers, pool, progress)
+        parts, todo = _render_parts(documents, workers, pool, progress,
+                                    cache_dir("chunks", str(office.id), period.code))
     progress(92, "merging")
     grids = dict(zip(grid_rows, parts[len(parts) - len(grid_rows):]))
     underlays = [[]] + [[grids.get(rows) for rows in rows_of_chunk] for rows_of_chunk in chunk_rows]
     merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays)
-    _prune(cache_dir("chunks"))
-    _prune(cache_dir("docs"))
+    _prune(cache_dir("chunks"), "*/*/*.pdf")
+    _prune(cache_dir("docs"), "*/*/*.pdf")
     _prune(cache_dir("jobs"), "*.json")
     from . import render
 
@@ -194,10 +211,9 @@ def _register_parts(office, period: Period):
 
 
 def _render_parts(documents: list[tuple[str, list[str], list]], workers: int, pool,
-                  progress) -> tuple[list[bytes], list[int]]:
+                  progress, chunk_dir: Path) -> tuple[list[bytes], list[int]]:
     """Return the PDF of every part, from the chunk cache or rendered (and cached), and the
     indexes of the parts rendered."""
-    chunk_dir = cache_dir("chunks")
     # A part's key: its HTML, which of its images exist and where its signatures go.
     keys = [html_hash(f"{html}\n{','.join(shas)}\n{stamps!r}") for html, shas, stamps in documents]
     parts: list[bytes | None] = []
@@ -312,7 +328,10 @@ def job_status(job_id: str) -> dict | None:
 
 def job_file(job_id: str) -> Path | None:
     """Return the finished PDF of a job, if it is still cached."""
-    path = cache_dir("docs") / f"{job_id}.pdf"
+    status = job_status(job_id)
+    if not status or "office_id" not in status or "period" not in status:
+        return None
+    path = doc_path(job_id, status["office_id"], status["period"])
     return path if path.exists() else None
 
 
@@ -326,7 +345,7 @@ def start_job(kind: str, office_id: int, period_code: str, user_id: int | None =
     job_id = report_key(data_stamp(kind, office, period, population))
     base = {"job_id": job_id, "kind": kind, "office_id": office.id, "period": period.code,
             "filename": report_filename(kind, office, period)}
-    if job_file(job_id) is not None:
+    if doc_path(job_id, office.id, period.code).exists():
         return _write_status(job_id, **base, state="done", progress=100, message="cached")
     current = job_status(job_id)
     if current and current.get("state") in ("queued", "running"):
@@ -398,6 +417,6 @@ def run_job(job_id: str, kind: str, office_id: int, period_code: str, population
         db.session.rollback()
         return
     if path.name != f"{job_id}.pdf":  # data changed while queued: keep the job's name
-        target = cache_dir("docs") / f"{job_id}.pdf"
+        target = path.with_name(f"{job_id}.pdf")
         target.write_bytes(path.read_bytes())
     _write_status(job_id, state="done", progress=100, message="done", stats=stats)

@@ -94,7 +94,18 @@ def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:
         response.saran = ""
     _scrub_notifications(visit.id)
     _tombstone(visit)
+    _forget_cached_register(visit)
     return blobs
+
+
+def _forget_cached_register(visit: Visit) -> None:
+    """Cached register PDFs of the visit's month still show the guest: delete them (the next
+    download renders the month again, with the row marked as removed)."""
+    from reports.jobs import forget_period
+
+    when = visit.registered_at or visit.updated_at
+    if when is not None:
+        forget_period(visit.office_id, when.astimezone(visit.office.tz).strftime("%Y-%m"))
 
 
 def _scrub_notifications(visit_id: str) -> None:

@@ -239,3 +239,27 @@ def test_signatures_are_drawn_in_their_own_rows_signature_cell(app, db, make_off
         return sum(cell.point(lambda v: 255 if v < 128 else 0).histogram()[255:])
 
     assert [ink(row) > 20 for row in range(5)] == [False, True, False, True, False]
+
+
+def test_removing_a_guest_deletes_the_cached_register_of_that_month(app, db, make_office, make_visit):
+    """Cached PDFs and parts must not keep a guest's name after retention or erasure."""
+    from pathlib import Path
+
+    from server.privacy.retention import purge_visit
+
+    office = make_office()
+    gone = make_visit(office, utc(2026, 10, 5, 2, 0), name="Rahmat Hidayat")
+    make_visit(office, utc(2026, 10, 6, 2, 0), name="Dewi Lestari")
+    make_visit(office, utc(2026, 11, 2, 2, 0), name="Budi Santoso")
+    first, _ = build_report("register", office.id, "2026-10", workers=1)
+    november, _ = build_report("register", office.id, "2026-11", workers=1)
+    cached = [Path(app.instance_path, "reports", kind, str(office.id), "2026-10") for kind in ("docs", "chunks")]
+    assert all(any(d.glob("*.pdf")) for d in cached) and first.parent == cached[0]
+    purge_visit(gone)
+    db.session.commit()
+    assert not any(d.exists() for d in cached)
+    assert november.exists()  # other months stay cached
+    path, stats = build_report("register", office.id, "2026-10", workers=1)
+    assert not stats["cached"]
+    _, text = pdf_text(path.read_bytes())
+    assert "Rahmat" not in text and "Dewi Lestari" in text
