@@ -238,6 +238,21 @@ def test_stored_tablet_view_follows_every_writer(client, db, tablet_for, make_of
     assert "Siti" not in check(False).tablet_json
 
 
+def test_visit_without_a_stored_view_is_built_from_its_row(client, db, tablet_for, make_office):
+    """Rows written before Visit.tablet_json existed still reach tablets, the same as after."""
+    from sqlalchemy import update
+
+    office = make_office()
+    tablet = tablet_for(office)
+    reg = tablet.registration()
+    push(client, tablet, [reg, tablet.event(reg["visit_id"], "verification", {"ok": True})])
+    stored = json.loads(db.session.get(Visit, reg["visit_id"]).tablet_json)
+    db.session.execute(update(Visit).values(tablet_json=None))
+    db.session.commit()
+    changes, _ = pull_all(client, tablet_for(office))
+    assert next(c["data"] for c in changes if c["entity"] == "visit") == stored
+
+
 def test_survey_link_is_one_time_and_hashed(client, db, tablet_for):
     from server.api.operations import SyncError, find_survey_link, redeem_survey_link
     from server.models import SurveyLink
