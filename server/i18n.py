@@ -44,6 +44,16 @@ def english() -> dict[str, str]:
     return merged
 
 
+def decimal(value, places: int = 2) -> str:
+    """Return a figure with the page language's decimal mark: "80,37" (Indonesian), "80.37"
+    (English); "–" for None. `value` may be a number or a figure already written the
+    Indonesian way (reports.ikm.format_id / format_konversi, as in the PDFs)."""
+    if value is None:
+        return "–"
+    text = value if isinstance(value, str) else f"{value:.{places}f}".replace(".", ",")
+    return text.replace(",", ".") if str(get_locale()) == "en" else text
+
+
 def translate(text: str, **values) -> str:
     """Return `text` in the current language, with {placeholders} filled."""
     if str(get_locale()) == "en":

@@ -1,7 +1,7 @@
 """Register every area's blueprint and the template helpers they share."""
 from flask_babel import get_locale
 
-from .i18n import translate
+from .i18n import decimal, translate
 
 
 def register_blueprints(app) -> None:
@@ -15,6 +15,8 @@ def register_blueprints(app) -> None:
 
     for bp in (admin_bp, api_bp, dashboard_bp, host_bp, public_bp, pwa_bp, privacy_bp):
         app.register_blueprint(bp)
+
+    app.add_template_filter(decimal, "decimal")
 
     @app.context_processor
     def _template_helpers():

@@ -27,8 +27,9 @@ class UserClient(FlaskClient):
     its `g`) for every request, and the per-request caches in `g` (the user, the language)
     would leak from one request to the next."""
 
-    # Per-request caches kept in `g`: Flask-Login's user, Flask-Babel's locale and time zone.
-    REQUEST_CACHES = ("_login_user", "babel_locale", "babel_tzinfo", "babel_translations")
+    # Per-request caches kept in `g`: Flask-Login's user; Flask-Babel's locale, time zone and
+    # translations (in `g._flask_babel` since Flask-Babel 3).
+    REQUEST_CACHES = ("_login_user", "_flask_babel")
 
     def open(self, *args, **kwargs):
         self._forget()

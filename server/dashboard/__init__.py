@@ -107,12 +107,3 @@ def table_csv(table: str):
              len(r["stale"]), r["pending"], r["missing"]] for r in data.freshness(offices)]
     return csv_response(name, ["kode", "tablet", "sinkron_terakhir_utc", "tablet_lama_tidak_sinkron",
                                "belum_terkirim", "urutan_hilang"], rows)
-
-
-@bp.app_template_filter("decimal_id")
-def decimal_id(value, places: int = 2) -> str:
-    """Format a number the Indonesian way (comma decimals); "–" for None."""
-    if value is None:
-        return "–"
-    return f"{value:.{places}f}".replace(".", ",")
-

@@ -1,6 +1,8 @@
 """Charts drawn on the server as SVG: no script, no network, readable when printed."""
 from markupsafe import Markup, escape
 
+from ..i18n import decimal
+
 PALETTE = ("#0b5394", "#b45f06", "#38761d", "#741b47", "#134f5c", "#990000", "#7f6000", "#351c75")
 
 
@@ -85,7 +87,7 @@ def _clip(text: str, n: int) -> str:
 
 def _fmt(value: float, places: int = 2) -> str:
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:.{places}f}".replace(".", ",")
+        return decimal(value, places)
     return f"{int(value)}"
 
 

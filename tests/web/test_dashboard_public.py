@@ -137,6 +137,15 @@ def test_public_ikm_page_shows_latest_value_mutu_and_trend(db, app, staffed, mak
     html = app.test_client().get("/p/ikm/KANTOR-A").get_data(as_text=True)
     assert 'data-testid="ikm-value">88,33<' in html and "Mutu A" in html and "Sangat Baik" in html
     assert "<svg" in html and "Tren enam bulan" in html
+    english = app.test_client().get("/p/ikm/KANTOR-A?lang=en").get_data(as_text=True)
+    assert 'data-testid="ikm-value">88.33<' in english and "3.540" in english and "88,33" not in english
+
+
+def test_dashboard_in_english_writes_decimals_with_a_point(db, staffed, as_user, make_response):
+    _hundred_responses(make_response, staffed.office, datetime.now(timezone.utc) - timedelta(minutes=5))
+    html = as_user(staffed.users["supervisor"]).get("/dashboard/?lang=en").get_data(as_text=True)
+    assert "88.33" in html and "3.540" in html
+    assert "88,33" not in html and "3,540" not in html
 
 
 def test_unpublished_or_unknown_office_ikm_is_404(db, app, staffed):
