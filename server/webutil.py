@@ -94,3 +94,11 @@ WTFORMS_ID = {
 def field_error(message: str) -> str:
     """Return a form error in Indonesian (WTForms' built-in messages are English)."""
     return WTFORMS_ID.get(str(message), str(message))
+
+
+def select_choices(pairs) -> list:
+    """Return WTForms choices for (value, label) pairs (WTForms 3.3 deprecates bare tuples
+    in a field's declaration)."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]

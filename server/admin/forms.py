@@ -9,6 +9,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
 from ..i18n import translate
 from ..models import ROLES
 from ..models.office import HOST_TIERS, TIMEZONE_LABELS
+from ..webutil import select_choices
 
 REQUIRED = "Wajib diisi."
 TIER_LABELS = {"pimpinan": "Pimpinan (Gubernur/Bupati/Sekda)", "eselon_2_3": "Eselon II/III",
@@ -59,8 +60,9 @@ class OfficeForm(FlaskForm):
     logo = FileField("Logo (PNG atau JPEG, paling besar 512 KB)", validators=[
         FileAllowed(["png", "jpg", "jpeg"], "Logo harus berkas PNG atau JPEG."),
         FileSize(512 * 1024, message="Logo paling besar 512 KB.")])
-    timezone = SelectField("Zona waktu", choices=[(k, f"{v} ({k})") for k, v in TIMEZONE_LABELS.items()])
-    ikm_convention = SelectField("Cara hitung IKM", choices=list(IKM_LABELS.items()))
+    timezone = SelectField("Zona waktu", choices=select_choices(
+        (k, f"{v} ({k})") for k, v in TIMEZONE_LABELS.items()))
+    ikm_convention = SelectField("Cara hitung IKM", choices=select_choices(IKM_LABELS.items()))
     ikm_published = BooleanField("Umumkan IKM di halaman publik")
     signer_name = StringField("Nama pejabat penandatangan", validators=[Optional(), max_len(120)])
     signer_position = StringField("Jabatan penandatangan", validators=[Optional(), max_len(200)])
@@ -92,7 +94,7 @@ class StaffForm(FlaskForm):
         Regexp(r"^[a-z0-9._-]+$", message="Hanya huruf kecil, angka, titik, minus dan garis bawah.")])
     name = StringField("Nama lengkap", validators=[required(), max_len(120)])
     email = StringField("E-mail", validators=[Optional(), max_len(120), EMAIL])
-    role = SelectField("Peran", choices=list(ROLES.items()))
+    role = SelectField("Peran", choices=select_choices(ROLES.items()))
     office_id = SelectField("Kantor", coerce=int)
     host_id = SelectField("Pejabat yang dilayani (untuk peran Pejabat / Ajudan)", coerce=int)
     password = PasswordField("Kata sandi (paling sedikit 10 karakter)", validators=[
@@ -106,7 +108,8 @@ class HostForm(FlaskForm):
     office_id = SelectField("Kantor", coerce=int)
     name = StringField("Nama", validators=[required(), max_len(120)])
     position = StringField("Jabatan", validators=[Optional(), max_len(200)])
-    tier = SelectField("Tingkat", choices=[(t, TIER_LABELS[t]) for t in HOST_TIERS], default="eselon_4_asn")
+    tier = SelectField("Tingkat", choices=select_choices((t, TIER_LABELS[t]) for t in HOST_TIERS),
+                       default="eselon_4_asn")
     unit = StringField("Unit kerja", validators=[Optional(), max_len(200)])
     aide_name = StringField("Nama ajudan / agendaris", validators=[Optional(), max_len(120)])
     aide_role = StringField("Peran ajudan (ADC, agendaris, bagian)", validators=[Optional(), max_len(60)])

@@ -12,6 +12,7 @@ from reports.periods import period_containing
 
 from ..extensions import db, limiter
 from ..models import Office
+from ..webutil import select_choices
 from ..dashboard.charts import line_chart, short_label
 from . import questions as q
 
@@ -21,7 +22,7 @@ TREND_MONTHS = 6
 
 
 def _choice(label, choices):
-    return RadioField(label, choices=list(choices), validators=[Optional()], validate_choice=True)
+    return RadioField(label, choices=select_choices(choices), validators=[Optional()], validate_choice=True)
 
 
 class SurveyForm(FlaskForm):
@@ -35,7 +36,7 @@ class SurveyForm(FlaskForm):
 
 for _key in ELEMENT_KEYS:
     setattr(SurveyForm, f"q_{_key}", RadioField(
-        q.QUESTIONS[_key], choices=[(str(i + 1), text) for i, text in enumerate(q.ANSWERS[_key])],
+        q.QUESTIONS[_key], choices=select_choices((str(i + 1), text) for i, text in enumerate(q.ANSWERS[_key])),
         validators=[Optional()], validate_choice=True))
 
 
