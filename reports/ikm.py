@@ -51,6 +51,13 @@ CONVENTION_LABELS = {
               "Weight 0.111 with NRR rounded to 3 decimals"),
 }
 
+
+def convention_label(key: str, lang: str = "id") -> str:
+    """Return how an IKM convention computes, in Indonesian or English (the key if unknown)."""
+    labels = CONVENTION_LABELS.get(key)
+    return labels[1 if lang == "en" else 0] if labels else key
+
+
 # (lowest konversi, nilai persepsi, mutu, kinerja in Indonesian, in English), best first.
 GRADES = (
     (Decimal("88.31"), 4, "A", "Sangat Baik", "Very good"),

@@ -1,6 +1,8 @@
 """Register every area's blueprint and the template helpers they share."""
 from flask_babel import get_locale
 
+from reports.ikm import convention_label
+
 from .i18n import decimal, translate
 
 
@@ -17,6 +19,7 @@ def register_blueprints(app) -> None:
         app.register_blueprint(bp)
 
     app.add_template_filter(decimal, "decimal")
+    app.add_template_filter(lambda key: convention_label(key, str(get_locale())), "convention")
 
     @app.context_processor
     def _template_helpers():

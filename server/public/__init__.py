@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from reports.ikm import CONVENTION_LABELS, ELEMENT_KEYS, ELEMENT_LABELS, ikm_for
+from reports.ikm import ELEMENT_KEYS, ELEMENT_LABELS, ikm_for
 from reports.periods import period_containing
 
 from ..extensions import db, limiter
@@ -103,5 +103,5 @@ def ikm(code: str):
                        width=380, height=230, legend=False,
                        bands=((65, "C"), (76.61, "B"), (88.31, "A")))
     return render_template("public/ikm.html", office=office, latest=latest, results=results,
-                           chart=chart, element_keys=ELEMENT_KEYS, conventions=CONVENTION_LABELS, element_labels=ELEMENT_LABELS,
+                           chart=chart, element_keys=ELEMENT_KEYS, element_labels=ELEMENT_LABELS,
                            lang=lang)

@@ -35,7 +35,6 @@ EN = {
     "Hasil berkas ini": "This file's result",
     "Responden": "Respondents",
     "responden": "respondents",
-    "konvensi": "convention",
     "IKM periode setelah ditambah": "The period's IKM with these added",
     "Kode batch": "Batch code",
     "Periode survei": "Survey period",
