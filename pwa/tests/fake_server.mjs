@@ -1,5 +1,8 @@
 // An in-memory stand-in for the protocol's server side, used only by the node unit tests of
 // the sync loop (the browser tests run against the real Flask server).
+import { configure } from "../api.js";
+import { destroyDb, setMeta } from "../db.js";
+
 export function fakeServer() {
   const state = {
     events: new Map(), surveys: new Map(), blobs: new Map(), requests: [], mode: "ok",
@@ -56,4 +59,15 @@ export function fakeServer() {
     return json(404, { error: { code: "not_found", message: "", fields: {} } });
   };
   return state;
+}
+
+// A fresh, enrolled desk talking to a new fake server: empty IndexedDB, fetch routed to the
+// server, the API configured and a device saved. Returns the server.
+export async function enrolledDesk() {
+  await destroyDb();
+  const server = fakeServer();
+  globalThis.fetch = server.fetch;
+  configure({ baseUrl: "http://test/api/v1" });
+  await setMeta("device", { token: "tok", uid: "u", letter: "A", office: { timezone: "Asia/Jakarta" } });
+  return server;
 }

@@ -3,21 +3,15 @@
 import "fake-indexeddb/auto";
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { configure } from "../api.js";
-import { destroyDb, setMeta } from "../db.js";
 import { registerVisit } from "../records.js";
 import { findReturningGuest } from "../returning.js";
-import { fakeServer } from "./fake_server.mjs";
+import { enrolledDesk } from "./fake_server.mjs";
 
 const NIK = "6171014506900001";
 let server;
 
 beforeEach(async () => {
-  await destroyDb();
-  server = fakeServer();
-  globalThis.fetch = server.fetch;
-  configure({ baseUrl: "http://test/api/v1" });
-  await setMeta("device", { token: "tok", uid: "u", letter: "A", office: { timezone: "Asia/Jakarta" } });
+  server = await enrolledDesk();
   server.guests.set(NIK, { id_type: "ktp", name: "Siti Aminah", institution: "CV Maju", address: "Pontianak" });
 });
 

@@ -3,13 +3,12 @@
 import "fake-indexeddb/auto";
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { configure } from "../api.js";
-import { all, destroyDb, get, getMeta, setMeta } from "../db.js";
+import { all, get, getMeta } from "../db.js";
 import { pending, problems } from "../outbox.js";
 import { registerVisit, saveSurvey, visitsOfDay } from "../records.js";
 import { backoffDelay, syncNow } from "../sync.js";
 import { checkPin } from "../pin.js";
-import { fakeServer } from "./fake_server.mjs";
+import { enrolledDesk } from "./fake_server.mjs";
 import { localDay } from "../util.js";
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 
@@ -18,11 +17,7 @@ const guest = (name) => ({ id_type: "ktp", id_number: "6171011505900001", name, 
   address: "", purpose: "Rapat", host_id: "3" });
 
 beforeEach(async () => {
-  await destroyDb();
-  server = fakeServer();
-  globalThis.fetch = server.fetch;
-  configure({ baseUrl: "http://test/api/v1" });
-  await setMeta("device", { token: "tok", uid: "u", letter: "A", office: { timezone: "Asia/Jakarta" } });
+  server = await enrolledDesk();
 });
 
 test("a sync pushes every waiting record and empties the outbox", async () => {

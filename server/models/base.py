@@ -1,8 +1,11 @@
 """Column helpers shared by the model modules."""
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeDecorator
+
+from ..extensions import db
 
 # Integer primary keys that autoincrement on both engines.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -41,11 +44,6 @@ def among(column, values):
     """Return `column IN values` for a query of the current session. On PostgreSQL it is
     `column = ANY(array)`: one statement text for any number of values, where psycopg
     parses a statement of more than 50 parameters afresh on every execution."""
-    from sqlalchemy import any_, bindparam
-    from sqlalchemy.dialects.postgresql import ARRAY
-
-    from ..extensions import db
-
     values = list(values)
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
