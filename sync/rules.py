@@ -536,9 +536,14 @@ def walk_steps(steps: list[dict], visit: dict) -> dict:
 
 
 def mask_id_number(value: str | None) -> str:
-    """Return an identity number with all but the first 4 and last 4 characters hidden."""
-    if not value:
+    """Return an identity number as every page, PDF, export and tablet shows it: only its
+    last 4 characters (the NIK's serial), the rest as "•"; a 16-digit NIK in groups of four
+    ("•••• •••• •••• 0001"). Spaces, dots and hyphens are dropped first. Why 4: docs/privacy.md;
+    the same cases in sync/test_vectors/mask.json are checked against pwa/nik.js maskNik."""
+    compact = re.sub(r"[\s.\-]", "", str(value or ""))
+    if not compact:
         return ""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    if len(compact) == 16 and compact.isascii() and compact.isdigit():
+        return "•••• •••• •••• " + compact[12:]
+    keep = 4 if len(compact) >= 8 else 2 if len(compact) >= 5 else 0
+    return "•" * (len(compact) - keep) + compact[len(compact) - keep:]
