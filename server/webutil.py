@@ -64,12 +64,15 @@ def paginate(session, query, per_page: int = 50) -> Page:
 
 
 def csv_response(filename: str, header: list[str], rows) -> Response:
-    """Return rows as a UTF-8 CSV download (with BOM, so spreadsheet programs read it)."""
+    """Return rows as a UTF-8 CSV download (with BOM, so spreadsheet programs read it); every
+    cell goes through exports.cells.neutralise, so no cell can become a live formula."""
+    from .exports.cells import neutralise_row
+
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(neutralise_row(header))
+    writer.writerows(neutralise_row(row) for row in rows)
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
