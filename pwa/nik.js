@@ -62,9 +62,14 @@ export function crossCheck(parsed, { sex, birthDate } = {}) {
   return mismatches;
 }
 
-/** Show a NIK with its birth date and serial hidden ("6171 01•• •••• 0001"-style). */
+/**
+ * Show an identity number as the server does (sync/rules.py mask_id_number): only its last 4
+ * characters, a 16-digit NIK as "•••• •••• •••• 0001" (vectors: sync/test_vectors/mask.json).
+ */
 export function maskNik(text) {
-  const nik = cleanNik(text);
-  if (nik.length !== 16) return nik ? "•".repeat(Math.max(0, nik.length - 4)) + nik.slice(-4) : "";
-  return `${nik.slice(0, 4)} ${nik.slice(4, 6)}•• •••• ${nik.slice(12)}`;
+  const chars = Array.from(cleanNik(text));
+  if (!chars.length) return "";
+  if (chars.length === 16 && /^[0-9]{16}$/.test(chars.join(""))) return `•••• •••• •••• ${chars.slice(12).join("")}`;
+  const keep = chars.length >= 8 ? 4 : chars.length >= 5 ? 2 : 0;
+  return "•".repeat(chars.length - keep) + chars.slice(chars.length - keep).join("");
 }

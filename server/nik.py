@@ -87,8 +87,7 @@ def parse_nik(text: str | None, today: date | None = None) -> ParsedNik:
 
 
 def mask_nik(text: str | None) -> str:
-    """Show a NIK with its birth date and serial hidden: "6171 01•• •••• 0001"."""
-    nik = clean_nik(text)
-    if len(nik) != 16:
-        return "•" * max(0, len(nik) - 4) + nik[-4:] if nik else ""
-    return f"{nik[:4]} {nik[4:6]}•• •••• {nik[12:]}"
+    """Show a NIK masked as everywhere else: "•••• •••• •••• 0001" (sync.rules.mask_id_number)."""
+    from sync.rules import mask_id_number
+
+    return mask_id_number(text)

@@ -11,12 +11,10 @@ from .models import Office
 
 
 def mask_id(value: str | None) -> str:
-    """Return an identity number with all but the first 4 and last 2 characters hidden."""
-    if not value:
-        return ""
-    if len(value) <= 6:
-        return "•" * len(value)
-    return value[:4] + "•" * (len(value) - 6) + value[-2:]
+    """Return an identity number masked as everywhere else (sync.rules.mask_id_number)."""
+    from sync.rules import mask_id_number
+
+    return mask_id_number(value)
 
 
 def mask_phone(value: str | None) -> str:

@@ -59,7 +59,7 @@ test("sex and birth date typed by the guest are cross-checked against the NIK", 
   assert.deepEqual(crossCheck(r, { birthDate: "1990-05-16" }), ["birth_date"]);
 });
 
-test("a masked NIK hides birth date and serial prefix", () => {
-  assert.equal(maskNik("6171011505900001"), "6171 01•• •••• 0001");
+test("a masked NIK shows only its serial", () => {
+  assert.equal(maskNik("6171011505900001"), "•••• •••• •••• 0001");
   assert.ok(!maskNik("6171011505900001").includes("150590"));
 });

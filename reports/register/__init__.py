@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 
+from sync.rules import mask_id_number
+
 from ..periods import DAYS_ID, MONTHS_ID, Period, format_date_id
 from ..render import fit_lines, jinja_env, read_css
 
@@ -50,15 +52,9 @@ SIGNATURE_BOX = (17, 0.6, 16, 6.8)  # right inset, top, width, height
 
 
 def mask_identity(id_type: str, number: str | None) -> str:
-    """Return an identity number with its middle hidden: "6171 01•• •••• 0001" for a NIK."""
-    digits = "".join((number or "").split())
-    if not digits:
-        return ""
-    if id_type == "ktp" and len(digits) == 16 and digits.isdigit():
-        masked = digits[:6] + "•" * 6 + digits[12:]
-        return " ".join(masked[i:i + 4] for i in range(0, 16, 4))
-    keep = 4 if len(digits) > 6 else 2
-    return "•" * max(len(digits) - keep, 3) + digits[-keep:]
+    """Return an identity number masked as everywhere else: "•••• •••• •••• 0001" for a NIK
+    (sync.rules.mask_id_number; the type is printed beside it, not used to mask)."""
+    return mask_id_number(number)
 
 
 @dataclass

@@ -67,7 +67,7 @@ def test_offline_day_reaches_the_server_exactly(desk_office, enrol_code, desk_fa
     desk.shot("visit-sop")
     assert page.text_content("#visit-id-number") == NIK_1  # the desk compares it with the KTP
     desk.act("#act-verify-ok")
-    assert page.text_content("#visit-id-number") == "6171 01•• •••• 0001"
+    assert page.text_content("#visit-id-number") == "•••• •••• •••• 0001"
     walk_to_checkout(desk)
 
     desk.open_visit(q2)

@@ -11,8 +11,8 @@ from .conftest import pdf_text, utc
 
 
 @pytest.mark.parametrize("id_type, number, shown", [
-    ("ktp", "6171010101900001", "6171 01•• •••• 0001"),
-    ("ktp", "6171 0101 0190 0001", "6171 01•• •••• 0001"),
+    ("ktp", "6171010101900001", "•••• •••• •••• 0001"),
+    ("ktp", "6171 0101 0190 0001", "•••• •••• •••• 0001"),
     ("sim", "123456789012", "••••••••9012"),
     ("passport", "C1234", "•••34"),
     ("ktp", "", ""),
@@ -41,7 +41,7 @@ def test_register_pdf_lists_every_visit_in_office_time(app, db, make_office, mak
     data = gather_register(office, parse_month("2026-10"))
     assert len(data.rows) == 46
     assert data.rows[0]["time_in"] == "07.30" and data.rows[0]["time_out"] == "08.45"
-    assert data.rows[0]["identity"] == "6171 01•• •••• 0001"
+    assert data.rows[0]["identity"] == "•••• •••• •••• 0001"
 
     path, stats = build_report("register", office.id, "2026-10", workers=1)
     pdf = path.read_bytes()
@@ -53,7 +53,7 @@ def test_register_pdf_lists_every_visit_in_office_time(app, db, make_office, mak
     assert "Halaman 1 dari 4" in text and "Halaman 4 dari 4" in text
     assert "Tamu Pertama" in text and "Tamu Nomor 45" in text
     assert "Tamu November" not in text
-    assert "6171 01•• •••• 0001" in text and "6171010101900001" not in text
+    assert "•••• •••• •••• 0001" in text and "6171010101900001" not in text
     assert "(data dihapus" in text and "Orang Terhapus" not in text
     assert "Dra. Siti Aminah, M.Si." in text and "NIP. 19700101 199503 2 001" in text
     assert "Jumlah kunjungan bulan Oktober 2026: 46" in text

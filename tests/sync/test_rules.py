@@ -149,16 +149,17 @@ def test_every_kind_accepts_its_documented_minimal_payload():
     minimal = {"registration": {"queue_number": "A1", "id_type": "sim", "name": "X"},
                "verification": {"ok": True}, "correction": {"fields": {"name": "Y"}},
                "host_unavailable": {"reason": "Cuti"}, "locker": {"locker_number": "1"},
-               "screening": {"result": "clear"}, "service_feedback": {"sufficient": False}}
+               "screening": {"result": "clear"}, "service_feedback": {"sufficient": False},
+               "returned": {"items": ["card"]}}
     for kind in EVENT_KINDS:
         event = _event(kind, minimal.get(kind, {}), 0, "00000000-0000-4000-8000-000000000001")
-        if kind == "step_done":
+        if kind in ("step_done", "step_skipped"):
             event["step"] = "menghubungi_helpdesk"
         assert validate_event(event) == {}, kind
 
 
 def test_identity_number_is_masked():
-    assert mask_id_number("6171014506900001") == "6171********0001"
+    assert mask_id_number("6171014506900001") == "•••• •••• •••• 0001"
 
 
 def test_derive_vectors_match_rules():

@@ -85,9 +85,7 @@ def test_wrong_length_is_refused(digits):
 def test_mask_hides_the_birth_date(province, region, birth, sex, serial):
     nik = make_nik(province, region, birth, sex, serial)
     masked = mask_nik(nik)
-    assert nik[6:12] not in masked.replace(" ", "").replace("•", "")[4:]
-    assert masked.startswith(nik[:4]) and masked.endswith(nik[12:])
-    assert sum(c.isdigit() for c in masked) == 10
+    assert masked == "•••• •••• •••• " + nik[12:]  # region and birth date hidden, the serial shown
 
 
 def test_server_and_desk_app_agree_on_every_case():
