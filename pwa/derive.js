@@ -6,7 +6,13 @@ import { sha256 } from "./sha256.js";
 export const STAGES = ["registered", "verified", "host_notified", "host_received", "admitted", "finished",
   "host_unavailable", "checked_out", "refused", "cancelled"];
 const RANK = Object.fromEntries(STAGES.map((s, i) => [s, i]));
-export const FINAL_STAGES = ["checked_out", "refused", "cancelled"];
+export const FINAL_STAGES = ["host_unavailable", "checked_out", "refused", "cancelled"];
+// Where a guest on site is, and how a visit ended (sync/PROTOCOL.md, "The visit lifecycle").
+export const LOCATIONS = ["desk", "waiting", "screening", "with_host", "finished"];
+export const OUTCOMES = ["checked_out", "turned_away", "refused", "cancelled"];
+export const CUSTODY_ITEMS = ["card", "id_document", "locker"];
+const CHECKOUT_RETURNS = { card_returned: "card", ktp_returned: "id_document", locker_returned: "locker" };
+const KIND_LOCATION = { arrived: "desk", registration: "desk", waiting: "waiting", locker: "screening", admitted: "with_host", finished: "finished" };
 const KIND_STAGE = {
   registration: "registered", host_notified: "host_notified", host_received: "host_received",
   host_unavailable: "host_unavailable", admitted: "admitted", finished: "finished",
@@ -68,18 +74,39 @@ export function deriveVisit(events) {
     host_received_at: null, admitted_at: null, finished_at: null,
     checked_out_at: null, cancelled_at: null, last_event_at: null,
     steps: {}, step_last: {}, event_count: ordered.length, skew_flagged: false,
+    arrived_at: null, location: "desk", location_at: null,
+    outcome: null, outcome_reason: "", outcome_at: null, status: "desk",
+    custody: {}, custody_outstanding: [], skipped: [], time_limit_reminded: false,
+    by_appointment: false,
   };
   let rank = RANK.registered;
   let registrationSeen = false;
   const corrected = new Map();
   let verificationTime = "";
   const first = (name, when) => { if (visit[name] === null) visit[name] = when; };
+  let decision = null; // [outcome, reason, time] of the first event that ended the visit
+  const decide = (outcome, reason, when) => { if (decision === null) decision = [outcome, reason, when]; };
+  const returnedItems = new Map();
+  const issue = (item, when, fields) => {
+    if (!Object.hasOwn(visit.custody, item)) visit.custody[item] = { issued_at: when };
+    Object.assign(visit.custody[item], fields);
+  };
+  const giveBack = (item, when) => { if (!returnedItems.has(item)) returnedItems.set(item, when); };
   for (const event of ordered) {
     const kind = event.kind;
     const payload = event.payload || {};
     const when = iso(correctedMs(event));
     visit.last_event_at = when;
     if (Math.abs(event.clock_offset_ms || 0) > 5 * 60 * 1000) visit.skew_flagged = true;
+    if (visit.arrived_at === null && (kind === "arrived" || kind === "registration")) {
+      const consent = kind === "registration" && typeof payload.consent_at === "string" && Date.parse(payload.consent_at);
+      const consentIso = consent || consent === 0 ? iso(consent) : null;
+      visit.arrived_at = consentIso && consentIso < when ? consentIso : when;
+    }
+    let location = KIND_LOCATION[kind] ?? null;
+    if (kind === "screening" && payload.result === "clear") location = "screening";
+    else if (kind === "service_feedback") location = payload.sufficient ? "finished" : "with_host";
+    if (location !== null) { visit.location = location; visit.location_at = when; }
     if (event.step) {
       if (!Object.hasOwn(visit.steps, event.step)) visit.steps[event.step] = when;
       // Events are in time order, so the last one written is the step's latest round.
@@ -108,27 +135,49 @@ export function deriveVisit(events) {
       first("host_received_at", when);
     } else if (kind === "host_unavailable") {
       visit.unavailable_reason = payload.reason;
+      decide("turned_away", payload.reason, when);
+    } else if (kind === "arrived") {
+      if (payload.queue_number && !visit.queue_number) visit.queue_number = payload.queue_number;
     } else if (kind === "card_issued") {
-      if ("card_number" in payload) visit.card_number = payload.card_number || "";
-      if ("ktp_held" in payload) visit.ktp_held = !!payload.ktp_held;
+      if ("card_number" in payload) {
+        visit.card_number = payload.card_number || "";
+        if (visit.card_number) issue("card", when, { number: visit.card_number });
+      }
+      let held = payload.id_held ?? null;
+      if (held === null && "ktp_held" in payload && payload.ktp_held !== null) held = payload.ktp_held ? "ktp" : "";
+      if (held !== null) {
+        visit.ktp_held = !!held;
+        if (held) issue("id_document", when, { type: held });
+      }
     } else if (kind === "locker") {
       visit.locker_number = payload.locker_number;
+      if (payload.locker_number) issue("locker", when, { number: payload.locker_number, items: payload.items || "" });
     } else if (kind === "screening") {
       if (visit.screening !== "refused") visit.screening = payload.result;
-      if (payload.result === "refused") stage = "refused";
+      if (payload.result === "refused") { stage = "refused"; decide("refused", payload.note || "", when); }
     } else if (kind === "admitted") {
       first("admitted_at", when);
       if (payload.time_limit_minutes !== undefined && payload.time_limit_minutes !== null) visit.time_limit_minutes = payload.time_limit_minutes;
+      if (payload.reminded) visit.time_limit_reminded = true;
     } else if (kind === "service_feedback") {
       visit.feedback = { sufficient: payload.sufficient, need: payload.need || "" };
     } else if (kind === "finished") {
       first("finished_at", when);
     } else if (kind === "checked_out") {
       first("checked_out_at", when);
-      for (const key of ["card_returned", "ktp_returned", "locker_returned"]) if (key in payload) visit.returned[key] = !!payload[key];
+      for (const [key, item] of Object.entries(CHECKOUT_RETURNS)) {
+        if (key in payload) visit.returned[key] = !!payload[key];
+        // A check-out returns everything it does not name as kept.
+        if (!(key in payload) || payload[key] === null || payload[key]) giveBack(item, when);
+      }
+    } else if (kind === "returned") {
+      for (const item of payload.items || []) giveBack(item, when);
+    } else if (kind === "step_skipped") {
+      if (!visit.skipped.includes(event.step)) visit.skipped.push(event.step);
     } else if (kind === "cancelled") {
       visit.cancel_reason = payload.reason || "";
       first("cancelled_at", when);
+      decide("cancelled", visit.cancel_reason, when);
     }
     if (stage !== null && RANK[stage] > rank) rank = RANK[stage];
   }
@@ -141,13 +190,23 @@ export function deriveVisit(events) {
     visit.fields_to_correct = visit.fields_to_correct.filter((f) => (visit.corrections[f] ?? "") < verificationTime);
   }
   visit.stage = STAGES[rank];
-  visit.on_site = !FINAL_STAGES.includes(visit.stage);
+  if (decision === null && visit.checked_out_at) decision = ["checked_out", "", visit.checked_out_at];
+  if (decision !== null) {
+    [visit.outcome, visit.outcome_reason, visit.outcome_at] = decision;
+    visit.location = "left"; visit.location_at = decision[2];
+  }
+  for (const [item, held] of Object.entries(visit.custody)) held.returned_at = returnedItems.get(item) ?? null;
+  visit.custody_outstanding = CUSTODY_ITEMS.filter((item) => Object.hasOwn(visit.custody, item) && !returnedItems.has(item));
+  visit.skipped.sort();
+  visit.status = visit.outcome || visit.location;
+  visit.on_site = visit.outcome === null;
   return visit;
 }
 
-/** Return true while the guest is still in the building. */
+/** Return true while the guest is still on site (the visit has no outcome). */
 export function onSite(visit) {
-  return !FINAL_STAGES.includes(visit.stage);
+  if (visit.outcome !== undefined) return !visit.outcome;
+  return !FINAL_STAGES.includes(visit.stage); // a view from before the lifecycle fields
 }
 
 /** Return true when the desk asked for a correction that has not been made yet. */
@@ -155,12 +214,13 @@ export function needsCorrection(visit) {
   return visit.verified === false && (visit.fields_to_correct || []).length > 0;
 }
 
-/** Return what the guest still holds or the desk still keeps (the end-of-day reconciliation). */
+/** Return the custody items issued and not yet returned (the end-of-day reconciliation), whatever the outcome. */
 export function outstanding(visit) {
-  const returned = visit.returned || {};
+  if (Array.isArray(visit.custody_outstanding)) return visit.custody_outstanding;
+  const returned = visit.returned || {}; // a view from before the custody ledger
   const left = [];
   if (visit.card_number && !returned.card_returned) left.push("card");
-  if (visit.ktp_held && !returned.ktp_returned) left.push("ktp");
+  if (visit.ktp_held && !returned.ktp_returned) left.push("id_document");
   if (visit.locker_number && !returned.locker_returned) left.push("locker");
   return left;
 }

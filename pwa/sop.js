@@ -87,7 +87,7 @@ export function walk(steps, visit) {
     let begin = clock;
     if (due.get(key) && (begin === null || due.get(key) > begin)) begin = due.get(key);
     if (completion && completion.at > dueAt(key)) done[key] = completion.at;
-    else if (step.kind === "registration" && (visit.registered_at || visit.queue_number)) done[key] = visit.registered_at || "";
+    else if (step.kind === "registration" && visit.has_registration !== false && (visit.registered_at || visit.queue_number)) done[key] = visit.registered_at || "";
     if (has(done, key)) started[key] = begin;
     else if (current === null && !step.marker && !passed.has(key) &&
              (!step.optional || due.has(key) || (step.kind === "correction" && correcting))) {
@@ -95,6 +95,12 @@ export function walk(steps, visit) {
       started[key] = begin;
     }
     if (completion && (clock === null || completion.at > clock)) clock = completion.at;
+  }
+  const outcome = visit.outcome;
+  if (outcome && !(outcome === "refused" && current && current.kind === "checked_out" && !visit.checked_out_at)) {
+    // A visit that ended has nothing left to do, except the card a refused guest returns on the template's way out.
+    if (current) delete started[current.key];
+    current = null;
   }
   return { current, done, started };
 }

@@ -43,7 +43,15 @@ STAGES = (
     "cancelled",       # the visit was cancelled
 )
 STAGE_RANK = {stage: rank for rank, stage in enumerate(STAGES)}
-FINAL_STAGES = ("checked_out", "refused", "cancelled")
+# A visit in one of these stages has an outcome: the guest is no longer on site.
+FINAL_STAGES = ("host_unavailable", "checked_out", "refused", "cancelled")
+
+# Where a guest on site is, in SOP order (the visit's `location` while it has no outcome).
+LOCATIONS = ("desk", "waiting", "screening", "with_host", "finished")
+# How a visit ended (its `outcome`); None while the guest is on site.
+OUTCOMES = ("checked_out", "turned_away", "refused", "cancelled")
+# What the desk can hold for a guest: the guest card, the identity document, the locker key.
+CUSTODY_ITEMS = ("card", "id_document", "locker")
 
 ID_TYPES = ("ktp", "sim", "passport", "other")
 CHANNELS = ("phone", "aiphone", "app", "in_person")
@@ -123,6 +131,13 @@ def _field_list(value):
     return None
 
 
+def _item_list(value):
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and v in CUSTODY_ITEMS for v in value)):
+        return "must be a non-empty list of: " + ", ".join(CUSTODY_ITEMS)
+    return None
+
+
 def _corrections(value):
     if not isinstance(value, dict) or not value:
         return "must be a non-empty object of field: value"
@@ -170,18 +185,22 @@ EVENT_KINDS: dict[str, dict[str, _Field]] = {
     "host_notified": {"channel": _Field(_choice(CHANNELS))},
     "host_received": {"by": _Field(_text(120))},
     "host_unavailable": {"reason": _Field(_text(300, allow_empty=False), required=True)},
-    "card_issued": {"card_number": _Field(_text(16)), "ktp_held": _Field(_bool)},
-    "locker": {"locker_number": _Field(_text(16), required=True)},
+    "arrived": {"queue_number": _Field(_text(16))},
+    "card_issued": {"card_number": _Field(_text(16)), "ktp_held": _Field(_bool),
+                    "id_held": _Field(_choice(ID_TYPES + ("",)))},
+    "locker": {"locker_number": _Field(_text(16), required=True), "items": _Field(_text(200))},
     "waiting": {},
     "screening": {"result": _Field(_choice(("clear", "refused")), required=True),
                   "note": _Field(_text(300))},
-    "admitted": {"time_limit_minutes": _Field(_int_range(1, 24 * 60))},
+    "admitted": {"time_limit_minutes": _Field(_int_range(1, 24 * 60)), "reminded": _Field(_bool)},
     "service_feedback": {"sufficient": _Field(_bool, required=True), "need": _Field(_text(2000))},
     "finished": {},
     "checked_out": {"card_returned": _Field(_bool), "ktp_returned": _Field(_bool),
                     "locker_returned": _Field(_bool)},
     "cancelled": {"reason": _Field(_text(300))},
+    "returned": {"items": _Field(_item_list, required=True)},
     "step_done": {},
+    "step_skipped": {"reason": _Field(_text(300))},
 }
 
 # The payload values that decide which SOP branch a step took: a template branch's `on` names
@@ -198,6 +217,16 @@ KIND_STAGE = {
     "finished": "finished",
     "checked_out": "checked_out",
     "cancelled": "cancelled",
+}
+
+# The check-out flags that return a custody item (an absent flag returns it too).
+CHECKOUT_RETURNS = {"card_returned": "card", "ktp_returned": "id_document", "locker_returned": "locker"}
+
+# Where an event puts the guest (the latest such event in time order decides; a loop back of
+# the SOP, "service not sufficient: back to the officer", takes the guest back to the host).
+KIND_LOCATION = {
+    "arrived": "desk", "registration": "desk", "waiting": "waiting", "locker": "screening",
+    "admitted": "with_host", "finished": "finished",
 }
 
 EVENT_KEYS = ("id", "visit_id", "seq", "kind", "actor", "step", "device_time", "clock_offset_ms",
@@ -304,8 +333,8 @@ def validate_event(event) -> dict[str, str]:
         if payload.get("id_type") == "ktp" and payload.get("id_number"):
             if not re.fullmatch(r"\d{16}", payload["id_number"]):
                 errors["payload.id_number"] = "a NIK has 16 digits"
-    if kind == "step_done" and not step:
-        errors["step"] = "is required for step_done"
+    if kind in ("step_done", "step_skipped") and not step:
+        errors["step"] = f"is required for {kind}"
     return errors
 
 
@@ -362,15 +391,35 @@ def derive_visit(events) -> dict:
         "host_received_at": None, "admitted_at": None, "finished_at": None,
         "checked_out_at": None, "cancelled_at": None, "last_event_at": None,
         "steps": {}, "step_last": {}, "event_count": len(ordered), "skew_flagged": False,
+        # The lifecycle (sync/PROTOCOL.md, "The visit lifecycle").
+        "arrived_at": None, "location": "desk", "location_at": None,
+        "outcome": None, "outcome_reason": "", "outcome_at": None, "status": "desk",
+        "custody": {}, "custody_outstanding": [], "skipped": [], "time_limit_reminded": False,
+        "by_appointment": False,
     }
     rank = STAGE_RANK["registered"]
     registration_seen = False
     corrected_fields: dict[str, tuple] = {}  # name -> (corrected time, value)
     verification_time = ""
 
+    decision = None  # (outcome, reason, time) of the first event that ended the visit
+    returned_items: dict[str, str] = {}  # custody item -> when it was (first) returned
+
     def first(name, when):
         if visit[name] is None:
             visit[name] = when
+
+    def decide(outcome, reason, when):
+        nonlocal decision
+        if decision is None:
+            decision = (outcome, reason, when)
+
+    def issue(item, when, **fields):
+        held = visit["custody"].setdefault(item, {"issued_at": when})
+        held.update(fields)
+
+    def give_back(item, when):
+        returned_items.setdefault(item, when)
 
     for event in ordered:
         kind, payload = event["kind"], event.get("payload") or {}
@@ -378,6 +427,18 @@ def derive_visit(events) -> dict:
         visit["last_event_at"] = when
         if skew_flagged(event):
             visit["skew_flagged"] = True
+        if visit["arrived_at"] is None and kind in ("arrived", "registration"):
+            # The guest arrived when the first of these happened: the lobby's "tamu tiba" tap,
+            # or the opening of the guest book (consent) when the registration says so.
+            consent = parse_time(payload.get("consent_at")) if kind == "registration" else None
+            visit["arrived_at"] = min(when, format_time(consent)) if consent else when
+        location = KIND_LOCATION.get(kind)
+        if kind == "screening" and payload.get("result") == "clear":
+            location = "screening"
+        elif kind == "service_feedback":
+            location = "finished" if payload.get("sufficient") else "with_host"
+        if location is not None:
+            visit["location"], visit["location_at"] = location, when
         if event.get("step"):
             visit["steps"].setdefault(event["step"], when)
             # Events are in time order, so the last one written is the step's latest round.
@@ -411,35 +472,61 @@ def derive_visit(events) -> dict:
             first("host_received_at", when)
         elif kind == "host_unavailable":
             visit["unavailable_reason"] = payload["reason"]
+            decide("turned_away", payload["reason"], when)
+        elif kind == "arrived":
+            if payload.get("queue_number") and not visit["queue_number"]:
+                visit["queue_number"] = payload["queue_number"]
         elif kind == "card_issued":
             if "card_number" in payload:
                 visit["card_number"] = payload["card_number"] or ""
-            if "ktp_held" in payload:
-                visit["ktp_held"] = bool(payload["ktp_held"])
+                if visit["card_number"]:
+                    issue("card", when, number=visit["card_number"])
+            held = payload.get("id_held")
+            if held is None and "ktp_held" in payload:
+                held = "ktp" if payload["ktp_held"] else ""
+            if held is not None:
+                visit["ktp_held"] = bool(held)
+                if held:
+                    issue("id_document", when, type=held)
         elif kind == "locker":
             visit["locker_number"] = payload["locker_number"]
+            if payload["locker_number"]:
+                issue("locker", when, number=payload["locker_number"], items=payload.get("items") or "")
         elif kind == "screening":
             # A refusal stands: a later "clear" does not undo it.
             if visit["screening"] != "refused":
                 visit["screening"] = payload["result"]
             if payload["result"] == "refused":
                 stage = "refused"
+                decide("refused", payload.get("note") or "", when)
         elif kind == "admitted":
             first("admitted_at", when)
             if payload.get("time_limit_minutes") is not None:
                 visit["time_limit_minutes"] = payload["time_limit_minutes"]
+            if payload.get("reminded"):
+                visit["time_limit_reminded"] = True
         elif kind == "service_feedback":
             visit["feedback"] = {"sufficient": payload["sufficient"], "need": payload.get("need") or ""}
         elif kind == "finished":
             first("finished_at", when)
         elif kind == "checked_out":
             first("checked_out_at", when)
-            for key in ("card_returned", "ktp_returned", "locker_returned"):
+            for key, item in CHECKOUT_RETURNS.items():
                 if key in payload:
                     visit["returned"][key] = bool(payload[key])
+                # A check-out returns everything it does not name as kept.
+                if payload.get(key, True):
+                    give_back(item, when)
+        elif kind == "returned":
+            for item in payload["items"]:
+                give_back(item, when)
+        elif kind == "step_skipped":
+            if event["step"] not in visit["skipped"]:
+                visit["skipped"].append(event["step"])
         elif kind == "cancelled":
             visit["cancel_reason"] = payload.get("reason") or ""
             first("cancelled_at", when)
+            decide("cancelled", visit["cancel_reason"], when)
         if stage is not None and STAGE_RANK[stage] > rank:
             rank = STAGE_RANK[stage]
     for name, (_, value) in corrected_fields.items():
@@ -450,7 +537,18 @@ def derive_visit(events) -> dict:
         visit["fields_to_correct"] = [f for f in visit["fields_to_correct"]
                                       if visit["corrections"].get(f, "") < verification_time]
     visit["stage"] = STAGES[rank]
-    visit["on_site"] = visit["stage"] not in FINAL_STAGES
+    if decision is None and visit["checked_out_at"]:
+        decision = ("checked_out", "", visit["checked_out_at"])
+    if decision is not None:
+        visit["outcome"], visit["outcome_reason"], visit["outcome_at"] = decision
+        visit["location"], visit["location_at"] = "left", decision[2]
+    for item, held in visit["custody"].items():
+        held["returned_at"] = returned_items.get(item)
+    visit["custody_outstanding"] = [item for item in CUSTODY_ITEMS
+                                    if item in visit["custody"] and item not in returned_items]
+    visit["skipped"].sort()
+    visit["status"] = visit["outcome"] or visit["location"]
+    visit["on_site"] = visit["outcome"] is None
     return visit
 
 
@@ -478,7 +576,8 @@ def walk_steps(steps: list[dict], visit: dict) -> dict:
     steps in between; a goto of None passes over all the steps after. A branch taken in an
     earlier round of a loop no longer counts. Markers are never current; an optional step is
     current only when a branch made it due, or (templates without that branch) when it is the
-    correction a failed check asks for.
+    correction a failed check asks for. A visit with an outcome has no current step, except the
+    check-out step a refused guest is sent to (to return the card) until the check-out.
     """
     keys = [step["key"] for step in steps]
     index = {key: n for n, key in enumerate(keys)}
@@ -522,7 +621,8 @@ def walk_steps(steps: list[dict], visit: dict) -> dict:
             begin = due[key]
         if completion and completion["at"] > due.get(key, ""):
             done[key] = completion["at"]
-        elif kind == "registration" and (visit.get("registered_at") or visit.get("queue_number")):
+        elif (kind == "registration" and visit.get("has_registration") is not False
+              and (visit.get("registered_at") or visit.get("queue_number"))):
             done[key] = visit.get("registered_at") or ""
         if key in done:
             started[key] = begin
@@ -532,6 +632,15 @@ def walk_steps(steps: list[dict], visit: dict) -> dict:
             started[key] = begin
         if completion and (clock is None or completion["at"] > clock):
             clock = completion["at"]
+    outcome = visit.get("outcome")
+    if outcome and not (outcome == "refused" and current is not None
+                        and steps[index[current]].get("event") == "checked_out"
+                        and not visit.get("checked_out_at")):
+        # A visit that ended has nothing left to do, except the card a refused guest returns
+        # on the template's way out (Tanjabbar: the metal detector's refusal -> kembalikan_kartu).
+        if current is not None:
+            started.pop(current, None)
+        current = None
     return {"current": current, "done": done, "started": started}
 
 

@@ -24,9 +24,14 @@ test("sha256 agrees with node's crypto on ascii, multibyte and block-boundary in
   }
 });
 
-test("outstanding lists guest card, KTP and locker items not returned", () => {
-  assert.deepEqual(outstanding({ card_number: "12", ktp_held: true, locker_number: "L3", returned: {} }), ["card", "ktp", "locker"]);
+test("outstanding lists guest card, identity document and locker not returned (legacy views without custody)", () => {
+  assert.deepEqual(outstanding({ card_number: "12", ktp_held: true, locker_number: "L3", returned: {} }), ["card", "id_document", "locker"]);
   assert.deepEqual(outstanding({ card_number: "12", ktp_held: true, locker_number: "L3",
     returned: { card_returned: true, ktp_returned: true, locker_returned: false } }), ["locker"]);
   assert.deepEqual(outstanding({ card_number: "", ktp_held: false, locker_number: "", returned: {} }), []);
+});
+
+test("outstanding reads the custody ledger when the view has it, whatever the outcome", () => {
+  assert.deepEqual(outstanding({ outcome: "cancelled", custody_outstanding: ["card", "id_document"], card_number: "11" }), ["card", "id_document"]);
+  assert.deepEqual(outstanding({ outcome: null, custody_outstanding: [], card_number: "11", returned: {} }), []);
 });

@@ -193,7 +193,8 @@ def step_durations(steps: list[dict], events) -> dict[str, float]:
     clock. A step's time runs from the previous completion to its own. The first step runs from
     the visit's start, which is known only when the registration's `consent_at` is earlier than
     the first event (the guest opened the form); otherwise the first step is not measured.
-    A step done more than once (a loop back) has its times added up; a step not done is absent.
+    A step done more than once (a loop back) has its times added up; a step not done or
+    skipped (`step_skipped`) is absent.
     """
     known = {s["key"] for s in steps}
     timed = {s["key"] for s in steps if s.get("minutes") is not None}
@@ -214,6 +215,9 @@ def step_durations(steps: list[dict], events) -> dict[str, float]:
     for when, _, event in dated:
         key = _get(event, "step")
         if not key or key not in known:
+            continue
+        if _get(event, "kind") == "step_skipped":
+            clock, start_known = when, True  # a step skipped (no bags for the locker) is not timed
             continue
         if key in timed and (start_known or when > clock):
             spent = (when - clock).total_seconds() / 60

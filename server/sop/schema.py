@@ -10,7 +10,8 @@ from sync.rules import OUTCOME_FIELDS
 # Event kinds of sync/PROTOCOL.md ("Events" table).
 EVENT_KINDS = ("registration", "verification", "correction", "host_notified", "host_received",
                "host_unavailable", "card_issued", "locker", "waiting", "screening", "admitted",
-               "service_feedback", "finished", "checked_out", "cancelled", "step_done")
+               "service_feedback", "finished", "checked_out", "cancelled", "step_done", "arrived",
+               "returned", "step_skipped")
 SNAKE = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be snake_case")
 MAX_MINUTES = 24 * 60
 

@@ -77,6 +77,42 @@ CASES = [
         ev(1, "registration", 0, {**REG, "host_id": None, "service_id": 2}, offset_ms=-360_000)]),
     ("duplicate event counted once", [
         ev(1, "registration", 0, REG), ev(2, "waiting", 1, {}), ev(2, "waiting", 1, {})]),
+    ("turned away after the card: the card and KTP stay outstanding", [
+        ev(1, "registration", 0, REG),
+        ev(2, "card_issued", 2, {"card_number": "11", "ktp_held": True}, step="sambut_dan_registrasi"),
+        ev(3, "waiting", 4, {}, step="arahkan_ruang_tunggu"),
+        ev(4, "host_unavailable", 9, {"reason": "Bapak Bupati sedang dinas luar"}, step="simpan_barang_loker")]),
+    ("turned away, then the card and the SIM given back", [
+        ev(1, "registration", 0, REG),
+        ev(2, "card_issued", 2, {"card_number": "11", "id_held": "sim"}),
+        ev(3, "host_unavailable", 9, {"reason": "Rapat"}),
+        ev(4, "returned", 10, {"items": ["card", "id_document"]})]),
+    ("cancelled with the locker key still out", [
+        ev(1, "registration", 0, REG), ev(2, "card_issued", 2, {"card_number": "5", "id_held": ""}),
+        ev(3, "locker", 4, {"locker_number": "L3", "items": "Tas ransel"}),
+        ev(4, "returned", 5, {"items": ["card"]}),
+        ev(5, "cancelled", 6, {"reason": "Tamu tidak jadi"})]),
+    ("check-out keeping the KTP back", [
+        ev(1, "registration", 0, REG), ev(2, "card_issued", 2, {"card_number": "9", "ktp_held": True}),
+        ev(3, "checked_out", 30, {"card_returned": True, "ktp_returned": False})]),
+    ("where the guest is: waiting, locker, with the host, finished", [
+        ev(1, "registration", 0, REG), ev(2, "waiting", 2, {}), ev(3, "locker", 5, {"locker_number": "2"}),
+        ev(4, "screening", 7, {"result": "clear"}), ev(5, "admitted", 9, {"time_limit_minutes": 15, "reminded": True}),
+        ev(6, "finished", 20, {})]),
+    ("an insufficient feedback takes the guest back to the host", [
+        ev(1, "registration", 0, REG), ev(2, "admitted", 3, {}), ev(3, "finished", 20, {}),
+        ev(4, "service_feedback", 22, {"sufficient": False, "need": "Formulir"})]),
+    ("arrived at the lobby, then the guest book", [
+        ev(1, "arrived", 0, {"queue_number": "B-004"}, step="terima_di_lobby"),
+        ev(2, "registration", 3, {**REG, "queue_number": "B-004", "consent_at": format_time(T0 + timedelta(minutes=1))},
+           step="isi_daftar_hadir", actor="guest")]),
+    ("arrived only", [ev(1, "arrived", 0, {}, step="terima_di_lobby")]),
+    ("locker skipped with one tap", [
+        ev(1, "registration", 0, REG), ev(2, "step_skipped", 2, {"reason": "Tidak membawa barang"}, step="simpan_barang_loker")]),
+    ("refused at screening, then the card returned at check-out", [
+        ev(1, "registration", 0, REG), ev(2, "card_issued", 1, {"card_number": "3", "ktp_held": True}),
+        ev(3, "screening", 5, {"result": "refused", "note": "Membawa senjata tajam"}),
+        ev(4, "checked_out", 7, {})]),
 ]
 
 
@@ -147,6 +183,44 @@ WALKS = [
         ev(2, "waiting", 2, {}, step="arahkan_ruang_tunggu"),
         ev(3, "locker", 9, {"locker_number": "4"}, step="simpan_barang_loker"),
         ev(4, "screening", 11, {"result": "clear"}, step="pemeriksaan_metal_detektor")]),
+    ("tanjabbar pimpinan: host unavailable at the desk ends the walk", "tanjabbar-2017", "pimpinan", [
+        ev(1, "registration", 0, REG),
+        ev(2, "host_unavailable", 2, {"reason": "Bapak Bupati sedang dinas luar"}, step="sambut_dan_registrasi")]),
+    ("tanjabbar pimpinan: host unavailable after the waiting room ends the walk", "tanjabbar-2017", "pimpinan", [
+        ev(1, "card_issued", 0, {"card_number": "T-01", "ktp_held": True}, step="sambut_dan_registrasi"),
+        ev(2, "waiting", 2, {}, step="arahkan_ruang_tunggu"),
+        ev(3, "host_unavailable", 6, {"reason": "Rapat mendadak"}, step="simpan_barang_loker")]),
+    ("tanjabbar pimpinan: refused, card returned, nothing left", "tanjabbar-2017", "pimpinan", [
+        ev(1, "card_issued", 0, {"card_number": "T-01", "ktp_held": True}, step="sambut_dan_registrasi"),
+        ev(2, "waiting", 2, {}, step="arahkan_ruang_tunggu"),
+        ev(3, "locker", 9, {"locker_number": "4"}, step="simpan_barang_loker"),
+        ev(4, "screening", 11, {"result": "refused"}, step="pemeriksaan_metal_detektor"),
+        ev(5, "checked_out", 13, {}, step="kembalikan_kartu")]),
+    ("tanjabbar pimpinan: no bags, the locker skipped, the metal detector next", "tanjabbar-2017", "pimpinan", [
+        ev(1, "card_issued", 0, {"card_number": "T-01", "ktp_held": True}, step="sambut_dan_registrasi"),
+        ev(2, "waiting", 2, {}, step="arahkan_ruang_tunggu"),
+        ev(3, "step_skipped", 3, {}, step="simpan_barang_loker")]),
+    ("tanjabbar eselon 4: cancelled, nothing left", "tanjabbar-2017", "eselon_4_asn", [
+        ev(1, "card_issued", 0, {"card_number": "T-02", "ktp_held": True}, step="sambut_dan_registrasi"),
+        ev(2, "cancelled", 3, {"reason": "Tamu tidak jadi"})]),
+    ("kaltim: host unavailable when taken to the service", "kaltim-2022", None, [
+        ev(1, "arrived", 0, {}, step="terima_di_lobby"),
+        ev(2, "registration", 2, REG, step="isi_daftar_hadir", actor="guest"),
+        ev(3, "host_unavailable", 4, {"reason": "Petugas sedang cuti"}, step="antar_ke_layanan")]),
+    ("kaltim: arrived at the lobby, the guest book is next", "kaltim-2022", None, [
+        ev(1, "arrived", 0, {"queue_number": "B-004"}, step="terima_di_lobby")]),
+    ("kaltim: survey done and the guest left", "kaltim-2022", None, [
+        ev(1, "arrived", 0, {}, step="terima_di_lobby"),
+        ev(2, "registration", 2, REG, step="isi_daftar_hadir", actor="guest"),
+        ev(3, "admitted", 4, {}, step="antar_ke_layanan"),
+        ev(4, "finished", 30, {}, step="terima_layanan"),
+        ev(5, "step_done", 33, {}, step="isi_skm"),
+        ev(6, "checked_out", 34, {})]),
+    ("kaltim: left before the survey", "kaltim-2022", None, [
+        ev(1, "registration", 2, REG, step="isi_daftar_hadir", actor="guest"),
+        ev(2, "admitted", 4, {}, step="antar_ke_layanan"),
+        ev(3, "finished", 30, {}, step="terima_layanan"),
+        ev(4, "checked_out", 31, {})]),
     ("kaltim: served, the survey step is next", "kaltim-2022", None, [
         ev(1, "step_done", 0, {}, step="terima_di_lobby"),
         ev(2, "registration", 2, REG, step="isi_daftar_hadir", actor="guest"),
