@@ -7,10 +7,10 @@ from .report import IkmFollowUp
 from .staff import ROLES, StaffUser
 from .survey import ELEMENT_KEYS, SurveyResponse
 from .sync import ChangeLog, Quarantine, SurveyLink
-from .visit import Attachment, Visit, VisitEvent
+from .visit import Attachment, BlobUpload, Visit, VisitEvent
 
 __all__ = [
-    "AuditLog", "Attachment", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host", "IkmFollowUp",
+    "AuditLog", "Attachment", "BlobUpload", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host", "IkmFollowUp",
     "Notification", "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
     "VisitEvent",
 ]

@@ -119,3 +119,24 @@ class Attachment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Attachment {self.sha256[:12]} office={self.office_id} {self.kind}>"
+
+
+class BlobUpload(db.Model):
+    """The bytes of a photo or signature a tablet has sent so far (a resumable upload).
+
+    Keyed by the blob's SHA-256 and the device, so each tablet resumes its own upload; the row
+    is deleted when the blob is complete and verified, and the nightly retention run deletes
+    rows left idle for a day."""
+
+    __tablename__ = "blob_upload"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(40))
+    total: Mapped[int] = mapped_column(Integer)  # the whole blob's size, from Content-Range
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # the first len(data) bytes of the blob
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<BlobUpload {self.sha256[:12]} device={self.device_id} {len(self.data or b'')}/{self.total}>"

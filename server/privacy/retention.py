@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from ..changes import log_changes, prune_change_log
 from ..extensions import db
-from ..models import Attachment, Office, Quarantine, SurveyResponse, Visit, VisitEvent
+from ..models import Attachment, BlobUpload, Office, Quarantine, SurveyResponse, Visit, VisitEvent
 from ..models.base import utcnow
 
 log = logging.getLogger("sitamu.retention")
@@ -26,17 +26,22 @@ PERSONAL_FIELDS = ("id_number", "name", "phone", "address", "purpose", "photo_sh
 PURGED_TEXT = ""
 
 
+# A partial photo or signature upload nobody continued for this long is deleted.
+PARTIAL_UPLOAD_TTL = timedelta(hours=24)
+
+
 @dataclass
 class RetentionReport:
     visits: dict = field(default_factory=dict)  # office code -> visits purged
     attachments: int = 0
     quarantine: int = 0
     change_log: int = 0  # sync change-log rows older than any live pull cursor
+    partial_uploads: int = 0  # blob uploads a tablet began and left for a day (sync/PROTOCOL.md)
 
     def as_dict(self) -> dict:
         return {"visits": self.visits, "purged_total": sum(self.visits.values()),
                 "attachments_deleted": self.attachments, "quarantine_scrubbed": self.quarantine,
-                "change_log_pruned": self.change_log}
+                "change_log_pruned": self.change_log, "partial_uploads_expired": self.partial_uploads}
 
 
 def _scrub(value):
@@ -165,8 +170,15 @@ def run_retention(now: datetime | None = None, office_code: str | None = None,
             log.info("retention purged visits", extra={"office_id": office.id, "count": count})
     if not office_code:  # the change log is shared by all offices: pruned on a full run only
         report.change_log = prune_change_log()
+        report.partial_uploads = expire_partial_uploads(now)
         db.session.commit()
     return report
+
+
+def expire_partial_uploads(now: datetime) -> int:
+    """Delete blob uploads left unfinished for a day (their bytes may be part of a photo)."""
+    cutoff = now - PARTIAL_UPLOAD_TTL
+    return db.session.execute(delete(BlobUpload).where(BlobUpload.updated_at < cutoff)).rowcount or 0
 
 
 def _scrub_old_quarantine(office: Office, cutoff: datetime) -> int:
