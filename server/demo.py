@@ -564,7 +564,7 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
         if cancelled:
             add("cancelled", None, guard, {"reason": rng.choice(CANCEL_REASONS)}, rng.uniform(2, 15))
         elif unavailable:
-            add("host_unavailable", None, guard,
+            add("host_unavailable", "antar_ke_layanan", guard,
                 {"reason": host.unavailable_reason or rng.choice(UNAVAILABLE_REASONS)}, rng.uniform(1, 5))
             add("checked_out", None, guard, {}, rng.uniform(1, 3))
         else:
@@ -579,7 +579,8 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
         add("host_notified", None, desk, {"channel": "aiphone"}, 0.5)
         add("registration", None, "guest", registration, rng.uniform(0.5, 1.5))
         if unavailable:
-            add("host_unavailable", None, desk,
+            # The polite refusal at the desk (Perbup 75/2017 step 1's branch), before any card.
+            add("host_unavailable", "sambut_dan_registrasi", desk,
                 {"reason": host.unavailable_reason or rng.choice(UNAVAILABLE_REASONS)}, rng.uniform(0.5, 3))
             add("checked_out", None, desk, {}, rng.uniform(0.5, 2))
         else:
@@ -590,7 +591,9 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
             add("locker", "simpan_barang_loker", guard, {"locker_number": f"L-{rng.randint(1, 24):02d}"},
                 took("simpan_barang_loker", wait_bias))
             if cancelled:
-                add("cancelled", None, desk, {"reason": rng.choice(CANCEL_REASONS)}, rng.uniform(5, 30))
+                # The desk gives back what it held before the visit is cancelled.
+                add("returned", None, desk, {"items": ["card", "id_document", "locker"]}, rng.uniform(5, 30))
+                add("cancelled", None, desk, {"reason": rng.choice(CANCEL_REASONS)}, 0.2)
             else:
                 refused = False
                 if "pemeriksaan_metal_detektor" in std:
@@ -609,7 +612,7 @@ def plan_visit(rng: random.Random, ctx: Ctx, start: datetime, *, on_site_until: 
                         {"card_returned": True, "ktp_returned": True, "locker_returned": True},
                         took("kembalikan_kartu"))
     if on_site_until is not None:
-        events = [e for e in events if e["at"] < on_site_until and e["kind"] not in ("checked_out", "cancelled")]
+        events = [e for e in events if e["at"] < on_site_until and e["kind"] not in ("checked_out", "cancelled", "returned")]
     return Plan(visit_id=_uuid(rng), device=device, events=events, guest=guest)
 
 

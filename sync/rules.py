@@ -52,6 +52,10 @@ LOCATIONS = ("desk", "waiting", "screening", "with_host", "finished")
 OUTCOMES = ("checked_out", "turned_away", "refused", "cancelled")
 # What the desk can hold for a guest: the guest card, the identity document, the locker key.
 CUSTODY_ITEMS = ("card", "id_document", "locker")
+# The derived fields of the lifecycle (every screen shows these; tablets get them by pull).
+LIFECYCLE_KEYS = ("arrived_at", "location", "location_at", "outcome", "outcome_reason", "outcome_at",
+                  "status", "custody", "custody_outstanding", "skipped", "time_limit_reminded",
+                  "by_appointment", "cancelled_at")
 
 ID_TYPES = ("ktp", "sim", "passport", "other")
 CHANNELS = ("phone", "aiphone", "app", "in_person")

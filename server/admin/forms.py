@@ -68,6 +68,25 @@ class OfficeForm(FlaskForm):
     signer_position = StringField("Jabatan penandatangan", validators=[Optional(), max_len(200)])
     signer_nip = StringField("NIP penandatangan", validators=[
         Optional(), Regexp(r"^[0-9 ]{18,21}$", message="NIP terdiri dari 18 angka.")])
+    signer_rank = StringField("Pangkat/golongan penandatangan", validators=[Optional(), max_len(80)])
+    maker_name = StringField("Nama pembuat laporan (Dibuat oleh, boleh kosong)", validators=[Optional(), max_len(120)])
+    maker_position = StringField("Jabatan pembuat laporan", validators=[Optional(), max_len(200)])
+    maker_rank = StringField("Pangkat/golongan pembuat laporan", validators=[Optional(), max_len(80)])
+    maker_nip = StringField("NIP pembuat laporan", validators=[
+        Optional(), Regexp(r"^[0-9 ]{18,21}$", message="NIP terdiri dari 18 angka.")])
+    city = StringField("Kota tempat penandatanganan (mis. Pontianak)", validators=[Optional(), max_len(80)])
+    respondent_threshold = IntegerField("Responden paling sedikit untuk menilai satu pejabat/layanan", validators=[
+        Optional(), number_range(1, 1000)])
+    population = TextAreaField("Populasi (pengguna layanan) per periode, satu per baris: 2026-S2 = 1500",
+                               validators=[Optional(), max_len(2000)])
+
+    def validate_population(self, field):
+        from reports.population import PopulationError, parse_population
+
+        try:
+            field.parsed = parse_population(field.data or "")
+        except PopulationError as exc:
+            raise ValidationError(str(exc)) from None
     retention_days = IntegerField("Lama simpan data pribadi di server (hari)", validators=[
         InputRequired(message=REQUIRED), number_range(30, 3650)])
     device_retention_days = IntegerField("Lama simpan data di tablet (hari, 0 = hari ini saja)", validators=[

@@ -10,6 +10,8 @@ from ..extensions import db
 from ..i18n import translate as _
 from ..models import Attachment, Office
 from . import bp
+from reports.population import format_population
+
 from .forms import OfficeForm, SopForm
 from .routes import scoped_offices
 from . import sop_bridge
@@ -17,6 +19,9 @@ from . import sop_bridge
 OFFICE_FIELDS = ("code", "name", "region", "address", "phone", "email", "timezone",
                  "ikm_convention", "ikm_published", "signer_name", "signer_position", "signer_nip",
                  "retention_days", "device_retention_days", "visit_time_limit")
+
+# The signing block, the SKM population and the respondent threshold of the reports.
+REPORT_FIELDS = ("signer_rank", "maker_name", "maker_position", "maker_rank", "maker_nip", "city")
 
 
 def _office_form(office: Office | None) -> OfficeForm:
@@ -27,10 +32,12 @@ def _office_form(office: Office | None) -> OfficeForm:
     if request.method == "GET":
         if office is not None:
             form.letterhead.data = "\n".join(office.letterhead or [])
+            form.population.data = format_population(office.population)
             form.parent_id.data = office.parent_id or 0
         else:
             form.retention_days.data, form.device_retention_days.data = 365, 0
             form.visit_time_limit.data, form.ikm_published.data = 30, True
+            form.respondent_threshold.data = 30
     return form
 
 
@@ -44,6 +51,19 @@ def _apply(form: OfficeForm, office: Office) -> list[str]:
         if getattr(office, name) != value:
             setattr(office, name, value)
             changed.append(name)
+    for name in REPORT_FIELDS:
+        value = (getattr(form, name).data or "").strip()
+        if (getattr(office, name) or "") != value:
+            setattr(office, name, value)
+            changed.append(name)
+    threshold = form.respondent_threshold.data or 30  # left empty: the default
+    if office.respondent_threshold != threshold:
+        office.respondent_threshold = threshold
+        changed.append("respondent_threshold")
+    population = getattr(form.population, "parsed", None) or {}
+    if (office.population or {}) != population:
+        office.population = population
+        changed.append("population")
     letterhead = [line.strip() for line in (form.letterhead.data or "").splitlines() if line.strip()]
     if office.letterhead != letterhead:
         office.letterhead = letterhead

@@ -172,3 +172,18 @@ EN = {
     "Tindakan (awalan, mis. visit.)": "Action (prefix, e.g. visit.)", "Waktu": "Time",
     "Sasaran": "Target", "Rincian": "Detail", "Tidak ada entri.": "No entries.",
 }
+
+# Reports: the signing block, the SKM population and threshold, the saran page.
+EN.update({
+    "Pangkat/golongan penandatangan": "Signing official's rank/grade (pangkat/golongan)",
+    "Nama pembuat laporan (Dibuat oleh, boleh kosong)": "Name of the report's maker (\"Dibuat oleh\", optional)",
+    "Jabatan pembuat laporan": "Report maker's position",
+    "Pangkat/golongan pembuat laporan": "Report maker's rank/grade",
+    "NIP pembuat laporan": "Report maker's NIP",
+    "Kota tempat penandatanganan (mis. Pontianak)": "City where reports are signed (e.g. Pontianak)",
+    "Responden paling sedikit untuk menilai satu pejabat/layanan":
+        "Fewest respondents before one official or service is graded",
+    "Populasi (pengguna layanan) per periode, satu per baris: 2026-S2 = 1500":
+        "Population (service users) per period, one per line: 2026-S2 = 1500",
+    "Survei kepuasan (SKM)": "Satisfaction survey (SKM)",
+})

@@ -571,7 +571,8 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
         row.update(id=visit_id, office_id=office_id, device_id=device_of.get(visit_id),
                    id_number=d["id_number"] or None, phone=d["phone"] or None,
                    nik_hash=nik_lookup_hash(d["id_number"]) if d["id_type"] == "ktp" and d["id_number"] else None,
-                   tier=tiers.get(d["host_id"], ""), event_count=d["event_count"], updated_at=now)
+                   tier=tiers.get(d["host_id"], ""), event_count=d["event_count"], updated_at=now,
+                   custody_open=bool(d["custody_outstanding"]))
         if row["registered_at"] is None:
             # Events came before their registration: place the visit by its first event for now.
             row["registered_at"] = min(parse_time(e["device_time"]) for e in events[visit_id])

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import orjson
 from sqlalchemy import event, func, or_, select, text, tuple_
 
-from sync.rules import FINAL_STAGES, format_time, mask_id_number
+from sync.rules import FINAL_STAGES, LIFECYCLE_KEYS, format_time, mask_id_number
 
 from .. import jsoncodec
 from ..extensions import db
@@ -120,7 +120,8 @@ def survey_link_data(link: SurveyLink) -> dict:
 
 
 VISIT_STATE_KEYS = ("verified", "fields_to_correct", "steps", "step_last", "feedback", "time_limit_minutes",
-                    "host_notified_at", "host_received_at", "has_registration", "on_site", "skew_flagged")
+                    "host_notified_at", "host_received_at", "has_registration", "on_site", "skew_flagged",
+                    *LIFECYCLE_KEYS)
 
 
 def visit_data(visit, device_uid: str | None) -> dict:

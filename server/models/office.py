@@ -37,6 +37,21 @@ class Office(db.Model):
     signer_name: Mapped[str] = mapped_column(String(120), default="")
     signer_position: Mapped[str] = mapped_column(String(200), default="")
     signer_nip: Mapped[str] = mapped_column(String(32), default="")
+    # Pangkat/golongan of the signer, e.g. "Pembina Utama Muda (IV/c)".
+    signer_rank: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    # The second signer of the register and IKM report ("Dibuat oleh"), beside the head who
+    # signs "Mengetahui"; no second block while the name is empty.
+    maker_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    maker_position: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    maker_rank: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    maker_nip: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # The city written before the date of a signed document ("Pontianak, 4 Desember 2026").
+    city: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    # Service users the office states per period ({"2026-S2": 1500}): the SKM population;
+    # a period not listed uses the visits recorded.
+    population: Mapped[dict | None] = mapped_column(JSONType, default=dict)
+    # Fewest respondents before a host or service gets its own IKM grade.
+    respondent_threshold: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     # Days personal data is kept on the server; after that only aggregates remain.
     retention_days: Mapped[int] = mapped_column(Integer, default=365)
     # Days synced personal data stays on a tablet; 0 means the current day only.

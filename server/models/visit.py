@@ -41,6 +41,8 @@ class Visit(db.Model):
     ktp_held: Mapped[bool] = mapped_column(Boolean, default=False)
     locker_number: Mapped[str] = mapped_column(String(16), default="")
     screening: Mapped[str] = mapped_column(String(16), default="")  # "", clear, refused
+    # True while the desk holds a card, identity document or locker key (state["custody"]).
+    custody_open: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     unavailable_reason: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     photo_sha: Mapped[str | None] = mapped_column(String(64))
