@@ -292,22 +292,44 @@ def pull():
 
 @bp.route("/blobs/<sha>", methods=["PUT", "HEAD"])
 def blob(sha: str):
-    """Upload a photo or signature by its SHA-256 (PUT), or ask whether it is there (HEAD)."""
+    """Upload a photo or signature by its SHA-256, whole or from an offset (PUT), or ask
+    whether it is stored and how many bytes of it this tablet has sent (HEAD)."""
+    from .uploads import blob_limit, blob_stored, held_offset, parse_range, receive_blob
+
     require_protocol()
     device = current_device()
     if not SHA_RE.match(sha):
         raise SyncError(400, "invalid_request", "The name must be a lowercase SHA-256.", {"sha256": "64 hex digits"})
     if request.method == "HEAD":
-        return answer({}, 200 if blob_exists(sha) else 404)
-    from flask import current_app
-
-    limit = current_app.config.get("SITAMU_BLOB_MAX_BYTES", 512 * 1024)
+        if blob_stored(sha):
+            return answer({}, 200)
+        response = answer({}, 404)
+        response.headers["Upload-Offset"] = str(held_offset(device, sha))
+        return response
+    limit = blob_limit()
     if (request.content_length or 0) > limit:
         raise SyncError(413, "too_large", f"A blob holds at most {limit} bytes.")
-    data = read_body(limit)
     kind = request.args.get("kind", "photo")
-    created = store_blob(device, sha, data, request.headers.get("Content-Type", ""), kind)
-    return answer({"sha256": sha, "stored": created}, 201 if created else 200)
+    content_type = request.headers.get("Content-Type", "")
+    if (request.headers.get("Content-Encoding") or "identity").strip().lower() != "identity":
+        # A compressed body cannot be resumed: it is taken whole, as before.
+        created = store_blob(device, sha, read_body(limit), content_type, kind)
+        return answer({"sha256": sha, "stored": created}, 201 if created else 200)
+    first, last, total = parse_range(request.headers.get("Content-Range"), request.content_length)
+    try:
+        upload = receive_blob(device, sha, request.stream, content_type, kind, first, last, total)
+    except SyncError as exc:
+        if exc.code not in ("offset_mismatch", "incomplete_upload"):
+            raise
+        response = _sync_error(exc)
+        response.headers["Upload-Offset"] = exc.fields["offset"]
+        return response
+    if not upload.complete:
+        response = answer({"sha256": sha, "stored": False, "offset": upload.offset}, 202)
+    else:
+        response = answer({"sha256": sha, "stored": upload.created}, 201 if upload.created else 200)
+    response.headers["Upload-Offset"] = str(upload.offset)
+    return response
 
 
 @bp.post("/survey-links")
