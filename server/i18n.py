@@ -17,7 +17,9 @@ EN: dict[str, str] = {
     "Nama pengguna": "Username",
     "Kata sandi": "Password",
     "Nama pengguna atau kata sandi salah.": "Wrong username or password.",
-    "Akun terkunci sementara. Coba lagi nanti.": "Account temporarily locked. Try again later.",
+    "Nama pengguna atau kata sandi salah, atau akun terkunci sementara setelah 5 kali salah. "
+    "Coba lagi nanti.": "Wrong username or password, or the account is locked for a while after "
+                        "5 wrong tries. Try again later.",
     "Sesi Anda berakhir. Silakan masuk lagi.": "Your session ended. Please log in again.",
     "Anda telah keluar.": "You have logged out.",
     "Buku tamu digital dan survei kepuasan masyarakat": "Digital guest book and public satisfaction survey",

@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import os
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Integer, String, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -46,6 +46,9 @@ class StaffUser(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session cookie's user id ("<id>:<version>"): raising it ends every session
+    # of the account at its next request (logout, new password, deactivation, role change).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -77,9 +80,33 @@ class StaffUser(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        """Return the id Flask-Login keeps in the session: the user id and session version."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """End every session of this account, on every browser, at its next request."""
+        self.session_version = (self.session_version or 0) + 1
+
     @property
     def role_label(self) -> str:
         return ROLES.get(self.role, self.role)
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.id} {self.username} {self.role} office={self.office_id}>"
+
+
+# Changing these ends the account's sessions: a new password, a deactivation, another role,
+# office or host must not leave an old session open somewhere with the old rights.
+SESSION_BOUND = ("password_hash", "active", "role", "office_id", "host_id")
+
+
+@event.listens_for(Session, "before_flush")
+def _end_sessions_on_change(session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if not isinstance(obj, StaffUser):
+            continue
+        state = inspect(obj)
+        if any(state.attrs[name].history.has_changes() for name in SESSION_BOUND) \
+                and not state.attrs["session_version"].history.has_changes():
+            obj.end_sessions()
