@@ -411,8 +411,10 @@ def run_job(job_id: str, kind: str, office_id: int, period_code: str, population
     except (ReportError, PeriodError) as exc:
         _write_status(job_id, state="failed", error=str(exc), message="failed")
         return
-    except Exception:  # noqa: BLE001 -- a failed job must say so, not stay "running"
-        log.exception("report job %s failed", job_id)
+    except Exception as exc:  # noqa: BLE001 -- a failed job must say so, not stay "running"
+        from server.logging import log_failure
+
+        log_failure(log, "report job %s failed", exc, job_id)
         _write_status(job_id, state="failed", error="internal error", message="failed")
         db.session.rollback()
         return

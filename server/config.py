@@ -48,7 +48,10 @@ def build_config(instance_path: str) -> dict:
         "SITAMU_PUBLIC_URL": env.get("SITAMU_PUBLIC_URL", "http://127.0.0.1:5000"),
         "SITAMU_LOG_LEVEL": env.get("SITAMU_LOG_LEVEL", "INFO"),
         "MAX_CONTENT_LENGTH": int(env.get("SITAMU_MAX_REQUEST_BYTES", 8 * 1024 * 1024)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": jsoncodec.dumps,
+        # hide_parameters: a database error's text (logged, or shown by a CLI) never carries
+        # the statement's values, which may be a guest's name or address.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True,
+                                      "json_serializer": jsoncodec.dumps,
                                       "json_deserializer": jsoncodec.loads},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -47,7 +47,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        from .logging import log_failure, route_of_request
+
+        # The route pattern, not the path: a path may carry a survey token.
+        log_failure(log, "unhandled error on %s %s", exc, request.method, route_of_request())
         if wants_json():
             response = jsonify(error_body("internal_error", "The server failed; nothing was stored."))
             response.status_code = 500

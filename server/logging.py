@@ -3,12 +3,35 @@ import logging
 import re
 import sys
 import time
+import traceback
 import uuid
 
 from flask import g, request
 from pythonjsonlogger.json import JsonFormatter
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,36}")
+
+
+def log_failure(logger: logging.Logger, message: str, exc: BaseException, *args) -> None:
+    """Log an unexpected exception with its traceback, leaving out what may hold personal
+    data: a database error's driver message (PostgreSQL repeats values in it, e.g. `invalid
+    input syntax ...: "<value>"` or `DETAIL: Key (...)=(...)`) is replaced by its class and
+    SQLSTATE; the statement's parameters are hidden by the engine (hide_parameters)."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        logger.error(message + " (database error %s, SQLSTATE %s)\n%s", *args, type(orig).__name__,
+                     getattr(orig, "sqlstate", None) or "-", frames)
+    else:
+        logger.error(message, *args, exc_info=exc)
+
+
+def route_of_request() -> str:
+    """Return the route pattern of the current request ("/p/survey/<token>"), never the
+    concrete path, which may carry a token or an id."""
+    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
 class _RequestIdFilter(logging.Filter):
@@ -45,7 +68,7 @@ def init_logging(app) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         # The route pattern, never the concrete path or query: paths may carry survey-link
         # tokens, queries search terms (e.g. "/p/survey/<token>", not the token itself).
-        rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+        rule = route_of_request()
         access.info("request", extra={
             "method": request.method, "path": rule, "status": response.status_code,
             "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),

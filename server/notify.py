@@ -221,8 +221,10 @@ class _Worker:
                     if due is not None:
                         wait = max(1.0, min(wait, (due - utcnow()).total_seconds()))
                     db.session.remove()
-            except Exception:  # keep the thread alive; the queue keeps the messages
-                log.exception("notification worker pass failed")
+            except Exception as exc:  # keep the thread alive; the queue keeps the messages
+                from .logging import log_failure
+
+                log_failure(log, "notification worker pass failed", exc)
             self.wake.wait(wait)
             self.wake.clear()
 
