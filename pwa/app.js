@@ -73,6 +73,8 @@ function renderStatus(s) {
   lastStatus = s;
   const bar = document.getElementById("statusbar");
   const last = s.lastSync ? t("last_sync", { time: new Date(s.lastSync).toLocaleTimeString(getLang() === "id" ? "id-ID" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: officeZone }) }) : t("never_synced");
+  // Guests (kiosk, survey) see whether the tablet is online, never the sync internals.
+  bar.classList.toggle("guest", guestMode);
   mount(bar,
     h("span", { class: `pill ${s.online ? "ok" : "off"}`, id: "net-state" }, s.online ? t("online") : t("offline")),
     h("span", { class: "pill", id: "pending-count", dataset: { count: s.pending } }, t("waiting_items", { n: s.pending })),
@@ -91,8 +93,11 @@ async function route() {
     await renderEnroll(main, app, device?.revoked);
     return;
   }
-  if (app.staff && Date.now() - app.staffAt > 15 * 60 * 1000) app.staff = null;
   const staffOnly = { staff: renderBoard, visit: renderVisit, reconcile: renderReconcile, problems: renderProblems };
+  // A guest screen means a guest holds the tablet: staff mode locks, the PIN is asked again.
+  if (!staffOnly[path]) lockStaff(false);
+  if (app.staff && Date.now() - lastActivity > lockMs) lockStaff(false);
+  setGuestMode(!staffOnly[path]);
   if (staffOnly[path] && !app.staff) { await renderLogin(main, app); return; }
   if (app.staff) app.staffAt = Date.now();
   switch (path) {
@@ -146,23 +151,49 @@ async function registerWorker() {
 }
 
 // A kiosk in a public lobby: an unfinished form or a slip goes back to the welcome screen
-// after a while, and staff mode signs out, so the next person sees nobody else's data.
+// after a while, and staff mode locks after the office's idle minutes (`staff_lock_minutes`,
+// pulled with the office), so the next person sees nobody else's data.
 const GUEST_IDLE_MS = 3 * 60 * 1000;
-const STAFF_IDLE_MS = 10 * 60 * 1000;
+const DEFAULT_LOCK_MINUTES = 5;
+let lockMs = DEFAULT_LOCK_MINUTES * 60 * 1000;
 let lastActivity = Date.now();
+let guestMode = true;
+
+async function refreshLockMs() {
+  const minutes = Number((await app.office())?.staff_lock_minutes);
+  lockMs = (Number.isFinite(minutes) && minutes >= 1 ? minutes : DEFAULT_LOCK_MINUTES) * 60 * 1000;
+}
+
+/** Leave staff mode; on a staff screen show the PIN form in its place (`rerender`). */
+function lockStaff(rerender = true) {
+  if (!app.staff) return;
+  app.staff = null;
+  if (rerender) route();
+}
+app.lockStaff = lockStaff;
+
+function setGuestMode(on) {
+  if (guestMode === on) return;
+  guestMode = on;
+  renderStatus(lastStatus);
+}
 
 function watchIdle() {
-  for (const type of ["pointerdown", "keydown", "input"]) addEventListener(type, () => { lastActivity = Date.now(); }, { passive: true });
-  setInterval(() => {
+  const idleCheck = () => {
     const idle = Date.now() - lastActivity;
     const path = location.hash.replace(/^#\/?/, "").split("/")[0];
-    if (app.staff && idle > STAFF_IDLE_MS) {
-      app.staff = null;
-      app.go("#/kiosk");
-    } else if (["register", "slip", "survey"].includes(path) && idle > GUEST_IDLE_MS) {
-      app.go("#/kiosk");
+    if (app.staff && idle > lockMs) {
+      lockStaff();
+      return true;
     }
-  }, 15000);
+    if (["register", "slip", "survey"].includes(path) && idle > GUEST_IDLE_MS) app.go("#/kiosk");
+    return false;
+  };
+  // The first touch after a long pause (a tablet asleep stops timers) locks before it acts.
+  const touched = () => { if (app.staff && Date.now() - lastActivity > lockMs) lockStaff(); lastActivity = Date.now(); };
+  for (const type of ["pointerdown", "keydown", "input"]) addEventListener(type, touched, { passive: true, capture: true });
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") idleCheck(); });
+  setInterval(() => { refreshLockMs().catch(() => {}); idleCheck(); }, 15000);
 }
 
 async function start() {
@@ -171,6 +202,7 @@ async function start() {
   addEventListener("hashchange", route);
   watchIdle();
   onStatus(renderStatus);
+  await refreshLockMs();
   await renderTopbar();
   await route();
   window.__sitamu.interactiveAt = performance.now();

@@ -93,6 +93,8 @@ class OfficeForm(FlaskForm):
         InputRequired(message=REQUIRED), number_range(0, 30)])
     visit_time_limit = IntegerField("Batas waktu menghadap (menit)", validators=[
         InputRequired(message=REQUIRED), number_range(5, 480)])
+    staff_lock_minutes = IntegerField("Kunci mode petugas tablet setelah tidak dipakai (menit)", validators=[
+        Optional(), number_range(1, 60)])
 
     def validate_logo(self, field):
         data = field.data

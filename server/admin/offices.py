@@ -18,7 +18,7 @@ from . import sop_bridge
 
 OFFICE_FIELDS = ("code", "name", "region", "address", "phone", "email", "timezone",
                  "ikm_convention", "ikm_published", "signer_name", "signer_position", "signer_nip",
-                 "retention_days", "device_retention_days", "visit_time_limit")
+                 "retention_days", "device_retention_days", "visit_time_limit", "staff_lock_minutes")
 
 # The signing block, the SKM population and the respondent threshold of the reports.
 REPORT_FIELDS = ("signer_rank", "maker_name", "maker_position", "maker_rank", "maker_nip", "city")
@@ -38,6 +38,7 @@ def _office_form(office: Office | None) -> OfficeForm:
             form.retention_days.data, form.device_retention_days.data = 365, 0
             form.visit_time_limit.data, form.ikm_published.data = 30, True
             form.respondent_threshold.data = 30
+            form.staff_lock_minutes.data = 5
     return form
 
 
@@ -46,6 +47,8 @@ def _apply(form: OfficeForm, office: Office) -> list[str]:
     changed = []
     for name in OFFICE_FIELDS:
         value = getattr(form, name).data
+        if value is None and name == "staff_lock_minutes":
+            value = 5  # left empty: the default
         if isinstance(value, str):
             value = value.strip()
         if getattr(office, name) != value:

@@ -78,6 +78,7 @@ EN = {
     "Lama simpan data pribadi di server (hari)": "Days personal data is kept on the server",
     "Lama simpan data di tablet (hari, 0 = hari ini saja)": "Days data is kept on tablets (0 = today only)",
     "Batas waktu menghadap (menit)": "Time limit with the host (minutes)",
+    "Kunci mode petugas tablet setelah tidak dipakai (menit)": "Lock the tablets' staff mode after idle (minutes)",
     "SOP dan menit baku": "SOP and standard minutes",
     "Mesin SOP belum terpasang; hanya templat saat ini yang ditampilkan.": "The SOP engine is not installed; only the current template is shown.",
     "Kosongkan menit untuk memakai angka templat. Ganti templat lalu simpan untuk melihat langkahnya.":

@@ -92,7 +92,7 @@ def office_data(office: Office) -> dict:
             "timezone": office.timezone, "tz_label": office.tz_label, "letterhead": office.letterhead,
             "address": office.address, "phone": office.phone, "sop_template": office.sop_template,
             "sop_minutes": office.sop_minutes or {}, "sop": template,
-            "visit_time_limit": office.visit_time_limit,
+            "visit_time_limit": office.visit_time_limit, "staff_lock_minutes": office.staff_lock_minutes,
             "device_retention_days": office.device_retention_days, "logo_sha": office.logo_sha}
 
 

@@ -58,6 +58,8 @@ class Office(db.Model):
     device_retention_days: Mapped[int] = mapped_column(Integer, default=0)
     # Minutes a guest may stay with the host (the seeds' "batas waktu menghadap").
     visit_time_limit: Mapped[int] = mapped_column(Integer, default=30)
+    # Idle minutes after which a desk tablet locks staff mode (the PIN is asked again).
+    staff_lock_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     ikm_published: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
