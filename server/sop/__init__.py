@@ -184,7 +184,7 @@ def _start_time(event) -> datetime | None:
     return consent - timedelta(milliseconds=_get(event, "clock_offset_ms") or 0)
 
 
-def step_durations(steps: list[dict], events) -> dict[str, float]:
+def step_durations(steps: list[dict], events, places: int | None = 2) -> dict[str, float]:
     """Return how many minutes each SOP step of a visit took, from its events.
 
     `events` are dicts (or rows) with `kind`, `step` and `corrected_time` (or the protocol's
@@ -194,7 +194,8 @@ def step_durations(steps: list[dict], events) -> dict[str, float]:
     the visit's start, which is known only when the registration's `consent_at` is earlier than
     the first event (the guest opened the form); otherwise the first step is not measured.
     A step done more than once (a loop back) has its times added up; a step not done or
-    skipped (`step_skipped`) is absent.
+    skipped (`step_skipped`) is absent. Minutes are rounded to `places` (None: unrounded, for
+    a median rounded once).
     """
     known = {s["key"] for s in steps}
     timed = {s["key"] for s in steps if s.get("minutes") is not None}
@@ -226,9 +227,11 @@ def step_durations(steps: list[dict], events) -> dict[str, float]:
             # feedback), as the desk's timer runs: the guest spent all of it in that step, and
             # the standard minutes are for the whole service the guest needed. So the reports'
             # median per step is a median of per-visit totals.
-            durations[key] = round(durations.get(key, 0.0) + spent, 2)
+            durations[key] = durations.get(key, 0.0) + spent
         clock, start_known = when, True
-    return durations
+    if places is None:
+        return durations
+    return {key: round(minutes, places) for key, minutes in durations.items()}
 
 
 def late_steps(steps: list[dict], durations: dict[str, float]) -> list[str]:
