@@ -131,11 +131,40 @@ def html_hash(html: str) -> str:
 
 # --- rendering -----------------------------------------------------------------------------
 
+def local_url_fetcher():
+    """Return WeasyPrint's URL fetcher limited to data: URIs and files under reports/.
+
+    Reports carry their CSS inline and their images as data URIs; nothing else is ever
+    needed, so a template mistake (or a value that ends up in a src attribute) can never make
+    the server fetch an http:// URL, read a file elsewhere on disk or reach another host."""
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher
+
+    root = REPORTS_DIR.resolve()
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "file":
+                path = Path(unquote(parts.path)).resolve()
+                if parts.netloc not in ("", "localhost") or not path.is_relative_to(root):
+                    raise ValueError("only Sitamu's own report files may be read")
+            elif scheme != "data":
+                raise ValueError(f"{scheme or 'relative'} URLs are not fetched in reports")
+            return super().fetch(url, headers)
+
+    # A new one per document: an OpenerDirector keeps per-request state.
+    return LocalFetcher(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
+
+
 def html_to_pdf(html: str) -> bytes:
-    """Render one HTML document (CSS inline, images as data URIs) to PDF bytes."""
+    """Render one HTML document (CSS inline, images as data URIs) to PDF bytes; only data:
+    URIs and files under reports/ are fetched (local_url_fetcher)."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(REPORTS_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(REPORTS_DIR), url_fetcher=local_url_fetcher()).write_pdf()
 
 
 def _flat_gray(data: bytes):
