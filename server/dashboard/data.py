@@ -1,113 +1,319 @@
-"""Figures for the supervisor dashboard, as plain data (rendering and CSV are separate)."""
-from collections import defaultdict
+"""Figures for the supervisor dashboard, as plain data (rendering and CSV are separate).
+
+Every figure over many offices is one grouped query (per office and period), not a query per
+office: a province has dozens of offices. Each office's periods are bounded in its own zone.
+"""
+from collections import OrderedDict, defaultdict
 from datetime import datetime, timedelta, timezone
 from statistics import median
 
-from reports.ikm import ELEMENT_KEYS, ikm_for
-from reports.periods import Period
+from sqlalchemy import and_, case, func, or_
+
+from reports.ikm import ELEMENT_KEYS, CONVENTIONS, compute_ikm
+from reports.periods import Period, period_containing
 
 from .. import sop
 from ..extensions import db
-from ..models import Device, Office, Visit, VisitEvent
+from ..models import Device, Office, Service, SurveyResponse, Visit, VisitEvent
 
 STALE_AFTER = timedelta(hours=24)
+MAX_SERIES = 8  # lines a trend chart draws; the table beside it lists every row
 
 
 def _num(value, places: int = 2) -> float | None:
     return None if value is None else round(float(value), places)
 
 
+def default_period(kind: str = "month", now: datetime | None = None, tz_name: str = "Asia/Jakarta") -> Period:
+    """Return the last complete period of `kind` (the month or semester before the current one)."""
+    return period_containing(now or datetime.now(timezone.utc), kind, tz_name).shift(-1)
+
+
+def _zones(offices: list[Office]) -> dict[str, list[int]]:
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for office in offices:
+        by_zone[office.timezone].append(office.id)
+    return by_zone
+
+
+def _bucket(column, office_column, offices: list[Office], periods: list[Period]):
+    """Return (CASE giving the index of the period that holds `column` in the row's office zone,
+    WHERE clause selecting the rows of any of the periods)."""
+    whens, spans = [], []
+    for tz, ids in sorted(_zones(offices).items()):
+        zoned = [p.in_zone(tz) for p in periods]
+        for index, p in enumerate(zoned):
+            whens.append((and_(office_column.in_(ids), column >= p.start, column < p.end), index))
+        spans.append(and_(office_column.in_(ids), column >= min(p.start for p in zoned),
+                          column < max(p.end for p in zoned)))
+    if not whens:
+        return None, office_column.in_([])
+    return case(*whens, else_=None), or_(*spans)
+
+
+def _convention(offices: list[Office]) -> str:
+    found = {o.ikm_convention for o in offices}
+    return found.pop() if len(found) == 1 and found <= set(CONVENTIONS) else "exact"
+
+
+def survey_sums(offices: list[Office], periods: list[Period], by: str = "office",
+                service_id: int | None = None, host_id: int | None = None) -> dict[tuple, tuple]:
+    """Return {(office id | service id, period index): (respondents, totals, counts)} in one query."""
+    bucket, where = _bucket(SurveyResponse.submitted_at, SurveyResponse.office_id, offices, periods)
+    if bucket is None:
+        return {}
+    group = SurveyResponse.office_id if by == "office" else SurveyResponse.service_id
+    columns = [group, bucket.label("bucket"), func.count(SurveyResponse.id)]
+    for key in ELEMENT_KEYS:
+        col = getattr(SurveyResponse, key)
+        columns += [func.coalesce(func.sum(col), 0), func.count(col)]
+    query = db.select(*columns).where(where)
+    if service_id is not None:
+        query = query.where(SurveyResponse.service_id == service_id)
+    if host_id is not None:
+        query = query.where(SurveyResponse.host_id == host_id)
+    out = {}
+    for row in db.session.execute(query.group_by(group, bucket)):
+        if row[1] is None:
+            continue
+        totals = {k: int(row[3 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
+        counts = {k: int(row[4 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
+        out[(row[0], int(row[1]))] = (int(row[2]), totals, counts)
+    return out
+
+
+def _combine(parts) -> tuple[int, dict, dict]:
+    respondents, totals, counts = 0, dict.fromkeys(ELEMENT_KEYS, 0), dict.fromkeys(ELEMENT_KEYS, 0)
+    for r, t, c in parts:
+        respondents += r
+        for k in ELEMENT_KEYS:
+            totals[k] += t[k]
+            counts[k] += c[k]
+    return respondents, totals, counts
+
+
+def _result(sums, convention: str):
+    respondents, totals, counts = sums
+    return compute_ikm(totals, counts, respondents, convention)
+
+
 def ikm_rows(offices: list[Office], period: Period) -> list[dict]:
     """Return one row per office: respondents, konversi, mutu and the nine NRR."""
+    sums = survey_sums(offices, [period])
     rows = []
     for office in offices:
-        result = ikm_for([office.id], period.in_zone(office.timezone))
-        rows.append({"office": office, "respondents": result.respondents,
-                     "konversi": _num(result.konversi_rounded), "mutu": result.mutu,
-                     "kinerja": result.kinerja, "kinerja_en": result.kinerja_en,
-                     "convention": result.convention,
-                     "nrr": {k: _num(result.elements[k].nrr3, 3) if k in result.elements else None
-                             for k in ELEMENT_KEYS}})
+        result = _result(sums.get((office.id, 0), _combine([])), office.ikm_convention)
+        rows.append(_ikm_row(result, office=office))
     return rows
+
+
+def _ikm_row(result, **extra) -> dict:
+    return {**extra, "respondents": result.respondents, "konversi": _num(result.konversi_rounded),
+            "mutu": result.mutu, "kinerja": result.kinerja, "kinerja_en": result.kinerja_en,
+            "convention": result.convention,
+            "nrr": {k: _num(result.elements[k].nrr3, 3) if k in result.elements else None
+                    for k in ELEMENT_KEYS}}
+
+
+def ikm_total(offices: list[Office], period: Period) -> dict:
+    """Return the IKM of all the offices together for the period (their responses pooled)."""
+    sums = survey_sums(offices, [period])
+    return _ikm_row(_result(_combine(v for (_, i), v in sums.items() if i == 0), _convention(offices)))
 
 
 def ikm_trend_rows(offices: list[Office], periods: list[Period]) -> dict[str, list[float | None]]:
     """Return {office code: [konversi per period]} (None where nobody answered)."""
-    return {office.code: [_num(ikm_for([office.id], p.in_zone(office.timezone)).konversi_rounded)
-                          for p in periods] for office in offices}
+    sums = survey_sums(offices, periods)
+    return {office.code: [_num(_result(sums[(office.id, i)], office.ikm_convention).konversi_rounded)
+                          if (office.id, i) in sums else None for i in range(len(periods))]
+            for office in offices}
+
+
+def pooled_trend(offices: list[Office], periods: list[Period]) -> list[float | None]:
+    """Return the konversi of all the offices' responses pooled, per period."""
+    sums = survey_sums(offices, periods)
+    convention = _convention(offices)
+    out = []
+    for i in range(len(periods)):
+        parts = [v for (_, j), v in sums.items() if j == i]
+        out.append(_num(_result(_combine(parts), convention).konversi_rounded) if parts else None)
+    return out
+
+
+def element_trend(offices: list[Office], periods: list[Period], service_id: int | None = None,
+                  host_id: int | None = None) -> dict[str, list[float | None]]:
+    """Return {element key: [NRR x 25 per period]} over the offices' pooled responses."""
+    sums = survey_sums(offices, periods, service_id=service_id, host_id=host_id)
+    out: dict[str, list[float | None]] = {k: [] for k in ELEMENT_KEYS}
+    for i in range(len(periods)):
+        respondents, totals, counts = _combine(v for (_, j), v in sums.items() if j == i)
+        for k in ELEMENT_KEYS:
+            out[k].append(round(25 * totals[k] / counts[k], 2) if counts[k] else None)
+    return out
+
+
+def service_trend(offices: list[Office], periods: list[Period], limit: int = MAX_SERIES) -> list[dict]:
+    """Return the services most answered for in the last period, each with its konversi per period:
+    [{"service": name, "office": code, "respondents": n, "values": [...]}]."""
+    sums = survey_sums(offices, periods, by="service")
+    ids = {sid for sid, _ in sums if sid is not None}
+    if not ids:
+        return []
+    services = {s.id: s for s in db.session.scalars(db.select(Service).where(Service.id.in_(ids)))}
+    by_office = {o.id: o for o in offices}
+    last = len(periods) - 1
+    ranked = sorted(ids, key=lambda sid: (-(sums.get((sid, last), (0,))[0]), services[sid].name))
+    rows = []
+    for sid in ranked[:limit]:
+        service = services[sid]
+        office = by_office.get(service.office_id)
+        convention = office.ikm_convention if office else "exact"
+        rows.append({"service": service.name, "office": office.code if office else "",
+                     "respondents": sums.get((sid, last), (0,))[0],
+                     "values": [_num(_result(sums[(sid, i)], convention).konversi_rounded)
+                                if (sid, i) in sums else None for i in range(len(periods))]})
+    return rows
 
 
 def visit_volumes(offices: list[Office], periods: list[Period]) -> dict[str, list[int]]:
     """Return {office code: [visits registered per period]}."""
-    out = {}
-    for office in offices:
-        counts = []
-        for p in periods:
-            p = p.in_zone(office.timezone)
-            counts.append(db.session.scalar(db.select(db.func.count()).select_from(Visit).where(
-                Visit.office_id == office.id, Visit.registered_at >= p.start,
-                Visit.registered_at < p.end)) or 0)
-        out[office.code] = counts
-    return out
+    bucket, where = _bucket(Visit.registered_at, Visit.office_id, offices, periods)
+    counts: dict[tuple, int] = {}
+    if bucket is not None:
+        for office_id, index, n in db.session.execute(
+                db.select(Visit.office_id, bucket, func.count()).where(where).group_by(Visit.office_id, bucket)):
+            if index is not None:
+                counts[(office_id, int(index))] = n
+    return {o.code: [counts.get((o.id, i), 0) for i in range(len(periods))] for o in offices}
+
+
+# SOP step figures of an office and period, kept while its visits do not change.
+_STEP_CACHE: "OrderedDict[tuple, list[dict]]" = OrderedDict()
+_STEP_CACHE_SIZE = 1024
 
 
 def sop_step_times(offices: list[Office], period: Period, limit_visits: int = 5000) -> list[dict]:
-    """Return per office and step: visits measured, median and mean minutes, standard, % late."""
+    """Return per office and step: visits measured, median and mean minutes, the standard, whether
+    the step is late (its median above the standard, as the register judges) and the share of
+    visits above the standard."""
+    bucket, where = _bucket(Visit.registered_at, Visit.office_id, offices, [period])
+    stamps = {}
+    if bucket is not None:
+        stamps = {office_id: (n, str(latest)) for office_id, n, latest in db.session.execute(
+            db.select(Visit.office_id, func.count(), func.max(Visit.updated_at)).where(where)
+            .group_by(Visit.office_id))}
     rows = []
     for office in offices:
-        try:
-            template = sop.resolve_template(office)
-        except sop.SopError:
+        if office.id not in stamps:
             continue
-        p = period.in_zone(office.timezone)
-        visits = db.session.execute(db.select(Visit.id, Visit.tier).where(
-            Visit.office_id == office.id, Visit.registered_at >= p.start, Visit.registered_at < p.end)
-            .limit(limit_visits)).all()
-        if not visits:
-            continue
-        events = defaultdict(list)
+        key = (office.id, period.code, stamps[office.id], str(office.updated_at), limit_visits)
+        cached = _STEP_CACHE.get(key)
+        if cached is None:
+            cached = _office_step_times(office, period, limit_visits)
+            _STEP_CACHE[key] = cached
+            while len(_STEP_CACHE) > _STEP_CACHE_SIZE:
+                _STEP_CACHE.popitem(last=False)
+        else:
+            _STEP_CACHE.move_to_end(key)
+        rows.extend(dict(r, office=office) for r in cached)
+    return rows
+
+
+def _office_step_times(office: Office, period: Period, limit_visits: int) -> list[dict]:
+    try:
+        template = sop.resolve_template(office)
+    except sop.SopError:
+        return []
+    p = period.in_zone(office.timezone)
+    visits = db.session.execute(db.select(Visit.id, Visit.tier, Visit.consent_at).where(
+        Visit.office_id == office.id, Visit.registered_at >= p.start, Visit.registered_at < p.end)
+        .order_by(Visit.registered_at).limit(limit_visits)).all()
+    if not visits:
+        return []
+    consent = {v.id: v.consent_at for v in visits}
+    events = defaultdict(list)
+    ids = [v.id for v in visits]
+    for start in range(0, len(ids), 900):
+        # The registration's payload only gives the form's start (consent_at), kept on the visit row.
         for row in db.session.execute(db.select(
                 VisitEvent.visit_id, VisitEvent.kind, VisitEvent.step, VisitEvent.corrected_time,
-                VisitEvent.clock_offset_ms, VisitEvent.payload).where(
-                VisitEvent.visit_id.in_([v.id for v in visits]))).all():
-            payload = {"consent_at": row.payload.get("consent_at")} if row.kind == "registration" else {}
+                VisitEvent.clock_offset_ms).where(VisitEvent.visit_id.in_(ids[start:start + 900]))):
+            payload = {}
+            if row.kind == "registration" and consent.get(row.visit_id):
+                payload = {"consent_at": consent[row.visit_id]}
             events[row.visit_id].append({"kind": row.kind, "step": row.step, "payload": payload,
                                          "corrected_time": row.corrected_time,
                                          "clock_offset_ms": row.clock_offset_ms})
-        times: dict[str, list[float]] = defaultdict(list)
-        standards, names, order = {}, {}, []
-        for visit in visits:
+    times: dict[str, list[float]] = defaultdict(list)
+    standards, names, order = {}, {}, []
+    steps_by_tier = {}
+    for visit in visits:
+        tier = visit.tier or None
+        if tier not in steps_by_tier:
             try:
-                steps = sop.steps_for(template, visit.tier or None)
+                steps_by_tier[tier] = sop.steps_for(template, tier)
             except sop.SopError:
-                continue
-            for step in steps:
-                if step.get("minutes") is not None and step["key"] not in standards:
-                    standards[step["key"]] = step["minutes"]
-                    names[step["key"]] = step["title"]
-                    order.append(step["key"])
-            # One sample per visit and step: a step walked again counts its rounds' total.
-            for key, minutes in sop.step_durations(steps, events.get(visit.id, [])).items():
-                if key in standards:
-                    times[key].append(minutes)
-        for key in order:
-            values = times.get(key, [])
-            late = sum(1 for v in values if v > standards[key])
-            rows.append({"office": office, "key": key, "title": names[key], "standard": standards[key],
-                         "measured": len(values),
-                         "median": round(median(values), 1) if values else None,
-                         "mean": round(sum(values) / len(values), 1) if values else None,
-                         "late_pct": round(100 * late / len(values), 1) if values else None})
+                steps_by_tier[tier] = None
+        steps = steps_by_tier[tier]
+        if steps is None:
+            continue
+        for step in steps:
+            if step.get("minutes") is not None and step["key"] not in standards:
+                standards[step["key"]] = step["minutes"]
+                names[step["key"]] = step["title"]
+                order.append(step["key"])
+        # One sample per visit and step: a step walked again counts its rounds' total.
+        for key, minutes in sop.step_durations(steps, events.get(visit.id, [])).items():
+            if key in standards:
+                times[key].append(minutes)
+    rows = []
+    for key in order:
+        values = times.get(key, [])
+        over = sum(1 for v in values if v > standards[key])
+        mid = round(median(values), 1) if values else None
+        rows.append({"key": key, "title": names[key], "standard": standards[key], "measured": len(values),
+                     "median": mid, "mean": round(sum(values) / len(values), 1) if values else None,
+                     "late": mid is not None and median(values) > standards[key],
+                     "over_pct": round(100 * over / len(values), 1) if values else None,
+                     "samples": values})
     return rows
+
+
+def step_title(title, lang: str) -> str:
+    """Return a step's title in the page language (SOP titles are {"id", "en"} or plain text)."""
+    if isinstance(title, dict):
+        return title.get(lang) or title.get("id") or next(iter(title.values()), "")
+    return str(title)
+
+
+def pooled_steps(steps: list[dict], lang: str) -> list[dict]:
+    """Return the step rows of several offices pooled by step and standard: median over every
+    visit measured, for the chart (the table keeps one row per office)."""
+    pooled: "OrderedDict[tuple, dict]" = OrderedDict()
+    for row in steps:
+        entry = pooled.setdefault((row["key"], row["standard"]), {
+            "title": step_title(row["title"], lang), "standard": row["standard"], "samples": [], "offices": 0})
+        entry["samples"].extend(row["samples"])
+        entry["offices"] += 1
+    out = []
+    for entry in pooled.values():
+        values = entry.pop("samples")
+        entry["median"] = round(median(values), 1) if values else None
+        entry["late"] = bool(values) and median(values) > entry["standard"]
+        out.append(entry)
+    return out
 
 
 def freshness(offices: list[Office], now: datetime | None = None) -> list[dict]:
     """Return per office: tablets, the last sync of any, and the tablets silent for a day or more."""
     now = now or datetime.now(timezone.utc)
+    by_office: dict[int, list[Device]] = defaultdict(list)
+    for device in db.session.scalars(db.select(Device).where(
+            Device.office_id.in_([o.id for o in offices]), Device.revoked_at.is_(None)).order_by(Device.letter)):
+        by_office[device.office_id].append(device)
     rows = []
     for office in offices:
-        devices = db.session.scalars(db.select(Device).where(
-            Device.office_id == office.id, Device.revoked_at.is_(None)).order_by(Device.letter)).all()
+        devices = by_office.get(office.id, [])
         seen = [d.last_seen_at for d in devices if d.last_seen_at]
         stale = [d for d in devices if d.last_seen_at is None or now - d.last_seen_at > STALE_AFTER]
         rows.append({"office": office, "devices": len(devices), "last_sync": max(seen) if seen else None,

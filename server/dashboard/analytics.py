@@ -1,0 +1,194 @@
+"""Visit analytics for supervisors and admins, as plain data: when guests come, how long they
+wait and stay, how hosts answer, who is turned away and why, who comes back, what for.
+
+One query reads the period's visits (only the columns and derived-state keys needed, never
+names or identity numbers); everything else is counted in Python per office zone.
+"""
+from collections import Counter, defaultdict
+from datetime import datetime
+from statistics import median
+
+from sqlalchemy import func
+
+from ..extensions import db
+from ..models import Host, Office, Service, Visit
+
+WEEKDAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Minutes buckets for durations: (upper bound exclusive, label).
+DURATION_BUCKETS = ((15, "< 15"), (30, "15–29"), (60, "30–59"), (120, "60–119"), (None, "≥ 120"))
+TOP = 10
+# Outcomes a visit ends with (Visit.state["outcome"]; older rows: derived from the stage).
+OUTCOMES = ("checked_out", "turned_away", "refused", "cancelled", "on_site")
+OUTCOME_LABELS = {"checked_out": ("Selesai dan keluar", "Checked out"),
+                  "turned_away": ("Tidak dapat diterima", "Turned away"),
+                  "refused": ("Ditolak pemeriksaan", "Refused at screening"),
+                  "cancelled": ("Dibatalkan", "Cancelled"),
+                  "on_site": ("Masih di lokasi / belum selesai", "On site / not finished")}
+
+
+def _parse(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _minutes(start, end) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds() / 60
+
+
+def _stats(values: list[float]) -> dict:
+    """Return count, median, 90th percentile and the bucket counts of minutes."""
+    values = sorted(values)
+    buckets = []
+    for upper, label in DURATION_BUCKETS:
+        low = buckets[-1][2] if buckets else 0
+        n = sum(1 for v in values if v >= low and (upper is None or v < upper))
+        buckets.append((label, n, upper))
+    return {"count": len(values), "median": round(median(values), 1) if values else None,
+            "p90": round(values[min(len(values) - 1, int(0.9 * len(values)))], 1) if values else None,
+            "buckets": [(label, n) for label, n, _ in buckets]}
+
+
+def _outcome(row) -> str:
+    outcome = row.outcome
+    if outcome in OUTCOMES:
+        return outcome
+    if outcome:  # an outcome this page does not know yet: count it as finished
+        return "checked_out"
+    if row.stage == "cancelled":
+        return "cancelled"
+    if row.stage == "refused" or row.screening == "refused":
+        return "refused"
+    if row.unavailable_reason and row.admitted_at is None:
+        return "turned_away"
+    if row.checked_out_at is not None or row.stage in ("checked_out", "done"):
+        return "checked_out"
+    return "on_site"
+
+
+def _top(counter: Counter, spelling: dict, limit: int = TOP) -> list[tuple[str, int]]:
+    return [(spelling[key], n) for key, n in counter.most_common(limit)]
+
+
+def visit_analytics(offices: list[Office], period, service_id: int | None = None,
+                    host_id: int | None = None, lang: str = "id") -> dict:
+    """Return the period's visit figures for the offices (optionally one service or host)."""
+    zones = {o.id: o.tz for o in offices}
+    state = Visit.state
+    columns = (Visit.office_id, Visit.registered_at, Visit.admitted_at, Visit.checked_out_at, Visit.stage,
+               Visit.screening, Visit.host_id, Visit.service_id, Visit.institution, Visit.purpose,
+               Visit.nik_hash, Visit.unavailable_reason, Visit.cancel_reason,
+               state["host_notified_at"].as_string().label("notified"),
+               state["host_received_at"].as_string().label("received"),
+               state["outcome"].as_string().label("outcome"),
+               state["outcome_reason"].as_string().label("outcome_reason"))
+    clauses = []
+    for office in offices:
+        p = period.in_zone(office.timezone)
+        clauses.append(db.and_(Visit.office_id == office.id, Visit.registered_at >= p.start,
+                               Visit.registered_at < p.end))
+    query = db.select(*columns).where(db.or_(*clauses) if clauses else Visit.office_id.in_([]))
+    if service_id is not None:
+        query = query.where(Visit.service_id == service_id)
+    if host_id is not None:
+        query = query.where(Visit.host_id == host_id)
+
+    heat = [[0] * 24 for _ in range(7)]
+    stay, wait, answer = [], [], []
+    outcomes = Counter()
+    reasons = {kind: Counter() for kind in ("turned_away", "cancelled", "refused")}
+    reason_spelling: dict[str, str] = {}
+    institutions, purposes, hosts, services = Counter(), Counter(), Counter(), Counter()
+    spelling: dict[str, str] = {}
+    per_guest = Counter()
+    total = 0
+    for row in db.session.execute(query):
+        total += 1
+        local = row.registered_at.astimezone(zones[row.office_id])
+        heat[local.weekday()][local.hour] += 1
+        minutes = _minutes(row.registered_at, row.checked_out_at)
+        if minutes is not None:
+            stay.append(minutes)
+        minutes = _minutes(row.registered_at, row.admitted_at)
+        if minutes is not None:
+            wait.append(minutes)
+        minutes = _minutes(_parse(row.notified), _parse(row.received))
+        if minutes is not None:
+            answer.append(minutes)
+        outcome = _outcome(row)
+        outcomes[outcome] += 1
+        if outcome in reasons:
+            reason = (row.outcome_reason or (row.cancel_reason if outcome == "cancelled" else
+                                             row.unavailable_reason) or "").strip()
+            if reason:
+                key = " ".join(reason.casefold().split())
+                reasons[outcome][key] += 1
+                reason_spelling.setdefault(key, reason)
+        for counter, text in ((institutions, row.institution), (purposes, row.purpose)):
+            text = " ".join((text or "").split())
+            if text:
+                key = f"{id(counter)}:{text.casefold()}"
+                counter[key] += 1
+                spelling.setdefault(key, text)
+        if row.host_id:
+            hosts[row.host_id] += 1
+        if row.service_id:
+            services[row.service_id] += 1
+        if row.nik_hash:
+            per_guest[row.nik_hash] += 1
+
+    repeat = _repeat_visitors(offices, period, per_guest)
+    host_names = dict(db.session.execute(db.select(Host.id, Host.name).where(
+        Host.id.in_(list(hosts)))).all()) if hosts else {}
+    service_rows = db.session.execute(db.select(Service.id, Service.name, Office.code).join(
+        Office, Office.id == Service.office_id).where(Service.id.in_(list(services)))).all() if services else []
+    service_names = {sid: (f"{code} · {name}" if len(offices) > 1 else name) for sid, name, code in service_rows}
+    hours = [h for h in range(24) if any(heat[d][h] for d in range(7))]
+    first, last = (min(hours + [8]), max(hours + [16])) if hours else (8, 16)
+    lang_index = 1 if lang == "en" else 0
+    return {
+        "total": total,
+        "hours": list(range(first, last + 1)),
+        "weekdays": list(WEEKDAYS_EN if lang == "en" else WEEKDAYS_ID),
+        "heat": [[heat[d][h] for h in range(first, last + 1)] for d in range(7)],
+        "stay": _stats(stay), "wait": _stats(wait), "answer": _stats(answer),
+        "outcomes": [(OUTCOME_LABELS[k][lang_index], outcomes.get(k, 0), k) for k in OUTCOMES],
+        "reasons": {kind: _top(counter, reason_spelling) for kind, counter in reasons.items()},
+        "repeat": repeat,
+        "institutions": _top(institutions, spelling),
+        "purposes": _top(purposes, spelling),
+        "hosts": [(host_names.get(hid, "–"), n) for hid, n in hosts.most_common(TOP)],
+        "services": [(service_names.get(sid, "–"), n) for sid, n in services.most_common(TOP)],
+    }
+
+
+def _repeat_visitors(offices: list[Office], period, per_guest: Counter) -> dict:
+    """Return guests with an identity number in the period, those who came more than once in it,
+    and those who had come before it (to the same offices)."""
+    guests = len(per_guest)
+    repeated = sum(1 for n in per_guest.values() if n > 1)
+    returning = 0
+    hashes = list(per_guest)
+    earliest = min((period.in_zone(o.timezone).start for o in offices), default=None)
+    ids = [o.id for o in offices]
+    for start in range(0, len(hashes), 900):
+        chunk = hashes[start:start + 900]
+        returning += db.session.scalar(db.select(func.count(func.distinct(Visit.nik_hash))).where(
+            Visit.nik_hash.in_(chunk), Visit.office_id.in_(ids), Visit.registered_at < earliest)) or 0
+    return {"guests": guests, "repeated": repeated, "returning": returning,
+            "visits_by_repeaters": sum(n for n in per_guest.values() if n > 1),
+            "per_guest": sorted(Counter(min(n, 5) for n in per_guest.values()).items())}
+
+
+def visit_hosts_and_services(offices: list[Office]) -> tuple[list[Host], list[Service]]:
+    """Return the hosts and services of the offices, for the filters."""
+    ids = [o.id for o in offices]
+    hosts = db.session.scalars(db.select(Host).where(Host.office_id.in_(ids)).order_by(Host.name)).all()
+    services = db.session.scalars(db.select(Service).where(Service.office_id.in_(ids)).order_by(Service.name)).all()
+    return hosts, services
