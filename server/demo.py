@@ -55,7 +55,10 @@ OFFICES = [
         "timezone": "Asia/Jakarta", "sop_template": "kalbar-2021", "ikm_convention": "exact",
         "signer_name": "Dr. Hendra Kurniawan, S.T., M.Si.",
         "signer_position": "Kepala Biro Pengadaan Barang/Jasa",
-        "signer_nip": "19780412 200312 1 004", "visit_time_limit": 60,
+        "signer_nip": "19780412 200312 1 004", "signer_rank": "Pembina Utama Muda (IV/c)",
+        "maker_name": "Rina Marlina, S.Sos.", "maker_position": "Kepala Subbagian Tata Usaha Biro",
+        "maker_rank": "Penata Tingkat I (III/d)", "maker_nip": "19850917 200902 2 003",
+        "city": "Pontianak", "visit_time_limit": 60,
     },
     {
         "code": "KALTIM-DP2KUKM",
@@ -71,7 +74,10 @@ OFFICES = [
         "signer_name": "Ir. Rudi Hartono, M.M.",
         "signer_position": "Kepala Dinas Perindustrian, Perdagangan, Koperasi dan Usaha Kecil dan "
                            "Menengah Provinsi Kalimantan Timur",
-        "signer_nip": "19690815 199503 1 002", "visit_time_limit": 30,
+        "signer_nip": "19690815 199503 1 002", "signer_rank": "Pembina Utama Madya (IV/d)",
+        "maker_name": "Nurul Hidayah, S.E.", "maker_position": "Kepala Subbagian Umum dan Kepegawaian",
+        "maker_rank": "Penata (III/c)", "maker_nip": "19880224 201101 2 005",
+        "city": "Samarinda", "visit_time_limit": 30,
     },
     {
         "code": "TANJABBAR-SETDA",
@@ -83,9 +89,15 @@ OFFICES = [
         "timezone": "Asia/Jakarta", "sop_template": "tanjabbar-2017", "ikm_convention": "exact",
         "signer_name": "Drs. Syamsul Bahri, M.M.",
         "signer_position": "Sekretaris Daerah Kabupaten Tanjung Jabung Barat",
-        "signer_nip": "19700321 199203 1 006", "visit_time_limit": 15,
+        "signer_nip": "19700321 199203 1 006", "signer_rank": "Pembina Utama Madya (IV/d)",
+        "maker_name": "Muhammad Ridwan, S.IP.", "maker_position": "Kepala Bagian Umum Setda",
+        "maker_rank": "Pembina (IV/a)", "maker_nip": "19790610 200501 1 008",
+        "city": "Kuala Tungkal", "visit_time_limit": 15,
     },
 ]
+
+# Service users each office states for the current semester (its SKM population).
+STATED_POPULATION = {"KALBAR-BPBJ": 2400, "KALTIM-DP2KUKM": 1900, "TANJABBAR-SETDA": 2600}
 
 # Hosts: (name, position, tier, unit, aide name, aide role, unavailable reason or "").
 HOSTS = {
@@ -1056,6 +1068,9 @@ def load_demo(seed: int = 2026, today: date | None = None) -> str:
                 local_today = today
                 now = datetime.combine(today, time(10, 30), office.tz)
             first, last = previous_month(local_today)
+            # The service users the office states for this semester (the SKM population).
+            semester = f"{local_today.year}-S{1 if local_today.month <= 6 else 2}"
+            office.population = {semester: STATED_POPULATION[office.code]}
             plans = _month_plans(office_rng, ctx, first, last)
             # This month so far (until yesterday), so "this month" pages are not empty either.
             plans += _month_plans(office_rng, ctx, local_today.replace(day=1), local_today - timedelta(days=1))

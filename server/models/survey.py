@@ -1,7 +1,7 @@
 """SKM survey responses: the nine elements by key, the respondent profile, saran."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reports.ikm import ELEMENT_KEYS  # keyed as in shared/reference/skm-ikm.md; never by position
@@ -38,6 +38,10 @@ class SurveyResponse(db.Model):
     education: Mapped[str] = mapped_column(String(16), default="")
     occupation: Mapped[str] = mapped_column(String(32), default="")
     saran: Mapped[str] = mapped_column(Text, default="")
+    # The office's answer to the saran (tindak lanjut), written on the admin's saran page.
+    saran_reply: Mapped[str] = mapped_column(Text, default="", server_default="")
+    saran_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    saran_replied_by: Mapped[int | None] = mapped_column(Integer)  # staff_user id (kept if the user goes)
     # Paper upload batch this response came in, for undo and audit.
     batch: Mapped[str] = mapped_column(String(36), default="")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
