@@ -18,6 +18,8 @@ import click
 from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
+from sync.rules import CONTROL_RE
+
 from .extensions import db
 from .models import Host, Notification, Office, Visit
 
@@ -84,11 +86,17 @@ def whatsapp_text(visit: Visit) -> str:
 
 # -- E-mail queue ---------------------------------------------------------------------------
 
+def header_text(value: str) -> str:
+    """Return `value` fit for an e-mail header: one line, no control characters (a line break
+    would start a header of its own)."""
+    return " ".join(CONTROL_RE.sub(" ", value or "").split())
+
+
 def queue_email(*, office_id: int, recipient: str, subject: str, body: str,
                 host_id: int | None = None, visit_id: str | None = None) -> Notification:
     """Add an e-mail to the queue in the current transaction; it is sent after commit."""
     note = Notification(office_id=office_id, host_id=host_id, visit_id=visit_id, channel="email",
-                        recipient=recipient, subject=subject[:200], body=body,
+                        recipient=recipient.strip(), subject=header_text(subject)[:200], body=body,
                         status="queued", attempts=0, next_attempt_at=utcnow())
     db.session.add(note)
     return note
@@ -111,7 +119,7 @@ def _smtp_send(note: Notification, config) -> None:
     message = EmailMessage()
     message["From"] = config["SITAMU_MAIL_FROM"]
     message["To"] = note.recipient
-    message["Subject"] = note.subject
+    message["Subject"] = header_text(note.subject)  # rows queued before subjects were cleaned
     message["Message-ID"] = make_msgid(idstring=f"sitamu-{note.id}")
     message.set_content(note.body)
     with smtplib.SMTP(config["SITAMU_SMTP_HOST"], config["SITAMU_SMTP_PORT"],
@@ -162,6 +170,11 @@ def send_due(now: datetime | None = None, limit: int = 100) -> dict:
                 counts["retry"] += 1
             log.warning("notification %s not sent (attempt %s): %s", note.id, note.attempts,
                         note.last_error)
+        except Exception as exc:  # noqa: BLE001 -- a message that cannot be built (a bad
+            # address or header) fails alone: it never stops the messages queued after it.
+            note.status, note.last_error = "failed", _error_label(exc)
+            counts["failed"] += 1
+            log.warning("notification %s cannot be sent: %s", note.id, note.last_error)
         else:
             note.status, note.sent_at, note.last_error = "sent", utcnow(), ""
             counts["sent"] += 1

@@ -91,6 +91,27 @@ def _text(max_len, allow_empty=True):
     return check
 
 
+# Control characters and line separators: a one-line field (a queue number, a name) may end
+# up in an e-mail header or a file name, where a line break starts a new header.
+CONTROL_RE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _line(max_len, allow_empty=True):
+    """Like _text, for a one-line field: no line breaks or other control characters."""
+    text = _text(max_len, allow_empty)
+
+    def check(value):
+        error = text(value)
+        if error is None and CONTROL_RE.search(value):
+            return "must be one line, without control characters"
+        return error
+    return check
+
+
+# Registration fields that are one line (the rest, address and purpose, may have several).
+ONE_LINE = ("queue_number", "name", "phone", "id_number", "institution", "consent_version")
+
+
 def _bool(value):
     return None if isinstance(value, bool) else "must be true or false"
 
@@ -160,24 +181,26 @@ def _check_registration_field(name, value):
     if name in ("host_id", "service_id"):
         return _optional_id(value)
     if name in ("name",):
-        return _text(REGISTRATION_TEXT[name], allow_empty=False)(value)
+        return _line(REGISTRATION_TEXT[name], allow_empty=False)(value)
+    if name in ONE_LINE:
+        return _line(REGISTRATION_TEXT[name])(value)
     return _text(REGISTRATION_TEXT[name])(value)
 
 
 REGISTRATION = {
-    "queue_number": _Field(_text(16), required=True),
+    "queue_number": _Field(_line(16), required=True),
     "id_type": _Field(_choice(ID_TYPES), required=True),
-    "id_number": _Field(_text(32)),
-    "name": _Field(_text(160, allow_empty=False), required=True),
-    "phone": _Field(_text(32)),
-    "institution": _Field(_text(200)),
+    "id_number": _Field(_line(32)),
+    "name": _Field(_line(160, allow_empty=False), required=True),
+    "phone": _Field(_line(32)),
+    "institution": _Field(_line(200)),
     "address": _Field(_text(1000)),
     "purpose": _Field(_text(2000)),
     "host_id": _Field(_optional_id),
     "service_id": _Field(_optional_id),
     "photo_sha": _Field(_sha),
     "signature_sha": _Field(_sha),
-    "consent_version": _Field(_text(32)),
+    "consent_version": _Field(_line(32)),
     "consent_at": _Field(_time),
 }
 
@@ -189,10 +212,10 @@ EVENT_KINDS: dict[str, dict[str, _Field]] = {
     "host_notified": {"channel": _Field(_choice(CHANNELS))},
     "host_received": {"by": _Field(_text(120))},
     "host_unavailable": {"reason": _Field(_text(300, allow_empty=False), required=True)},
-    "arrived": {"queue_number": _Field(_text(16))},
-    "card_issued": {"card_number": _Field(_text(16)), "ktp_held": _Field(_bool),
+    "arrived": {"queue_number": _Field(_line(16))},
+    "card_issued": {"card_number": _Field(_line(16)), "ktp_held": _Field(_bool),
                     "id_held": _Field(_choice(ID_TYPES + ("",)))},
-    "locker": {"locker_number": _Field(_text(16), required=True), "items": _Field(_text(200))},
+    "locker": {"locker_number": _Field(_line(16), required=True), "items": _Field(_text(200))},
     "waiting": {},
     "screening": {"result": _Field(_choice(("clear", "refused")), required=True),
                   "note": _Field(_text(300))},

@@ -36,8 +36,8 @@ def number_range(lo: int, hi: int):
     return NumberRange(min=lo, max=hi, message=f"Harus bilangan antara {lo} dan {hi}.")
 
 
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Alamat e-mail tidak valid.")
-PHONE = Regexp(r"^\+?[0-9 ()-]{8,20}$", message="Nomor telepon tidak valid (8-20 angka).")
+EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z", message="Alamat e-mail tidak valid.")
+PHONE = Regexp(r"^\+?[0-9 ()-]{8,20}\Z", message="Nomor telepon tidak valid (8-20 angka).")
 INT_MSG = "Harus berupa bilangan bulat."
 
 
@@ -49,7 +49,7 @@ def int_field(label, lo, hi, **kw):
 class OfficeForm(FlaskForm):
     code = StringField("Kode kantor", validators=[
         required(), max_len(32),
-        Regexp(r"^[A-Z0-9-]+$", message="Hanya huruf besar, angka dan tanda minus.")])
+        Regexp(r"^[A-Z0-9-]+\Z", message="Hanya huruf besar, angka dan tanda minus.")])
     name = StringField("Nama kantor", validators=[required(), max_len(200)])
     parent_id = SelectField("Induk (wilayah)", coerce=int, validate_choice=True)
     region = StringField("Wilayah", validators=[Optional(), max_len(120)])
@@ -67,13 +67,13 @@ class OfficeForm(FlaskForm):
     signer_name = StringField("Nama pejabat penandatangan", validators=[Optional(), max_len(120)])
     signer_position = StringField("Jabatan penandatangan", validators=[Optional(), max_len(200)])
     signer_nip = StringField("NIP penandatangan", validators=[
-        Optional(), Regexp(r"^[0-9 ]{18,21}$", message="NIP terdiri dari 18 angka.")])
+        Optional(), Regexp(r"^[0-9 ]{18,21}\Z", message="NIP terdiri dari 18 angka.")])
     signer_rank = StringField("Pangkat/golongan penandatangan", validators=[Optional(), max_len(80)])
     maker_name = StringField("Nama pembuat laporan (Dibuat oleh, boleh kosong)", validators=[Optional(), max_len(120)])
     maker_position = StringField("Jabatan pembuat laporan", validators=[Optional(), max_len(200)])
     maker_rank = StringField("Pangkat/golongan pembuat laporan", validators=[Optional(), max_len(80)])
     maker_nip = StringField("NIP pembuat laporan", validators=[
-        Optional(), Regexp(r"^[0-9 ]{18,21}$", message="NIP terdiri dari 18 angka.")])
+        Optional(), Regexp(r"^[0-9 ]{18,21}\Z", message="NIP terdiri dari 18 angka.")])
     city = StringField("Kota tempat penandatanganan (mis. Pontianak)", validators=[Optional(), max_len(80)])
     respondent_threshold = IntegerField("Responden paling sedikit untuk menilai satu pejabat/layanan", validators=[
         Optional(), number_range(1, 1000)])
@@ -112,7 +112,7 @@ class SopForm(FlaskForm):
 class StaffForm(FlaskForm):
     username = StringField("Nama pengguna", validators=[
         required(), max_len(64),
-        Regexp(r"^[a-z0-9._-]+$", message="Hanya huruf kecil, angka, titik, minus dan garis bawah.")])
+        Regexp(r"^[a-z0-9._-]+\Z", message="Hanya huruf kecil, angka, titik, minus dan garis bawah.")])
     name = StringField("Nama lengkap", validators=[required(), max_len(120)])
     email = StringField("E-mail", validators=[Optional(), max_len(120), EMAIL])
     role = SelectField("Peran", choices=select_choices(ROLES.items()))
@@ -121,7 +121,7 @@ class StaffForm(FlaskForm):
     password = PasswordField("Kata sandi (paling sedikit 10 karakter)", validators=[
         Optional(), Length(min=10, max=200, message="Kata sandi 10 sampai 200 karakter.")])
     pin = PasswordField("PIN tablet (4-8 angka, untuk petugas meja)", validators=[
-        Optional(), Regexp(r"^[0-9]{4,8}$", message="PIN terdiri dari 4 sampai 8 angka.")])
+        Optional(), Regexp(r"^[0-9]{4,8}\Z", message="PIN terdiri dari 4 sampai 8 angka.")])
     active = BooleanField("Aktif", default=True)
 
 
