@@ -25,6 +25,26 @@ export async function renderKiosk(main, app) {
     h("a", { class: "btn ghost big", href: "#/survey", id: "start-survey" }, t("start_survey"))));
 }
 
+// Long fields show their count against their limit; over the limit is a field error on submit
+// (nothing is cut off silently).
+const LIMITS = { institution: 200, address: 300, purpose: 500 };
+
+/** A "n/max" counter under a long field. */
+function counterFor(input, max) {
+  const counter = h("p", { class: "counter", id: `${input.name}-count` });
+  const update = () => {
+    const n = input.value.length;
+    counter.textContent = t("char_count", { n, max });
+    counter.classList.toggle("over", n > max);
+  };
+  input.addEventListener("input", update);
+  update();
+  return counter;
+}
+
+/** The mark of a required field (its input carries aria-required). */
+const req = () => h("span", { class: "req", "aria-hidden": "true" }, " *");
+
 function radioGroup(name, options, selected, onchange) {
   return h("div", { class: "choices", role: "radiogroup" }, options.map(([value, label]) => {
     const input = h("input", { type: "radio", name, value, id: `${name}-${value}`, checked: value === selected, onchange });
@@ -97,6 +117,24 @@ function photoTaker(status) {
   return { el: h("div", { class: "photo" }, video, preview, h("div", { class: "row" }, shoot, h("label", { class: "btn ghost", for: "photo-file" }, t("pick_photo")), file)), state, start, stop };
 }
 
+// Which error slot an input's edit clears (radio groups share one; a new NIK also clears the
+// sex and birth-date checks made against the old one).
+const ERROR_SLOTS = { id_type: ["id_number", "sex", "birth_date"], id_number: ["id_number", "sex", "birth_date"],
+  sex: ["sex"], birth_date: ["birth_date"], host: ["meet"], service: ["meet"], meet_kind: ["meet"] };
+
+/** Clear a field's error as soon as the guest edits it (the submit checks everything again). */
+function clearErrorsOnEdit(form, message) {
+  const edited = (e) => {
+    const name = e.target?.name;
+    if (!name) return;
+    for (const id of ERROR_SLOTS[name] || [name]) setError(form, id, "");
+    if (!form.querySelector(".field-error:not(:empty)")) message.textContent = "";
+  };
+  // Capture: runs before a field's own listener (the NIK check) may set a fresh error.
+  form.addEventListener("input", edited, true);
+  form.addEventListener("change", edited, true);
+}
+
 /** Render the guest-book form. */
 export async function renderRegister(main, app) {
   const hosts = (await app.entities("host")).filter((x) => x.active !== false);
@@ -105,14 +143,14 @@ export async function renderRegister(main, app) {
   let idType = "ktp";
   let meetKind = hosts.length ? "host" : "service";
   const inputs = {
-    id_number: h("input", { name: "id_number", inputmode: "numeric", autocomplete: "off", maxlength: 24, class: "mono" }),
+    id_number: h("input", { name: "id_number", inputmode: "numeric", autocomplete: "off", maxlength: 24, class: "mono", "aria-required": "true" }),
     sex: null,
     birth_date: h("input", { name: "birth_date", type: "date" }),
-    name: h("input", { name: "name", autocomplete: "off", maxlength: 160 }),
+    name: h("input", { name: "name", autocomplete: "off", maxlength: 160, "aria-required": "true" }),
     phone: h("input", { name: "phone", type: "tel", inputmode: "tel", autocomplete: "off", maxlength: 20 }),
-    institution: h("input", { name: "institution", maxlength: 200 }),
-    address: h("input", { name: "address", maxlength: 300 }),
-    purpose: h("textarea", { name: "purpose", rows: 2, maxlength: 500 }),
+    institution: h("input", { name: "institution" }),
+    address: h("input", { name: "address" }),
+    purpose: h("textarea", { name: "purpose", rows: 2, "aria-required": "true" }),
     consent: h("input", { type: "checkbox", name: "consent", id: "consent" }),
   };
   const nikInfo = h("p", { class: "hint", id: "nik-info", "aria-live": "polite" });
@@ -120,13 +158,17 @@ export async function renderRegister(main, app) {
     radioGroup("sex", [["L", t("sex_l")], ["P", t("sex_p")]], null), h("p", { class: "field-error", id: "sex-error" }));
   sexGroup.querySelector(".choices").setAttribute("aria-labelledby", "sex-label");
   const ktpOnly = h("div", { class: "grid2 ktp-only" }, sexGroup, field("birth_date", t("birth_date"), inputs.birth_date));
-  const idLabel = h("label", { for: "id_number" }, t("nik"));
+  const idLabel = h("label", { for: "id_number" }, t("nik"), req());
   const updateNik = () => {
     if (idType !== "ktp") { nikInfo.textContent = ""; return; }
     const value = inputs.id_number.value;
     if (value.replace(/\D/g, "").length < 16) { nikInfo.textContent = ""; return; }
     const parsed = parseNik(value);
     if (parsed.ok) {
+      // Sex and birth date are in the NIK: fill them (the guest may still correct them).
+      const sex = sexGroup.querySelector(`input[name=sex][value=${parsed.sex}]`);
+      if (sex) sex.checked = true;
+      if (parsed.birthDate) inputs.birth_date.value = parsed.birthDate;
       nikInfo.textContent = t("nik_ok", { sex: parsed.sex === "P" ? t("sex_p") : t("sex_l"), date: parsed.birthDate, province: parsed.province });
       setError(form, "id_number", "");
     } else {
@@ -139,7 +181,7 @@ export async function renderRegister(main, app) {
   const idTypes = radioGroup("id_type", [["ktp", t("id_ktp")], ["sim", t("id_sim")], ["passport", t("id_passport")], ["other", t("id_other")]], "ktp", (e) => {
     idType = e.target.value;
     ktpOnly.hidden = idType !== "ktp";
-    idLabel.textContent = idType === "ktp" ? t("nik") : t("id_number");
+    mount(idLabel, idType === "ktp" ? t("nik") : t("id_number"), req());
     inputs.id_number.inputMode = idType === "ktp" ? "numeric" : "text";
     updateNik();
   });
@@ -206,20 +248,22 @@ export async function renderRegister(main, app) {
   const submit = h("button", { class: "btn primary huge", type: "submit", id: "register-submit" }, t("submit_register"));
   mount(form,
     h("h1", {}, t("register_title")),
+    h("p", { class: "req-note" }, t("required_note")),
     h("details", { class: "returning" }, h("summary", {}, t("returning")), h("div", { class: "row" }, lookup, find), lookupMsg),
     h("fieldset", {}, h("legend", {}, t("id_type")), idTypes,
       h("div", { class: "field", dataset: { field: "id_number" } }, idLabel, inputs.id_number, nikInfo, h("p", { class: "field-error", id: "id_number-error", "aria-live": "polite" })),
       ktpOnly),
-    h("div", { class: "grid2" }, field("name", t("name"), inputs.name), field("phone", t("phone"), inputs.phone)),
-    h("div", { class: "grid2" }, field("institution", t("institution"), inputs.institution), field("address", t("address"), inputs.address)),
-    field("purpose", t("purpose"), inputs.purpose),
-    h("fieldset", {}, h("legend", {}, t("meet")), meetTabs, hostPane, servicePane, h("p", { class: "field-error", id: "meet-error" })),
+    h("div", { class: "grid2" }, field("name", [t("name"), req()], inputs.name), field("phone", t("phone"), inputs.phone)),
+    h("div", { class: "grid2" }, field("institution", t("institution"), inputs.institution, counterFor(inputs.institution, LIMITS.institution)),
+      field("address", t("address"), inputs.address, counterFor(inputs.address, LIMITS.address))),
+    field("purpose", [t("purpose"), req()], inputs.purpose, counterFor(inputs.purpose, LIMITS.purpose)),
+    h("fieldset", {}, h("legend", {}, t("meet"), req()), meetTabs, hostPane, servicePane, h("p", { class: "field-error", id: "meet-error" })),
     h("div", { class: "grid2" },
       h("fieldset", {}, h("legend", {}, t("photo")), photo.el, photoStatus),
-      h("fieldset", {}, h("legend", {}, t("signature")), pad.canvas,
+      h("fieldset", {}, h("legend", {}, t("signature"), req()), pad.canvas,
         h("button", { class: "btn ghost small", type: "button", onclick: () => pad.clear() }, t("clear_signature")),
         h("p", { class: "field-error", id: "signature-error" }))),
-    h("fieldset", { class: "consent" }, h("legend", {}, t("consent_title")), h("p", {}, t("consent_text")),
+    h("fieldset", { class: "consent" }, h("legend", {}, t("consent_title"), req()), h("p", {}, t("consent_text")),
       h("label", { class: "check", for: "consent" }, inputs.consent, h("span", {}, t("consent_check"))),
       h("p", { class: "field-error", id: "consent-error" })),
     message,
@@ -227,6 +271,8 @@ export async function renderRegister(main, app) {
   inputs.id_number.id = "id_number";
   inputs.id_number.setAttribute("aria-describedby", "id_number-error nik-info");
   mount(main, form);
+  clearErrorsOnEdit(form, message);
+  pad.canvas.addEventListener("pointerup", () => { if (!pad.empty) setError(form, "signature", ""); });
   photo.start();
   addEventListener("hashchange", () => photo.stop(), { once: true });
 
@@ -249,12 +295,15 @@ export async function renderRegister(main, app) {
     if (!value("name")) errors.name = t("err_required");
     if (value("phone") && !/^\+?[0-9][0-9 \-]{6,18}$/.test(value("phone"))) errors.phone = t("err_phone");
     if (!value("purpose")) errors.purpose = t("err_required");
+    for (const [k, max] of Object.entries(LIMITS)) {
+      if (inputs[k].value.length > max) errors[k] = t("err_too_long", { max, n: inputs[k].value.length });
+    }
     const hostId = form.querySelector("input[name=host]:checked")?.value;
     const serviceId = form.querySelector("input[name=service]:checked")?.value;
     if ((meetKind === "host" && !hostId) || (meetKind === "service" && !serviceId)) errors.meet = t("err_meet");
     if (pad.empty) errors.signature = t("err_signature");
     if (!inputs.consent.checked) errors.consent = t("err_consent");
-    for (const id of ["id_number", "sex", "birth_date", "name", "phone", "purpose", "meet", "signature", "consent"]) setError(form, id, errors[id] || "");
+    for (const id of ["id_number", "sex", "birth_date", "name", "phone", "institution", "address", "purpose", "meet", "signature", "consent"]) setError(form, id, errors[id] || "");
     if (Object.keys(errors).length) {
       message.textContent = t("form_errors");
       form.querySelector("[aria-invalid=true], .field-error:not(:empty)")?.scrollIntoView({ block: "center" });
