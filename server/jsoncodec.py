@@ -16,6 +16,11 @@ def dumps(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def dumps_sorted(value) -> str:
+    """Return `value` as compact JSON text with sorted keys: equal values, equal text."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SORT_KEYS).decode()
+
+
 def loads(data):
     """Return the value of JSON text or bytes; raise JSONDecodeError (a ValueError)."""
     return orjson.loads(data)

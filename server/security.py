@@ -189,6 +189,13 @@ class Lockout:
             log.warning("lockout", extra={"scope": scope})
         return locked
 
+    def retry_after(self, scope: str, key: str | int) -> int:
+        """Return the seconds until a locked `key` may try again (for Retry-After)."""
+        import time
+
+        reset_at = self.strategy.get_window_stats(self._limit(scope), "sitamu-lockout", scope, str(key))[0]
+        return max(1, int(reset_at - time.time()) + 1)
+
     def success(self, scope: str, key: str | int) -> None:
         """Forget the failures of `key` after a success."""
         self.strategy.clear(self._limit(scope), "sitamu-lockout", scope, str(key))

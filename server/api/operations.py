@@ -34,7 +34,7 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sync.rules import (EVENT_KINDS, canonical_event, content_hash, derive_visit, format_time,
+from sync.rules import (canonical_event, content_hash, corrected_time, derive_visit, format_time,
                         mask_id_number, parse_time, skew_flagged, validate_event)
 
 from .. import jsoncodec
@@ -65,9 +65,11 @@ SEAL_PREFIX = "enc:"
 class SyncError(Exception):
     """A request the server refuses as a whole: becomes the API's error envelope."""
 
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None,
+                 headers: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.headers = headers or {}
 
 
 def utcnow() -> datetime:
@@ -116,23 +118,60 @@ def unseal_payload(kind: str, payload: dict) -> dict:
     return payload
 
 
+# A sealed value that was not a string: its JSON text, marked by a NUL (no accepted string
+# holds one), so the admin sees what the tablet sent, of the type it sent.
+SEALED_JSON_MARK = "\x00"
+
+
+def _seal_value(value):
+    if isinstance(value, str):
+        return value if not value or value.startswith(SEAL_PREFIX) else SEAL_PREFIX + data_keys().encrypt(value)
+    if value is None:
+        return None
+    return SEAL_PREFIX + data_keys().encrypt(SEALED_JSON_MARK + jsoncodec.dumps(value))
+
+
+def _unseal_value(value):
+    if isinstance(value, str) and value.startswith(SEAL_PREFIX):
+        plain = data_keys().decrypt(value[len(SEAL_PREFIX):])
+        return jsoncodec.loads(plain[1:]) if plain.startswith(SEALED_JSON_MARK) else plain
+    return value
+
+
+def _seal_anywhere(value):
+    """Return a refused record with every personal field sealed, at any depth and whatever
+    its JSON type (a NIK sent as a number, a phone outside the payload)."""
+    if isinstance(value, dict):
+        return {k: _seal_value(v) if k in SEALED else _seal_anywhere(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_seal_anywhere(v) for v in value]
+    return value
+
+
+def _unseal_anywhere(value):
+    if isinstance(value, dict):
+        return {k: _unseal_value(v) if k in SEALED else _unseal_anywhere(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unseal_anywhere(v) for v in value]
+    return value
+
+
 def _seal_record(record) -> dict:
     if not isinstance(record, dict):
-        return {"value": repr(record)[:2000]}
-    payload = record.get("payload")
-    if isinstance(payload, dict):
-        kind = record.get("kind") if record.get("kind") in EVENT_KINDS else "registration"
-        record = dict(record, payload=seal_payload(kind, payload))
-    return record
+        record = {"value": record}
+    return _seal_anywhere(record)
+
+
+def record_hash(record) -> str:
+    """Return the keyed hash that names a refused record (a re-send is quarantined once).
+
+    Keyed like the NIK lookup hash: a record may be little more than a NIK."""
+    return data_keys().lookup_hash(jsoncodec.dumps_sorted(record))
 
 
 def quarantine_record(item: Quarantine) -> dict:
     """Return a quarantined record as the tablet sent it (personal fields decrypted)."""
-    record = dict(item.payload or {})
-    if isinstance(record.get("payload"), dict):
-        kind = record.get("kind") if record.get("kind") in EVENT_KINDS else "registration"
-        record["payload"] = unseal_payload(kind, record["payload"])
-    return record
+    return _unseal_anywhere(dict(item.payload or {}))
 
 
 # --- enrolment and devices ------------------------------------------------------------------
@@ -330,16 +369,22 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     ack = {"stored": [], "duplicate": [], "quarantined": [], "conflict": []}
     quarantine_rows: list[dict] = []
 
-    def quarantine(record, record_type, errors, seq=None, kind="quarantined", message=""):
-        record_id = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else ""
+    def quarantine(record, record_type, errors, seq=None, kind="quarantined", message="", device_id=None,
+                   digest=None):
+        """Keep a refused record (once: a re-send finds it there) and name it in the ack
+        (kind None: a stored event displaced by another version, not part of this push)."""
+        named = record if isinstance(record, dict) else {}
+        record_id = named.get("id") if isinstance(named.get("id"), str) else ""
+        visit_id = named.get("visit_id") if isinstance(named.get("visit_id"), str) else None
         quarantine_rows.append({
-            "office_id": office_id, "device_id": device.id, "record_id": record_id[:36],
+            "office_id": office_id, "device_id": device_id or device.id, "record_id": record_id[:36],
+            "visit_id": visit_id[:36] if visit_id else None, "record_hash": digest or record_hash(record),
             "record_type": record_type, "payload": _seal_record(record), "errors": errors,
             "status": "open", "created_at": now, "device_seq": seq,
             "note": message})
         if kind == "conflict":
             ack["conflict"].append({"id": record_id, "message": message})
-        else:
+        elif kind is not None:
             ack["quarantined"].append({"id": record_id, "fields": errors})
 
     # 1. Validate content and prepare the rows (canonical form, sealed personal data, content
@@ -376,17 +421,22 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
         Service.office_id == office_id, Service.id.in_(service_ids)))) if service_ids else set()
     accepted: dict[str, dict] = {}
     canonicals: dict[str, dict] = {}
+    originals: dict[str, dict] = {}
     in_batch_dupes: list[tuple[dict, str]] = []
     for event, row, canonical in prepared:
         errors = _check_references(event, hosts, services)
         if errors:
             quarantine(event, "event", errors, seq=event["seq"])
             continue
-        if row["id"] in accepted:
+        kept = accepted.get(row["id"])
+        if kept is not None and row["content_hash"] >= kept["content_hash"]:
             in_batch_dupes.append((event, row["content_hash"]))
-        else:
-            accepted[row["id"]] = row
-            canonicals[row["id"]] = canonical
+            continue
+        if kept is not None:  # two versions in one batch: the smaller content hash goes on
+            in_batch_dupes.append((originals[row["id"]], kept["content_hash"]))
+        accepted[row["id"]] = row
+        canonicals[row["id"]] = canonical
+        originals[row["id"]] = event
 
     purged = {row.id for row in existing if row.purged_at is not None}
     if purged:
@@ -408,50 +458,68 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
         taken_seqs = set(db.session.scalars(select(VisitEvent.device_seq).where(
             VisitEvent.device_id == device.id,
             VisitEvent.device_seq.in_([r["device_seq"] for r in accepted.values()]))))
-        new_rows = [r for r in accepted.values() if r["id"] not in taken and r["device_seq"] not in taken_seqs]
-        if new_rows:
-            db.session.execute(_insert(VisitEvent.__table__, dialect).on_conflict_do_nothing(), new_rows)
-        inserted = {r["id"] for r in new_rows}
+        new_rows = []
+        for row in accepted.values():
+            if row["id"] in taken or row["device_seq"] in taken_seqs:
+                continue
+            taken_seqs.add(row["device_seq"])  # a second event with this seq in the batch is a conflict
+            new_rows.append(row)
+        inserted = _sqlite_insert_new(VisitEvent.__table__, new_rows)
     elif accepted:
         # PostgreSQL: concurrent pushes may race; the unique constraints decide, RETURNING tells.
         inserted = _pg_insert_new(VisitEvent.__table__, list(accepted.values()))
     missing = [i for i in accepted if i not in inserted]
     known = {}
     if missing:
-        known = {r.id: r for r in db.session.execute(select(
-            VisitEvent.id, VisitEvent.content_hash, VisitEvent.device_id).where(among(VisitEvent.id, missing)))}
+        known = {r.id: r for r in db.session.execute(select(*STORED_EVENT).where(among(VisitEvent.id, missing)))}
+    replaced: dict[str, object] = {}  # event id -> the stored version it displaced
     for event_id, row in accepted.items():
+        stored = known.get(event_id)
         if event_id in inserted:
             ack["stored"].append(event_id)
-        elif event_id in known and known[event_id].content_hash == row["content_hash"]:
+        elif stored is not None and stored.content_hash == row["content_hash"]:
             ack["duplicate"].append(event_id)
+        elif stored is not None and row["content_hash"] < stored.content_hash and _seq_free(device, row):
+            # Two versions of one id: the smaller content hash wins, whichever came first
+            # (as derive_visit decides), so every server and tablet ends with the same one.
+            _replace_event(row, stored, dialect)
+            replaced[event_id] = stored
+            ack["stored"].append(event_id)
+            quarantine(_stored_event(stored), "event", {"id": "same id, different content"},
+                       seq=stored.device_seq, kind=None, device_id=stored.device_id, digest=stored.content_hash,
+                       message="same id, different content: replaced by the version with the smaller content hash")
         else:
-            message = ("same id, different content" if event_id in known
+            message = ("same id, different content" if stored is not None
                        else "sequence number already used by another event")
-            original = next(e for e in valid if e.get("id") == event_id)
+            original = originals[event_id]
             quarantine(original, "event", {"id": message}, seq=original["seq"], kind="conflict",
-                       message=message)
+                       message=message, digest=row["content_hash"])
+    inserted |= set(replaced)
     for event, digest in in_batch_dupes:
         if accepted[event["id"]]["content_hash"] == digest:
             if event["id"] not in ack["duplicate"] and event["id"] not in ack["stored"]:
                 ack["duplicate"].append(event["id"])
         else:
             quarantine(event, "event", {"id": "same id, different content"}, seq=event["seq"], kind="conflict",
-                       message="same id, different content")
+                       message="same id, different content", digest=digest)
 
     # 3. Surveys (before the visit locks, so two pushes never wait on each other crosswise).
     for survey in surveys:
         _ingest_survey(device, office_id, survey, now, ack, quarantine, dialect)
 
     if quarantine_rows:
-        db.session.execute(_insert(Quarantine.__table__, dialect), quarantine_rows)
+        # A record refused before (a re-sent batch, a replay still wrong) is kept once.
+        db.session.execute(_insert(Quarantine.__table__, dialect).on_conflict_do_nothing(), quarantine_rows)
 
     # 4. Derive each touched visit once.
-    touched = {accepted[i]["visit_id"] for i in inserted}
+    touched = {accepted[i]["visit_id"] for i in inserted} | {old.visit_id for old in replaced.values()}
     if touched:
         _lock_visits(touched)
         fresh = {i: dict(canonicals[i], device_id=device.id) for i in inserted}
         _derive_and_store(touched, office_id, dialect, now, fresh, {device.id: device.uid}, hosts)
+        # A guest may have answered by phone before the visit reached the server.
+        from .survey_links import attach_phone_surveys
+        attach_phone_surveys(touched - set(existing_visits), office_id, now)
 
     # 5. Device sync state.
     _update_device_state(device, [e for e in valid if e["id"] in inserted or e["id"] in ack["duplicate"]],
@@ -465,6 +533,50 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
         log.info("push quarantined records", extra={"device_id": device.id,
                                                       "count": len(quarantine_rows)})
     return result
+
+
+# What a stored event is read back as when a pushed one has its id.
+STORED_EVENT = (VisitEvent.id, VisitEvent.content_hash, VisitEvent.device_id, VisitEvent.device_seq,
+                VisitEvent.visit_id, VisitEvent.kind, VisitEvent.actor, VisitEvent.step,
+                VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload)
+
+
+def _sqlite_insert_new(table, rows: list[dict]) -> set:
+    """Insert rows the caller found free under SQLite's write lock; return the ids stored.
+
+    The count of rows written is checked, so an id is never acknowledged unless stored."""
+    if not rows:
+        return set()
+    result = db.session.execute(_insert(table, "sqlite").on_conflict_do_nothing(), rows)
+    ids = {r["id"] for r in rows}
+    if result.rowcount != len(rows):
+        ids = set(db.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+    return ids
+
+
+def _seq_free(device: Device, row: dict) -> bool:
+    """Return True when no other event of this device holds the row's seq."""
+    return db.session.scalar(select(func.count()).select_from(VisitEvent).where(
+        VisitEvent.device_id == device.id, VisitEvent.device_seq == row["device_seq"],
+        VisitEvent.id != row["id"])) == 0
+
+
+def _replace_event(row: dict, stored, dialect: str) -> None:
+    """Put the winning version of an event in place of the stored one."""
+    db.session.execute(VisitEvent.__table__.delete().where(
+        VisitEvent.id == stored.id, VisitEvent.content_hash == stored.content_hash))
+    if dialect == "postgresql":
+        if not _pg_insert_new(VisitEvent.__table__, [row]):
+            raise SyncError(409, "conflict", "Another push changed this event meanwhile; send again.")
+    else:
+        db.session.execute(_insert(VisitEvent.__table__, dialect), [row])
+
+
+def _stored_event(stored) -> dict:
+    """Return a stored event in protocol shape (personal fields still sealed)."""
+    return {"id": stored.id, "visit_id": stored.visit_id, "seq": stored.device_seq, "kind": stored.kind,
+            "actor": stored.actor, "step": stored.step or None, "device_time": format_time(stored.device_time),
+            "clock_offset_ms": stored.clock_offset_ms, "payload": stored.payload or {}}
 
 
 def _update_device_state(device: Device, events: list[dict], quarantined_seqs: list[int],
@@ -558,8 +670,13 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
     host_ids = {d["host_id"] for d in derived.values() if d["host_id"]}
     if tiers is None:
         tiers = dict(db.session.execute(select(Host.id, Host.tier).where(Host.id.in_(host_ids))).all()) if host_ids else {}
-    device_of = {e["visit_id"]: e["device_id"] for evs in events.values() for e in evs
-                 if e["kind"] == "registration"}
+    # The visit's tablet is the one of its earliest registration (the one derive_visit takes),
+    # whatever order the registrations arrived in.
+    device_of = {}
+    for visit_id, evs in events.items():
+        registrations = [e for e in evs if e["kind"] == "registration"]
+        if registrations:
+            device_of[visit_id] = min(registrations, key=lambda e: (corrected_time(e), e["id"]))["device_id"]
     uids = dict(uids or {})
     unknown = {d for d in device_of.values() if d is not None and d not in uids}
     if unknown:
@@ -664,6 +781,12 @@ SURVEY_COMPARE = ("visit_id", "service_id", "host_id", "source", "saran", *SURVE
 
 def _ingest_survey(device, office_id, survey, now, ack, quarantine, dialect) -> None:
     errors = validate_survey(survey)
+    if not errors and survey.get("visit_id") is not None:
+        # Only a visit of the tablet's own office: another office's visit (known by its id)
+        # must not be answered for, nor have its own guest's response blocked.
+        visit_office = db.session.scalar(select(Visit.office_id).where(Visit.id == survey["visit_id"]))
+        if visit_office is not None and visit_office != office_id:
+            errors["visit_id"] = "belongs to another office"
     if not errors:
         for key, model in (("service_id", Service), ("host_id", Host)):
             if survey.get(key) is not None and db.session.scalar(select(model.office_id).where(

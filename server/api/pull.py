@@ -52,7 +52,9 @@ def parse_cursor(cursor: str) -> tuple:
             raise CursorError("unknown cursor")
     except ValueError as exc:
         raise CursorError("unreadable cursor") from exc
-    if tx < -1 or cid < 0 or tx > 2**63 or cid > 2**63 or len(last) > 36:
+    # The server writes tx below 2^62 and cid at most TAIL: anything else (2^63 overflows a
+    # BIGINT) was never handed out.
+    if not -1 <= tx < TAIL or not 0 <= cid <= TAIL or len(last) > 36:
         raise CursorError("cursor out of range")
     if time.time() - issued > CURSOR_MAX_AGE.total_seconds() or issued > time.time() + 86400:
         raise CursorError("cursor too old")
@@ -221,9 +223,20 @@ def pull_changes(device: Device, cursor: str, limit: int = DEFAULT_LIMIT) -> dic
         mode, tx, cid, last = parse_cursor(cursor)
     except CursorError:
         return {"cursor": "", "more": True, "reset": True, "changes": []}
+    if _ahead_of_log(tx, cid):
+        return {"cursor": "", "more": True, "reset": True, "changes": []}
     if mode == "snapshot":
         return _snapshot_page(office, tx, cid, last, limit, first=False)
     return _log_page(office, tx, cid, limit)
+
+
+def _ahead_of_log(tx: int, cid: int) -> bool:
+    """Return True for a position the change log has not reached: never handed out by this
+    database (a forged cursor, or one kept from before a restore), so the tablet starts again."""
+    if _is_pg():
+        # Transaction ids not yet assigned start at xmax.
+        return tx >= db.session.scalar(text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"))
+    return tx != 0 or cid > (db.session.scalar(select(func.max(ChangeLog.id))) or 0)
 
 
 def _snapshot_page(office: Office, tx: int, cid: int, last: str, limit: int, first: bool) -> dict:

@@ -25,6 +25,9 @@ SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 # A tablet's last pull is saved at most this often (unless its outbox size changed).
 PULL_STATE_EVERY = timedelta(seconds=30)
 GZIP_MIN_BYTES = 512
+# Deepest nesting a request body may have: a push is 5 levels deep (body, events, event,
+# payload, correction fields); JSON columns cannot be written past 254 levels.
+MAX_JSON_DEPTH = 32
 # A JSON escape of a UTF-16 surrogate half: the body needs a closer look (see json_body).
 
 
@@ -47,20 +50,55 @@ def read_body(limit: int) -> bytes:
     if encoding in ("", "identity"):
         data = raw
     elif encoding == "gzip":
-        try:
-            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            data = decoder.decompress(raw, limit + 1)
-            if not decoder.eof and len(data) <= limit:
-                raise SyncError(400, "invalid_request", "The gzip body is cut off.",
-                                {"body": "incomplete gzip stream"})
-        except zlib.error:
-            raise SyncError(400, "invalid_request", "The body is not valid gzip.", {"body": "bad gzip"})
+        data = _gunzip(raw, limit)
     else:
         raise SyncError(415, "unsupported_type", "Only gzip request bodies are understood.",
                         {"Content-Encoding": "use gzip or nothing"})
     if len(data) > limit:
         raise SyncError(413, "too_large", f"The body is over {limit} bytes.")
     return data
+
+
+def _gunzip(raw: bytes, limit: int) -> bytes:
+    """Return the gunzipped body (gzip members one after another, RFC 1952); 400 for a cut-off
+    or corrupt stream or for bytes after the last member, so nothing half-read is stored."""
+    data, rest = b"", raw
+    try:
+        while True:
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data += decoder.decompress(rest, limit + 1 - len(data))
+            if len(data) > limit:
+                return data  # the caller answers 413
+            if not decoder.eof:
+                raise SyncError(400, "invalid_request", "The gzip body is cut off.",
+                                {"body": "incomplete gzip stream"})
+            rest = decoder.unused_data
+            if not rest:
+                return data
+            if not rest.startswith(b"\x1f\x8b"):
+                raise SyncError(400, "invalid_request", "The gzip body has data after its end.",
+                                {"body": "trailing data after the gzip stream"})
+    except zlib.error:
+        raise SyncError(400, "invalid_request", "The body is not valid gzip.", {"body": "bad gzip"})
+
+
+def json_depth_error(value, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """Return the path of the first value nested deeper than `limit` levels, or None.
+
+    orjson reads up to 1024 levels but writes at most 254, so a deeper record could be read
+    and then never stored (not even in quarantine): such a body is refused as it is parsed."""
+    stack = [(value, 0, "")]
+    while stack:
+        item, depth, path = stack.pop()
+        if depth > limit:
+            return path or "body"
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in item.items()
+                         if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1, f"{path}.{i}" if path else str(i)) for i, v in enumerate(item)
+                         if isinstance(v, (dict, list)))
+    return None
 
 
 def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
@@ -77,6 +115,10 @@ def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
         raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
     if not isinstance(body, dict):
         raise SyncError(400, "invalid_request", "The body must be a JSON object.", {"body": "must be an object"})
+    deep = json_depth_error(body)
+    if deep:
+        raise SyncError(400, "invalid_json", f"The body is nested deeper than {MAX_JSON_DEPTH} levels.",
+                        {deep[:200]: f"nested deeper than {MAX_JSON_DEPTH} levels"})
     # PostgreSQL text cannot hold U+0000: refuse it here, not crash later. JSON can only carry
     # it escaped, so a body without that escape needs no walk through its values.
     if b"\\u0000" in data and _has_nul(body):
@@ -144,6 +186,7 @@ def _sync_error(exc: SyncError):
     db.session.rollback()
     response = jsonify(dict(error_body(exc.code, exc.message, exc.fields), server_time=server_time()))
     response.status_code = exc.status
+    response.headers.update(exc.headers)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="sitamu"'
     return response
@@ -167,9 +210,21 @@ def _http_error(exc: HTTPException):
     return response
 
 
-@bp.after_request
+@bp.after_app_request
 def _server_time_and_gzip(response):
-    response.headers["X-Server-Time"] = server_time()
+    # An app-wide hook: a URL or method no route under /api/v1 takes (404, 405), and the app's
+    # own 413, 429 and 500 answers, never reach the blueprint's hooks and handlers.
+    if request.path != bp.url_prefix and not request.path.startswith(bp.url_prefix + "/"):
+        return response
+    now = server_time()
+    response.headers["X-Server-Time"] = now
+    if response.status_code >= 400 and response.mimetype == "application/json" and not response.direct_passthrough:
+        try:
+            body = jsoncodec.loads(response.get_data())
+        except jsoncodec.JSONDecodeError:
+            body = None
+        if isinstance(body, dict) and "server_time" not in body:
+            response.set_data(jsoncodec.dumps(dict(body, server_time=now)))
     if (response.status_code >= 200 and "gzip" in (request.headers.get("Accept-Encoding") or "").lower()
             and not response.direct_passthrough and "Content-Encoding" not in response.headers
             and response.mimetype == "application/json"):
@@ -234,7 +289,8 @@ def enroll():
     data = load(EnrollSchema(), body)
     key = request.remote_addr or "?"
     if lockout().is_locked("enroll", key):
-        raise SyncError(429, "rate_limited", "Too many wrong codes; try again later.")
+        raise SyncError(429, "rate_limited", "Too many wrong codes; try again later.",
+                        headers={"Retry-After": str(lockout().retry_after("enroll", key))})
     try:
         device, token = enroll_device(data["code"], data["device_name"], data["app_version"])
     except SyncError:

@@ -33,11 +33,17 @@ class Quarantine(db.Model):
     """An event or record refused for its content, kept for an admin to fix or dismiss."""
 
     __tablename__ = "quarantine"
+    # A record re-sent (a lost acknowledgement, a replay still wrong) is kept once.
+    __table_args__ = (Index("uq_quarantine_device_record", "device_id", "record_hash", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
     record_id: Mapped[str] = mapped_column(String(36), default="")
+    # The visit the record names (events and surveys), so erasure and retention reach it.
+    visit_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # An event's content hash, or the keyed hash of any other record as sent.
+    record_hash: Mapped[str | None] = mapped_column(String(64))
     record_type: Mapped[str] = mapped_column(String(16), default="event")  # event, survey
     # The refused event's per-device sequence number: it counts as received for acked_seq.
     device_seq: Mapped[int | None] = mapped_column(BigInteger)

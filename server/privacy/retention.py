@@ -21,8 +21,8 @@ from ..models.base import utcnow
 log = logging.getLogger("sitamu.retention")
 
 # Event payload fields that identify a guest; their values are removed on purge.
-PERSONAL_FIELDS = ("id_number", "name", "phone", "address", "purpose", "photo_sha",
-                   "signature_sha", "need")
+PERSONAL_FIELDS = ("id_number", "id_number_masked", "name", "phone", "address", "purpose", "photo_sha",
+                   "signature_sha", "need", "saran")
 PURGED_TEXT = ""
 
 
@@ -90,7 +90,10 @@ def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:
             if (event.payload or {}).get(key):
                 blobs.add(event.payload[key])
         event.payload = scrub_payload(event.payload)
-    for item in db.session.scalars(select(Quarantine).where(Quarantine.record_id == visit.id)):
+    # Quarantined copies: events and surveys naming the visit (record_id is their own id;
+    # a record kept before visit_id was filled may carry the visit's id as its own).
+    for item in db.session.scalars(select(Quarantine).where(
+            or_(Quarantine.visit_id == visit.id, Quarantine.record_id == visit.id))):
         item.payload = scrub_payload(item.payload)
     # A survey answer's scores and profile stay for the IKM, without the link to who gave it
     # and without the free text, which may name them.

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from server.api.operations import revoke_device
 from server.models import Device, Quarantine, Visit, VisitEvent
+from sync.rules import content_hash
 
 from .conftest import PROTO
 
@@ -52,7 +53,9 @@ def test_same_id_different_content_is_a_reported_conflict_never_an_overwrite(cli
     tablet = tablet_for()
     reg = tablet.registration()
     push(client, tablet, [reg])
-    changed = dict(reg, payload=dict(reg["payload"], name="Orang Lain"))
+    # The version with the larger content hash: the smaller one would win (test_server_rules).
+    changed = next(c for c in (dict(reg, payload=dict(reg["payload"], name=f"Orang Lain {n}")) for n in range(100))
+                   if content_hash(c) > content_hash(reg))
     body = push(client, tablet, [changed]).json
     assert [c["id"] for c in body["ack"]["conflict"]] == [reg["id"]]
     assert db.session.get(Visit, reg["visit_id"]).name == "Siti Aminah"

@@ -1,8 +1,9 @@
 """Adversarial property tests: event merging on the server, and the paper-survey CSV reader.
 
 Event merging: whatever batches, order, re-sends and conflicting re-sends a tablet sends,
-every record gets exactly one outcome, nothing stored is ever overwritten, and the visit row
-is `derive_visit` of exactly the events the server stored.
+every record gets exactly one outcome, of two versions of one id the smaller content hash is
+the one stored (the other quarantined), and the visit row is `derive_visit` of exactly the
+events the server stored.
 CSV: any valid table survives any delimiter, column order, BOM and line ending; any bytes
 give rows or a CsvError (never a crash); a bad cell is reported with its line number.
 """
@@ -13,12 +14,13 @@ import uuid
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from sqlalchemy import select
 
 from reports.paper import CsvError, parse_survey_csv
 from server.api.operations import create_enrollment_code, enroll_device, ingest_batch, unseal_payload
 from server.extensions import db as _db
-from server.models import Visit, VisitEvent
-from sync.rules import derive_visit
+from server.models import Quarantine, Visit, VisitEvent
+from sync.rules import content_hash, derive_visit
 from tests.sync.test_rules import events
 
 ELEMENTS = ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku",
@@ -42,14 +44,17 @@ def _fresh_device(office, admin):
 
 
 def _rebind(evs, hosts, visit_id):
-    """Point the generated events at a fresh visit and this office's hosts."""
+    """Point the generated events at a fresh visit and this office's hosts, with fresh ids
+    (the examples share one database: an id of an earlier example would be a conflict)."""
     host_ids = {1: hosts[0].id, 2: hosts[1].id}
+    fresh: dict[str, str] = {}
     out = []
     for event in evs:
         payload = dict(event["payload"])
         if "host_id" in payload:
             payload["host_id"] = host_ids[payload["host_id"]]
-        out.append(dict(event, visit_id=visit_id, payload=payload))
+        out.append(dict(event, id=fresh.setdefault(event["id"], str(uuid.uuid4())), visit_id=visit_id,
+                        payload=payload))
     return out
 
 
@@ -70,7 +75,7 @@ def test_server_visit_is_derive_visit_of_what_it_stored_whatever_the_batches(off
     cuts = sorted(data.draw(st.lists(st.integers(0, len(sends)), max_size=4), label="cuts"))
     batches = [sends[a:b] for a, b in zip([0] + cuts, cuts + [len(sends)]) if sends[a:b]]
 
-    first_seen: dict[str, dict] = {}  # id -> the content the server acknowledged as stored
+    valid: dict[str, list] = {}  # id -> the versions not refused for their content
     for batch in batches:
         # A batch cannot hold the same id twice; the tablet's outbox never does that.
         unique = list({e["id"]: e for e in batch}.values())
@@ -78,22 +83,28 @@ def test_server_visit_is_derive_visit_of_what_it_stored_whatever_the_batches(off
         outcomes = ack["stored"] + ack["duplicate"] + [i["id"] for i in ack["quarantined"]] \
             + [i["id"] for i in ack["conflict"]]
         assert sorted(outcomes) == sorted(e["id"] for e in unique), "one outcome per record"
+        refused = {i["id"] for i in ack["quarantined"]}
         for event in unique:
-            if event["id"] in ack["stored"]:
-                assert event["id"] not in first_seen, "an id is stored once"
-                first_seen[event["id"]] = event
+            if event["id"] not in refused:
+                valid.setdefault(event["id"], []).append(event)
 
     _db.session.expire_all()
     stored = _db.session.scalars(select_events(visit_id)).all()
-    # Nothing stored was overwritten: each stored event is the content acknowledged as stored.
+    # Of two versions of one id the smaller content hash is kept, whatever came first (as
+    # derive_visit decides); the other is kept in quarantine, never silently dropped.
+    winner = {i: min(versions, key=content_hash) for i, versions in valid.items()}
+    assert {row.id for row in stored} == set(winner)
     for row in stored:
         payload = unseal_payload(row.kind, row.payload)
-        assert payload == first_seen[row.id]["payload"], row.kind
+        assert payload == winner[row.id]["payload"], row.kind
+    losers = {(i, content_hash(e)) for i, versions in valid.items() for e in versions if e is not winner[i]
+              and content_hash(e) != content_hash(winner[i])}
+    assert {i for i, _ in losers} <= set(_db.session.scalars(select(Quarantine.record_id)))
     visit = _db.session.get(Visit, visit_id)
     if not stored:
         assert visit is None
         return
-    as_events = [first_seen[row.id] for row in stored]
+    as_events = [winner[row.id] for row in stored]
     expected = derive_visit(as_events)
     assert visit.stage == expected["stage"]
     assert visit.name == expected["name"] and visit.queue_number == expected["queue_number"]
@@ -101,7 +112,6 @@ def test_server_visit_is_derive_visit_of_what_it_stored_whatever_the_batches(off
 
 
 def select_events(visit_id):
-    from sqlalchemy import select
     return select(VisitEvent).where(VisitEvent.visit_id == visit_id)
 
 
