@@ -39,7 +39,29 @@ _thread_lock = threading.Lock()
 
 
 class ReportError(ValueError):
-    """A report that cannot be made (unknown office, bad period, bad kind)."""
+    """A report that cannot be made (unknown office, bad period, bad kind, a full disk)."""
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write `data` to `path` through a `.part` file beside it: all or nothing. When the
+    write fails (a full disk) neither the part nor a half-written `path` is left, and a
+    ReportError says why."""
+    import errno
+
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise ReportError("not enough disk space to save the report; nothing was kept "
+                              "half-written") from exc
+        raise ReportError(f"cannot save the report: {exc.strerror}") from exc
 
 
 def cache_dir(*parts: str) -> Path:
@@ -156,9 +178,7 @@ def build_report(kind: str, office_id: int, period_code: str, workers: int = 2, 
         pdf, stats = build_register_pdf(office, period, workers=workers, progress=progress)
     else:
         pdf, stats = build_ikm_pdf(office, period, population=population, progress=progress)
-    tmp = path.with_name(f"{key}.{uuid.uuid4().hex}.part")
-    tmp.write_bytes(pdf)
-    tmp.replace(path)
+    write_atomic(path, pdf)
     progress(100, "done")
     stats.update(cached=False, key=key, seconds=round(time.perf_counter() - started, 3))
     return path, stats
@@ -236,10 +256,7 @@ def _render_parts(documents: list[tuple[str, list[str], list]], workers: int, po
 
     for index, pdf in zip(todo, render_many(jobs, workers=workers, on_done=done, pool=pool)):
         parts[index] = pdf
-        target = chunk_dir / f"{keys[index]}.pdf"
-        tmp = target.with_name(f"{target.stem}.{uuid.uuid4().hex}.part")
-        tmp.write_bytes(pdf)
-        tmp.replace(target)
+        write_atomic(chunk_dir / f"{keys[index]}.pdf", pdf)
     return parts, todo
 
 
@@ -312,9 +329,10 @@ def _write_status(key: str, **values) -> dict:
     except (OSError, ValueError):
         status = {}
     status.update(values, updated_at=datetime.now(timezone.utc).isoformat())
-    tmp = path.with_name(f"{job_id}.{uuid.uuid4().hex}.part")
-    tmp.write_text(json.dumps(status))
-    tmp.replace(path)
+    try:
+        write_atomic(path, json.dumps(status))
+    except ReportError as exc:  # a full disk: the job goes on (or fails) without its file
+        log.warning("job status %s not saved: %s", job_id, exc)
     return status
 
 
@@ -419,6 +437,9 @@ def run_job(job_id: str, kind: str, office_id: int, period_code: str, population
         db.session.rollback()
         return
     if path.name != f"{job_id}.pdf":  # data changed while queued: keep the job's name
-        target = path.with_name(f"{job_id}.pdf")
-        target.write_bytes(path.read_bytes())
+        try:
+            write_atomic(path.with_name(f"{job_id}.pdf"), path.read_bytes())
+        except ReportError as exc:
+            _write_status(job_id, state="failed", error=str(exc), message="failed")
+            return
     _write_status(job_id, state="done", progress=100, message="done", stats=stats)

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import REPO_ROOT, build_config
+from .config import REPO_ROOT, build_config, make_private
 from .crypto import DataKeys
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .jsoncodec import OrjsonProvider
@@ -19,7 +19,8 @@ def create_app(config: dict | object | None = None) -> Flask:
     instance_path = os.environ.get("SITAMU_INSTANCE_PATH") or str(REPO_ROOT / "instance")
     if isinstance(config, dict) and config.get("INSTANCE_PATH"):
         instance_path = config["INSTANCE_PATH"]
-    os.makedirs(instance_path, exist_ok=True)
+    os.makedirs(instance_path, mode=0o700, exist_ok=True)
+    make_private(instance_path)
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.json = OrjsonProvider(app)
     app.config.update(build_config(instance_path))

@@ -61,8 +61,11 @@ def backup_database(out: str | Path) -> dict:
         raise BackupError(f"folder {out.parent} does not exist")
     url = _engine_url()
     part = out.with_name(out.name + ".part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise BackupError(f"cannot write in {out.parent}: {exc.strerror}") from exc
     try:
         if url.get_backend_name() == "sqlite":
             src = sqlite3.connect(_sqlite_path(url))
@@ -70,6 +73,11 @@ def backup_database(out: str | Path) -> dict:
             try:
                 with dst:
                     src.backup(dst)  # online: readers and writers may go on meanwhile
+            except sqlite3.Error as exc:
+                if getattr(exc, "sqlite_errorcode", None) == 13 or "full" in str(exc):  # SQLITE_FULL
+                    raise BackupError(f"not enough disk space in {out.parent}; no backup was "
+                                      "written") from exc
+                raise BackupError(f"the backup failed ({exc}); no backup was written") from exc
             finally:
                 dst.close()
                 src.close()
@@ -80,11 +88,16 @@ def backup_database(out: str | Path) -> dict:
                                      "--no-privileges", "--file", str(part), *args],
                                     env=env, capture_output=True, text=True)
             if result.returncode != 0:
-                raise BackupError("pg_dump failed: " + result.stderr.strip()[-500:])
+                if "No space left" in result.stderr:
+                    raise BackupError(f"not enough disk space in {out.parent}; no backup was written")
+                raise BackupError("pg_dump failed, no backup was written: " + result.stderr.strip()[-500:])
             engine = "postgresql"
         else:
             raise BackupError(f"backups of {url.get_backend_name()} are not supported")
         os.replace(part, out)
+    except OSError as exc:
+        raise BackupError(f"cannot write the backup in {out.parent}: {exc.strerror}; no backup "
+                          "was written") from exc
     finally:
         if part.exists():
             part.unlink()
@@ -131,6 +144,8 @@ def restore_database(path: str | Path) -> dict:
         dst = sqlite3.connect(_sqlite_path(url))
         try:
             src.backup(dst)  # one step: the live database is replaced atomically
+        except sqlite3.Error as exc:
+            raise BackupError(f"restore failed ({exc}); the backup was not applied") from exc
         finally:
             dst.close()
             src.close()

@@ -18,6 +18,17 @@ def _instance_secret(instance_path: str, name: str, nbytes: int) -> str:
     return path.read_text().strip()
 
 
+def make_private(instance_path: str) -> None:
+    """Keep what Sitamu writes readable by its own user only: the process umask becomes 077
+    (new files 0600, folders 0700: the SQLite file, cached reports, parts, job files, backups,
+    report downloads), and the instance folder itself 0700, which also closes files made
+    before this."""
+    os.umask(0o077)
+    path = Path(instance_path)
+    if path.is_dir() and path.stat().st_uid == os.geteuid():
+        path.chmod(0o700)
+
+
 def normalize_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the common short form."""
     for prefix in ("postgres://", "postgresql://"):
