@@ -70,7 +70,7 @@ def _office(code: str):
 @with_appcontext
 def report_register(office_code: str, month: str, out: Path, workers: int):
     """Write an office's monthly visitor register (buku tamu) as PDF."""
-    from .jobs import build_report
+    from .jobs import ReportError, build_report
 
     office = _office(office_code)
     try:
@@ -78,6 +78,8 @@ def report_register(office_code: str, month: str, out: Path, workers: int):
                                    progress=lambda done, msg: click.echo(f"{done:3d}% {msg}", err=True))
     except PeriodError as exc:
         _fail(str(exc))
+    except ReportError as exc:  # e.g. a full disk
+        _fail(str(exc), 1)
     _copy(path, out)
     click.echo(json.dumps({"out": str(out), **stats}))
 
@@ -91,13 +93,15 @@ def report_register(office_code: str, month: str, out: Path, workers: int):
 @with_appcontext
 def report_ikm(office_code: str, period: str, out: Path, population: int | None):
     """Write an office's IKM report for a period as PDF."""
-    from .jobs import build_report
+    from .jobs import ReportError, build_report
 
     office = _office(office_code)
     try:
         path, stats = build_report("ikm", office.id, period, population=population)
     except PeriodError as exc:
         _fail(str(exc))
+    except ReportError as exc:  # e.g. a full disk
+        _fail(str(exc), 1)
     _copy(path, out)
     click.echo(json.dumps({"out": str(out), **stats}))
 
@@ -105,12 +109,13 @@ def report_ikm(office_code: str, period: str, out: Path, population: int | None)
 def _copy(path: Path, out: Path) -> None:
     import shutil
 
+    tmp = out.with_name(out.name + ".part")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part")
         shutil.copyfile(path, tmp)
         tmp.replace(out)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)  # nothing half-written is left behind (a full disk)
         _fail(f"cannot write {out}: {exc.strerror}")
 
 

@@ -115,3 +115,15 @@ def test_a_backup_into_a_folder_it_cannot_write_fails_clearly(app, db, tmp_path)
     finally:
         subprocess.run(["umount", "-l", str(locked)], check=False)
     assert result.exit_code == 1 and "Error: cannot write in" in result.output, result.output
+
+
+def test_a_report_download_to_a_full_disk_fails_clearly_and_leaves_nothing(app, db, make_office, tmp_path,
+                                                                           small_disk):
+    office = make_office(code="FULLDISK")
+    disk = small_disk(tmp_path / "out", free=4096)
+    result = app.test_cli_runner().invoke(args=["report", "register", "--office", "FULLDISK",
+                                                "--month", "2026-11", "--workers", "1",
+                                                "--out", str(disk / "register.pdf")])
+    assert result.exit_code == 2 and "Error: cannot write" in result.output, result.output
+    assert sorted(p.name for p in disk.iterdir()) == ["filler"]
+    assert office.id
