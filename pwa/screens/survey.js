@@ -1,12 +1,12 @@
 // The SKM survey at the kiosk: nine elements one per screen, the profile, saran, and a
-// one-time QR link to answer on the guest's own phone when online.
-import * as api from "../api.js";
-import { getMeta } from "../db.js";
+// one-time QR link (minted by the tablet, offline too) to answer on the guest's own phone.
+import { get, getMeta } from "../db.js";
 import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { hasSurvey, recordEvent, saveSurvey, visitById } from "../records.js";
 import { stepsFor, templateOf } from "../sop.js";
 import { refreshStatus, syncNow } from "../sync.js";
+import { mintSurveyLink } from "../surveylink.js";
 import { renderSVG } from "../vendor/uqr.js";
 
 export const ELEMENTS = ["persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "pengaduan", "sarana"];
@@ -15,17 +15,18 @@ const AGE_BANDS = ["<20", "20-29", "30-39", "40-49", "50-59", "60+"];
 async function phoneQr(visitId) {
   const box = h("div", { class: "qr", id: "survey-qr" });
   const device = await getMeta("device", null);
-  if (!visitId || !device?.token || navigator.onLine === false) { box.append(h("p", { class: "hint" }, t("phone_survey_offline"))); return box; }
-  let result = await api.surveyLink(device.token, visitId);
-  if (result.status === 404) {
-    // The visit has not reached the server yet: send it, then ask again.
-    await syncNow();
-    result = await api.surveyLink(device.token, visitId);
+  if (!visitId || !device?.token || !device?.uid) return box;
+  // Minted here, so it works offline; the server accepts it once it learns of the visit and
+  // keeps an answer given before that (sync/PROTOCOL.md, "Survey links").
+  const office = (await get("pulled", "office:current"))?.data;
+  const offset = await getMeta("clock_offset_ms", 0);
+  let url;
+  try {
+    url = await mintSurveyLink({ base: office?.public_url || location.origin, token: device.token, uid: device.uid, visitId, now: Date.now() - offset });
+  } catch {
+    return box; // no WebCrypto: the kiosk survey still works
   }
-  const url = result.ok ? (result.data?.url || result.data?.link?.url) : null;
-  if (!url) { box.append(h("p", { class: "hint" }, t("phone_survey_offline"))); return box; }
-  const full = new URL(url, location.origin).href;
-  const img = h("img", { alt: t("phone_survey"), width: 200, height: 200, src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(full, { border: 2 }))}` });
+  const img = h("img", { alt: t("phone_survey"), width: 220, height: 220, id: "survey-qr-img", src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(renderSVG(url, { border: 2 }))}` });
   box.append(h("p", {}, t("phone_survey")), img);
   return box;
 }

@@ -897,43 +897,98 @@ def create_survey_link(device: Device, visit_id: str) -> tuple[str, str, datetim
 
 
 def find_survey_link(token: str) -> SurveyLink | None:
-    """Return the usable (unused, unexpired) link for `token`, or None."""
-    if not isinstance(token, str) or not 10 <= len(token) <= 100:
+    """Return the usable (unused, unexpired) link for `token`, or None. A link the tablet
+    minted itself (server/api/survey_links.py) is an unsaved SurveyLink until it is answered."""
+    if not isinstance(token, str) or not 10 <= len(token) <= 120:
         return None
     link = db.session.scalar(select(SurveyLink).where(SurveyLink.token_hash == sha256_hex(token)))
+    if link is None:
+        link = _minted_link(token, utcnow())
     if link is None or link.used_at is not None or link.expires_at < utcnow():
         return None
     return link
 
 
+def _minted_link(token: str, now: datetime) -> SurveyLink | None:
+    """Return an unsaved link for a valid minted token whose visit (known yet or not) is of the
+    tablet's office and has no response, else None."""
+    from .survey_links import is_minted, parse_minted
+
+    minted = parse_minted(token, now) if is_minted(token) else None
+    if minted is None:
+        return None
+    visit_office = db.session.scalar(select(Visit.office_id).where(Visit.id == minted.visit_id))
+    if visit_office is not None and visit_office != minted.device.office_id:
+        return None
+    if db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
+            SurveyResponse.visit_id == minted.visit_id)):
+        return None
+    return SurveyLink(office_id=minted.device.office_id, visit_id=minted.visit_id, device_id=minted.device.id,
+                      token_hash=sha256_hex(token), expires_at=minted.expires_at, created_at=now)
+
+
 def redeem_survey_link(token: str, answers: dict, profile: dict | None = None,
                        saran: str = "") -> SurveyResponse:
-    """Store the survey answered through a one-time link and spend the link. Commits.
+    """Store the survey answered through a one-time link, spend the link and complete the
+    visit's SKM step. Commits.
 
     `answers` is {element key: 1-4 or None}; `profile` {gender, age_band, education,
-    occupation}. Raises SyncError: 404 `invalid_link` (unknown, used or expired),
-    400 `invalid_request` with `fields` for bad answers, 409 `conflict` when the visit
-    already has a response.
+    occupation}. A link the tablet minted offline works before its visit reached the server:
+    the response is kept and attached (host or service, SKM step) when the visit arrives.
+    Raises SyncError: 404 `invalid_link` (unknown, used, expired or forged), 400
+    `invalid_request` with `fields` for bad answers, 409 `conflict` when the visit already has
+    a response.
     """
     import uuid
 
-    link = db.session.scalar(select(SurveyLink).where(
-        SurveyLink.token_hash == sha256_hex(token or "")).with_for_update()) if token else None
-    if link is None or link.used_at is not None or link.expires_at < utcnow():
-        raise SyncError(404, "invalid_link", "This survey link is unknown, used or expired.")
-    visit = db.session.get(Visit, link.visit_id)
-    survey = {"id": str(uuid.uuid4()), "visit_id": link.visit_id, "submitted_at": format_time(utcnow()),
-              "source": "phone", "answers": answers, "profile": profile or {}, "saran": saran or "",
-              "service_id": visit.service_id if visit else None, "host_id": visit.host_id if visit else None}
+    from sqlalchemy.exc import IntegrityError
+
+    from .survey_links import complete_survey_step
+
+    now = utcnow()
+    survey = {"id": str(uuid.uuid4()), "visit_id": None, "submitted_at": format_time(now),
+              "source": "phone", "answers": answers, "profile": profile or {}, "saran": saran or ""}
     errors = validate_survey(survey)
     if errors:
         raise SyncError(400, "invalid_request", "The answers are not valid.", errors)
+    link = db.session.scalar(select(SurveyLink).where(
+        SurveyLink.token_hash == sha256_hex(token or "")).with_for_update()) if token else None
+    if link is None and isinstance(token, str):
+        link = _minted_link(token, now)
+        if link is not None:
+            db.session.add(link)
+    if link is None or link.used_at is not None or link.expires_at < now:
+        db.session.rollback()
+        raise SyncError(404, "invalid_link", "This survey link is unknown, used or expired.")
+    link.used_at = now
+    try:
+        # Spend the link first: a second answer through it fails here, and on SQLite this
+        # takes the write lock, so the visit read below cannot be created meanwhile by a push.
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise SyncError(404, "invalid_link", "This survey link is unknown, used or expired.") from None
+    _lock_visits({link.visit_id})  # a push creating this visit waits, or has finished
+    visit = db.session.get(Visit, link.visit_id)
+    if visit is not None and visit.office_id != link.office_id:
+        db.session.rollback()
+        raise SyncError(404, "invalid_link", "This survey link is unknown, used or expired.")
+    survey.update(visit_id=link.visit_id, service_id=visit.service_id if visit else None,
+                  host_id=visit.host_id if visit else None)
     if db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
             SurveyResponse.visit_id == link.visit_id)):
+        db.session.rollback()
         raise SyncError(409, "conflict", "This visit already has a survey response.")
-    response = SurveyResponse(**_survey_row(survey, link.office_id, None, utcnow()))
+    response = SurveyResponse(**_survey_row(survey, link.office_id, None, now))
     db.session.add(response)
-    link.used_at, link.response_id = utcnow(), response.id
+    link.response_id = response.id
+    try:
+        db.session.flush()
+    except IntegrityError:  # answered a moment ago through another link of the same visit
+        db.session.rollback()
+        raise SyncError(409, "conflict", "This visit already has a survey response.") from None
+    if visit is not None:
+        complete_survey_step(visit, now)
     db.session.commit()
     return response
 

@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import orjson
+from flask import current_app
 from sqlalchemy import event, func, or_, select, text, tuple_
 
 from sync.rules import FINAL_STAGES, LIFECYCLE_KEYS, format_time, mask_id_number
@@ -95,6 +96,8 @@ def office_data(office: Office) -> dict:
             "address": office.address, "phone": office.phone, "sop_template": office.sop_template,
             "sop_minutes": office.sop_minutes or {}, "sop": template,
             "visit_time_limit": office.visit_time_limit, "staff_lock_minutes": office.staff_lock_minutes,
+            # The base of the phone-survey links the tablet mints (the guest's phone opens it).
+            "public_url": current_app.config.get("SITAMU_PUBLIC_URL", "").rstrip("/"),
             "device_retention_days": office.device_retention_days, "logo_sha": office.logo_sha}
 
 
