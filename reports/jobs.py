@@ -112,9 +112,12 @@ def data_stamp(kind: str, office, period: Period, population: int | None = None)
     from server.extensions import db
     from server.models import Attachment, Host, Service, SurveyResponse, Visit
 
+    from .register import signing_date
+
+    # The signing date is the day the document is made: a PDF made yesterday is not today's.
     stamp: dict = {"kind": kind, "office": office.id, "period": period.code, "tz": office.timezone,
                    "office_updated": office.updated_at.isoformat() if office.updated_at else "",
-                   "template": TEMPLATE_VERSION, "population": population}
+                   "template": TEMPLATE_VERSION, "population": population, "signed_on": signing_date(office)}
     if kind == "register":
         in_period = (Visit.office_id == office.id, Visit.registered_at >= period.start,
                      Visit.registered_at < period.end)
@@ -189,13 +192,16 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     progress = progress or (lambda percent, message: None)
     with render_pool(workers) as pool:  # the processes start while the visits are gathered
         progress(2, "gathering visits")
-        data, documents, chunk_rows, grid_rows = _register_parts(office, period)
+        data, documents, chunk_layouts, grid_rows = _register_parts(office, period)
         parts, todo = _render_parts(documents, workers, pool, progress,
                                     cache_dir("chunks", str(office.id), period.code))
     progress(92, "merging")
+    from .register import page_rules
+
     grids = dict(zip(grid_rows, parts[len(parts) - len(grid_rows):]))
-    underlays = [[]] + [[grids.get(rows) for rows in rows_of_chunk] for rows_of_chunk in chunk_rows]
-    merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays)
+    underlays = [[]] + [[grids.get(bool(layout)) for layout in layouts] for layouts in chunk_layouts]
+    drawings = [[]] + [[page_rules(layout) for layout in layouts] for layouts in chunk_layouts]
+    merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays, drawings=drawings)
     _prune(cache_dir("chunks"), "*/*/*.pdf")
     _prune(cache_dir("docs"), "*/*/*.pdf")
     _prune(cache_dir("jobs"), "*.json")
@@ -212,22 +218,22 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
 
 
 def _register_parts(office, period: Period):
-    """Return the register's data, its parts as (HTML, blob shas, signature stamps), the rows
-    of each table page per chunk, and the row counts whose grid pages close the parts."""
+    """Return the register's data, its parts as (HTML, blob shas, signature stamps), the row
+    heights of each table page per chunk, and which grid pages close the parts (True: with
+    the heading row; False: without, for a page with no rows)."""
     from .register import gather_register, grid_document, register_documents
 
     data = gather_register(office, period)
-    summary_html, chunks, chunk_rows = register_documents(data)
-    # The parts: the first page, the table chunks, then one grid page per row count in use
-    # (0: the closing block alone, under the running head and foot only).
-    grid_rows = sorted({rows for rows_of_chunk in chunk_rows for rows in rows_of_chunk})
+    summary_html, chunks, chunk_layouts = register_documents(data)
+    # The parts: the first page, the table chunks, then the grid page laid under table pages.
+    grid_rows = sorted({bool(layout) for layouts in chunk_layouts for layout in layouts})
     documents = [(summary_html, [data.office["logo_sha"]] if data.office["logo_sha"] else [], []), *chunks,
-                 *((grid_document(rows, data), [], []) for rows in grid_rows)]
+                 *((grid_document(table, data), [], []) for table in grid_rows)]
     present = _present_blobs({sha for _, shas, _ in documents for sha in shas})
     # Signatures not stored (yet) are left out; one arriving later changes its part's key.
     documents = [(html, [sha for sha in shas if sha in present], [s for s in stamps if s[2] in present])
                  for html, shas, stamps in documents]
-    return data, documents, chunk_rows, grid_rows
+    return data, documents, chunk_layouts, grid_rows
 
 
 def _render_parts(documents: list[tuple[str, list[str], list]], workers: int, pool,

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 REPORTS_DIR = Path(__file__).resolve().parent
 # Bump when a template or CSS changes, so cached PDFs are not reused.
-TEMPLATE_VERSION = "2026-11-28.2"
+TEMPLATE_VERSION = "2026-12-04.1"
 
 FONT_FILES = {
     "regular": ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
@@ -77,13 +77,17 @@ def _words_width_mm(words: list[str], size_pt: float) -> float:
         _width_mm(" ", size_pt, "regular") * (len(words) - 1)
 
 
-def fit_lines(text: str, width_mm: float, size_pt: float, max_lines: int = 2) -> list[str]:
-    """Word-wrap `text` into at most `max_lines` lines of `width_mm`, ending in "…" if cut."""
+def fit_lines(text: str, width_mm: float, size_pt: float, max_lines: int | None = 2) -> list[str]:
+    """Word-wrap `text` into lines of `width_mm` (a word longer than a line is broken over
+    lines); with `max_lines`, at most that many, the last ending in "…" if cut. None: all
+    the lines the text needs (the register cuts nothing)."""
     width_mm *= 0.97  # word widths are summed without kerning: keep a small margin
     words = [w for w in (text or "").split() if w]
     lines: list[str] = []
     current: list[str] = []
     index = 0
+    if max_lines is None:
+        max_lines = len(text or "") + 1
     while index < len(words) and len(lines) < max_lines:
         word = words[index]
         if _words_width_mm(current + [word], size_pt) <= width_mm:
@@ -318,11 +322,14 @@ _HELVETICA = {**{d: 556 for d in "0123456789"}, " ": 278, "H": 722, "a": 556, "l
 
 def merge_and_number(parts: list[bytes], label: str = "Halaman {page} dari {pages}",
                      size_pt: float = 7.5, right_mm: float = 12, bottom_mm: float = 7.5,
-                     skip_first: int = 0, underlays: list[list[bytes | None]] | None = None) -> bytes:
+                     skip_first: int = 0, underlays: list[list[bytes | None]] | None = None,
+                     drawings: list[list[bytes]] | None = None) -> bytes:
     """Concatenate PDFs and write `label` at the bottom right of every page.
 
     `underlays[i][j]`, when given, is a one-page PDF drawn under page j of part i; each
     distinct one becomes a single form XObject that every page using it shares.
+    `drawings[i][j]`, when given, is PDF drawing operators (e.g. a table's rules) added to
+    page j of part i, in the default graphics state.
     Merged with pikepdf (qpdf): pure-Python pypdf needs a minute for a 5,000-row register.
     The label is drawn in the base-14 Helvetica (no embedding) on top of each page's own
     content, after restoring the graphics state, so page numbers need no re-rendering."""
@@ -332,7 +339,11 @@ def merge_and_number(parts: list[bytes], label: str = "Halaman {page} dari {page
     merged = pikepdf.Pdf.new()
     sources = []  # pages copied from a source need it open until the merged file is saved
     forms: dict[bytes, object] = {}
+    extra: dict[int, bytes] = {}  # page index -> drawing operators
     for index, part in enumerate(parts):
+        for offset, drawing in enumerate((drawings[index] if drawings else None) or []):
+            if drawing:
+                extra[len(merged.pages) + offset] = drawing
         source = pikepdf.Pdf.open(io.BytesIO(part))
         sources.append(source)
         first = len(merged.pages)
@@ -349,7 +360,11 @@ def merge_and_number(parts: list[bytes], label: str = "Halaman {page} dari {page
                                            Encoding=Name.WinAnsiEncoding))
     total = len(merged.pages)
     for number, page in enumerate(merged.pages, start=1):
+        drawing = extra.get(number - 1, b"")
         if number <= skip_first:
+            if drawing:
+                page.contents_add(b"q\n", prepend=True)
+                page.contents_add(b"Q q " + drawing + b"Q\n")
             continue
         text = label.format(page=number, pages=total)
         width_pt = sum(_HELVETICA.get(ch, 556) for ch in text) * size_pt / 1000
@@ -357,8 +372,8 @@ def merge_and_number(parts: list[bytes], label: str = "Halaman {page} dari {page
         y = bottom_mm * 72 / 25.4
         name = page.add_resource(font, Name.Font, Name("/SitamuPageNo"))
         page.contents_add(b"q\n", prepend=True)
-        page.contents_add((f"Q q BT {name} {size_pt:g} Tf 0 g 1 0 0 1 {x:.2f} {y:.2f} Tm "
-                           f"({text}) Tj ET Q\n").encode("latin-1"))
+        page.contents_add(b"Q q " + drawing + (f"Q q BT {name} {size_pt:g} Tf 0 g 1 0 0 1 {x:.2f} {y:.2f} Tm "
+                                               f"({text}) Tj ET Q\n").encode("latin-1"))
     out = io.BytesIO()
     merged.save(out)
     for source in sources:

@@ -6,6 +6,7 @@
 every chunk is a whole number of pages and unchanged rows give byte-identical HTML.
 """
 import statistics
+from decimal import ROUND_HALF_UP, Decimal
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from markupsafe import Markup, escape
 
 from sync.rules import mask_id_number
 
+from ..outcome import NOT_MET, OUTCOME_LABELS, OUTCOMES, visit_lifecycle
 from ..periods import DAYS_ID, MONTHS_ID, Period, format_date_id
 from ..render import fit_lines, jinja_env, read_css
 
@@ -25,30 +27,36 @@ TOP_N = 8
 # Table geometry (mm). A4 landscape, 12 mm side margins: 273 mm of width.
 PAGE_MARGIN_MM = (15, 12, 13, 12)  # top, right, bottom, left (the @page rule is made from it)
 FONT_PT = 7.0
-ROWS_PER_PAGE = 20
-ROW_MM = 8.0
+LINE_MM = 4.0  # one line of a cell
+ROW_LINES = 2  # a row is at least two lines (8 mm: room for the signature)
+ROW_MM = LINE_MM * ROW_LINES
+PAGE_LINES = 40  # cell lines a table page holds below its heading row (20 rows of two)
+ROWS_PER_PAGE = PAGE_LINES // ROW_LINES
 HEADER_MM = 9.0
 PAGES_PER_CHUNK = 5
 # (key, heading, width mm, align)
 COLUMNS = (
-    ("no", "No", 9, "right"),
-    ("day", "Hari/Tanggal", 22, "left"),
-    ("time_in", "Jam Masuk", 13, "center"),
-    ("time_out", "Jam Keluar", 13, "center"),
-    ("name", "Nama", 34, "left"),
-    ("origin", "Instansi/Alamat", 48, "left"),
-    ("identity", "Nomor Identitas", 28, "left"),
-    ("purpose", "Keperluan", 44, "left"),
-    ("host", "Bertemu Dengan", 30, "left"),
-    ("number", "Antrean/ Kartu", 14, "center"),
-    ("signature", "Tanda Tangan", 18, "center"),
+    ("no", "No", 8, "right"),
+    ("day", "Hari/Tanggal", 19, "left"),
+    ("time_in", "Jam Masuk", 10, "center"),
+    ("time_out", "Jam Keluar", 12, "center"),
+    ("name", "Nama", 32, "left"),
+    ("origin", "Instansi/Alamat", 46, "left"),
+    ("identity", "Nomor Identitas", 23, "left"),
+    ("purpose", "Keperluan", 42, "left"),
+    ("host", "Bertemu Dengan", 28, "left"),
+    ("note", "Keterangan", 24, "left"),
+    ("number", "Antrean/ Kartu", 12, "center"),
+    ("signature", "Tanda Tangan", 17, "center"),
 )
-CLOSING_ROWS_MAX = 12  # the closing block fits below at most this many rows
+TABLE_MM = sum(c[2] for c in COLUMNS)
+# Room the closing block (total, place and date, one or two signers) needs below the rows.
+CLOSING_MM = 62.0
 # Columns of one line per row: laid out as one 8 mm line each (fewer lines for WeasyPrint),
-# like any other column whose cells all fit on one line on a page.
+# like any other column whose cells all fit on one line on a page of two-line rows.
 ONE_LINE = ("no", "time_in")
 # Where a signature goes in its cell (mm from the cell's top right corner; fitted, centred).
-SIGNATURE_BOX = (17, 0.6, 16, 6.8)  # right inset, top, width, height
+SIGNATURE_BOX = (16.5, 0.6, 16, 6.8)  # right inset, top, width, height
 
 
 def mask_identity(id_type: str, number: str | None) -> str:
@@ -69,10 +77,6 @@ class RegisterData:
     signed_on: str = ""  # the date under the closing block, in Indonesian
 
 
-def _local_day(office_tz, when: datetime):
-    return when.astimezone(office_tz)
-
-
 def gather_register(office, period: Period, now: datetime | None = None) -> RegisterData:
     """Return the register data of `office` for the month `period` (in the office's zone)."""
     from server.extensions import db
@@ -85,23 +89,34 @@ def gather_register(office, period: Period, now: datetime | None = None) -> Regi
         db.select(Visit.id, Visit.registered_at, Visit.checked_out_at, Visit.name, Visit.institution,
                   Visit.address, Visit.id_type, Visit.id_number, Visit.purpose, Visit.queue_number,
                   Visit.card_number, Visit.signature_sha, Visit.stage, Visit.purged_at, Visit.tier,
+                  Visit.state, Visit.screening, Visit.unavailable_reason, Visit.cancel_reason, Visit.consent_at,
                   Host.name.label("host_name"), Service.name.label("service_name"))
         .outerjoin(Host, Host.id == Visit.host_id).outerjoin(Service, Service.id == Visit.service_id)
         .where(Visit.office_id == office.id, Visit.registered_at >= period.start,
                Visit.registered_at < period.end)
         .order_by(Visit.registered_at, Visit.id)).all()
+    lives = {visit.id: visit_lifecycle(visit) for visit in visits}
+    # In the order the guests arrived (the start of registration), which the form's submission
+    # may not follow.
+    visits.sort(key=lambda v: (lives[v.id].arrived_at or v.registered_at, v.id))
 
     rows = []
     per_day: Counter = Counter()
     purposes: Counter = Counter()
     purpose_text: dict[str, Counter] = {}
     hosts: Counter = Counter()
+    outcomes: Counter = Counter()
     for number, visit in enumerate(visits, start=1):
-        arrived = visit.registered_at.astimezone(tz)
+        life = lives[visit.id]
+        arrived = (life.arrived_at or visit.registered_at).astimezone(tz)
         left = visit.checked_out_at.astimezone(tz) if visit.checked_out_at else None
+        if life.outcome == "cancelled":
+            left = None  # a cancelled visit has no check-out
         per_day[arrived.day] += 1
+        outcomes[life.outcome] += 1
         met = visit.host_name or visit.service_name or ""
-        hosts[met or "(tidak tercatat)"] += 1
+        if life.met:  # turned away, refused or cancelled: no meeting
+            hosts[met or "(tidak tercatat)"] += 1
         key = " ".join((visit.purpose or "").lower().split()) if not visit.purged_at else ""
         purposes[key or "(tidak tercatat)"] += 1
         purpose_text.setdefault(key, Counter())[" ".join((visit.purpose or "").split())] += 1
@@ -121,6 +136,9 @@ def gather_register(office, period: Period, now: datetime | None = None) -> Regi
             "identity": "" if purged else mask_identity(visit.id_type, visit.id_number),
             "purpose": "" if purged else visit.purpose,
             "host": met,
+            "outcome": life.outcome,
+            # The reason may name the guest's business: kept out of a purged row.
+            "note": OUTCOME_LABELS.get(life.outcome, OUTCOME_LABELS[None]) if purged else life.note,
             "queue_number": visit.queue_number,
             "card_number": visit.card_number,
             "signature_sha": None if purged else visit.signature_sha,
@@ -141,6 +159,8 @@ def gather_register(office, period: Period, now: datetime | None = None) -> Regi
             "total": len(rows),
             "purged": sum(1 for r in rows if r["purged"]),
             "checked_out": sum(1 for r in rows if r["time_out"] != "-"),
+            "outcomes": [(OUTCOME_LABELS[o], outcomes.get(o, 0)) for o in (*OUTCOMES, None)],
+            "met": sum(count for outcome, count in outcomes.items() if outcome not in NOT_MET),
             "days": _days(period, per_day),
             "busiest": max(per_day.items(), key=lambda kv: (kv[1], -kv[0])) if per_day else None,
             "active_days": len(per_day),
@@ -148,9 +168,19 @@ def gather_register(office, period: Period, now: datetime | None = None) -> Regi
             "hosts": _top(hosts.most_common()),
             "sop": sop_timing(office, visits),
         },
-        signed_on=format_date_id((now or datetime.now(timezone.utc)).astimezone(tz).date()),
+        signed_on=signing_date(office, now),
     )
     return data
+
+
+def signing_date(office, now: datetime | None = None) -> str:
+    """Return the day a document is made, in the office's zone, in Indonesian."""
+    return format_date_id((now or utcnow()).astimezone(office.tz).date())
+
+
+def utcnow() -> datetime:
+    """Return the current time (one place, so a test can move the day a document is made)."""
+    return datetime.now(timezone.utc)
 
 
 def office_info(office) -> dict:
@@ -171,7 +201,22 @@ def office_info(office) -> dict:
         "tz_label": office.tz_label, "timezone": office.timezone,
         "signer_name": office.signer_name, "signer_position": office.signer_position,
         "signer_nip": office.signer_nip, "ikm_convention": office.ikm_convention,
+        "city": (office.city or "").strip(), "signers": signers(office),
     }
+
+
+def signers(office) -> list[dict]:
+    """Return the signing block's signers, left to right: the maker ("Dibuat oleh") when the
+    office names one, then the head of the office ("Mengetahui"), or the head alone
+    ("Kepala ..."); blanks to fill in by hand where a name or NIP is not set."""
+    head = {"label": "Mengetahui," if office.maker_name else "",
+            "position": office.signer_position or f"Kepala {office.name}",
+            "name": office.signer_name, "rank": office.signer_rank or "", "nip": office.signer_nip}
+    if not office.maker_name:
+        return [head]
+    maker = {"label": "Dibuat oleh,", "position": office.maker_position or "", "name": office.maker_name,
+             "rank": office.maker_rank or "", "nip": office.maker_nip or ""}
+    return [maker, head]
 
 
 def _days(period: Period, per_day: Counter) -> list[dict]:
@@ -228,8 +273,11 @@ def sop_timing(office, visits) -> list[dict]:
         for step in steps:
             steps_by_key.setdefault(step["key"], step)
         # One sample per visit and step: a step walked again counts its rounds' total.
-        for key, minutes in step_durations(steps, visit_events).items():
+        for key, minutes in step_durations(steps, visit_events, places=None).items():
             samples.setdefault(key, []).append(minutes)
+    for tier in template.get("tiers", []):
+        for step in tier["steps"]:
+            steps_by_key.setdefault(step["key"], step)
     result = []
     order = []
     for tier in template.get("tiers", []):
@@ -238,46 +286,53 @@ def sop_timing(office, visits) -> list[dict]:
                 order.append(step["key"])
     for key in order:
         step = steps_by_key.get(key)
-        if step is None or step.get("minutes") is None or key not in samples:
+        if step is None or step.get("minutes") is None:
             continue
-        median = statistics.median(samples[key])
         title = step.get("title", {})
-        result.append({"key": key, "title": title.get("id") if isinstance(title, dict) else str(title),
-                       "standard": step["minutes"], "median": round(median, 1), "visits": len(samples[key]),
-                       "late": median > step["minutes"]})
+        title = title.get("id") if isinstance(title, dict) else str(title)
+        standard = step["minutes"]
+        if key not in samples:  # a timed step no visit measured: said so, not left out
+            result.append({"key": key, "title": title, "standard": standard, "median": None,
+                           "visits": 0, "late": False})
+            continue
+        # Rounded once, half-up, from the unrounded minutes (4.054 -> 4.1, never 4.05 -> 4.0).
+        median = Decimal(repr(statistics.median(samples[key])))
+        result.append({"key": key, "title": title, "standard": standard,
+                       "median": median.quantize(Decimal("0.1"), ROUND_HALF_UP),
+                       "visits": len(samples[key]), "late": median > standard})
     return result
 
 
 # --- HTML -----------------------------------------------------------------------------------
 
 _TEXT_WIDTHS = {key: width - 2 for key, _, width, _ in COLUMNS}
+SHEET_MM = 180.0  # a table page's sheet (the page's height inside its margins, about)
+EMPTY = Markup("")
 
 
 @lru_cache(maxsize=50_000)
-def _fitted(text: str, key: str, lines: int) -> tuple[Markup, ...]:
-    """Return `text` fitted to column `key` in at most `lines` lines, escaped (cached: hosts,
+def _wrapped(text: str, key: str) -> tuple[Markup, ...]:
+    """Return `text` wrapped to column `key`, every line of it, escaped (cached: hosts,
     institutions and purposes come back on many rows)."""
-    return tuple(escape(line) for line in fit_lines(text, _TEXT_WIDTHS[key], FONT_PT, lines))
+    return tuple(escape(line) for line in fit_lines(text, _TEXT_WIDTHS[key], FONT_PT, None))
 
 
 def _cell_lines(row: dict) -> dict[str, list[Markup]]:
-    """Return each column's two lines of text for one row (escaped, fitted to the column)."""
-    def fit(text, key, lines=2):
-        return list(_fitted(text, key, lines))
+    """Return each column's lines of text for one row (escaped, wrapped to the column: a
+    long text takes more lines, nothing is cut)."""
+    def wrap(text, key):
+        return list(_wrapped(text, key))
 
     if row["purged"]:
         name = [Markup('<span class="purged">(data dihapus</span>'),
                 Markup('<span class="purged">sesuai retensi)</span>')]
-        origin = identity = purpose = [Markup("")]
+        origin = identity = purpose = [EMPTY]
     else:
-        name = fit(row["name"], "name")
+        name = wrap(row["name"], "name")
         inst, addr = row["institution"].strip(), row["address"].strip()
-        if inst and addr:
-            origin = fit(inst, "origin", 1) + fit(addr, "origin", 1)
-        else:
-            origin = fit(inst or addr, "origin")
-        identity = [escape(row["id_type"]), escape(row["identity"])] if row["identity"] else [Markup("")]
-        purpose = fit(row["purpose"], "purpose")
+        origin = wrap(inst, "origin") + wrap(addr, "origin") if inst and addr else wrap(inst or addr, "origin")
+        identity = [escape(row["id_type"]), *wrap(row["identity"], "identity")] if row["identity"] else [EMPTY]
+        purpose = wrap(row["purpose"], "purpose")
     number = [escape(x) for x in (row["queue_number"], row["card_number"] and f"K-{row['card_number']}") if x]
     time_out = [escape(row["time_out"])]
     if row["out_day_differs"]:
@@ -291,50 +346,124 @@ def _cell_lines(row: dict) -> dict[str, list[Markup]]:
         "origin": origin,
         "identity": identity,
         "purpose": purpose,
-        "host": fit(row["host"], "host"),
+        "host": wrap(row["host"], "host"),
+        "note": wrap(row["note"], "note"),
         "number": number or [Markup("-")],
         "signature": [],
     }
 
 
-def _page(rows: list[dict], closing: dict | None) -> dict:
-    cells = [_cell_lines(row) for row in rows]
+@dataclass
+class Piece:
+    """A row of the table as laid on one page: the whole row, or a part of a row too tall
+    for a page (continued on the next)."""
+
+    row: dict
+    cells: dict[str, list[Markup]]
+    lines: int  # its height in cell lines (at least ROW_LINES)
+    first: bool = True  # False for the continuation of a row from the page before
+
+
+def _pieces(row: dict) -> list[Piece]:
+    """Return a row as the pieces it is laid out in: one, or several of at most a page each."""
+    cells = _cell_lines(row)
+    piece = Piece(row, cells, max(ROW_LINES, *(len(c) for c in cells.values())))
+    pieces = []
+    while piece.lines > PAGE_LINES:
+        head, piece = _split(piece, PAGE_LINES)
+        pieces.append(head)
+    return pieces + [piece]
+
+
+def _split(piece: Piece, at: int) -> tuple[Piece, Piece]:
+    """Return a piece cut after `at` lines: its first part and the rest, which repeats the
+    row's number and says "(lanjutan)" (continued)."""
+    head = {key: c[:at] for key, c in piece.cells.items()}
+    rest = {key: c[at:] for key, c in piece.cells.items()}
+    rest["no"] = [escape(str(piece.row["no"]))]
+    rest["day"] = [Markup('<span class="note">(lanjutan)</span>')]
+    return (Piece(piece.row, head, at, piece.first),
+            Piece(piece.row, rest, max(ROW_LINES, *(len(c) for c in rest.values())), False))
+
+
+def paginate(rows: list[dict]) -> list[list[Piece]]:
+    """Return the table pages: rows in order, as many as fit in PAGE_LINES lines a page, and
+    the last page with room for the closing block below its rows: the last row moves to a
+    page of its own with it (or the end of a tall row does) rather than leave the signing
+    block alone on a page."""
+    pages: list[list[Piece]] = []
+    used = PAGE_LINES
+    for row in rows:
+        for piece in _pieces(row):
+            if used + piece.lines > PAGE_LINES:
+                pages.append([])
+                used = 0
+            pages[-1].append(piece)
+            used += piece.lines
+    if pages and closing_top(pages[-1]) + CLOSING_MM > SHEET_MM:
+        last = pages[-1]
+        moved = last.pop()
+        if closing_top([moved]) + CLOSING_MM > SHEET_MM or not last:
+            # Too tall to go with the closing block, or alone on its page: its last lines go.
+            head, moved = _split(moved, moved.lines - ROW_LINES)
+            last.append(head)
+        pages.append([moved])
+    return pages
+
+
+def closing_top(pieces: list["Piece"]) -> float:
+    """Return where the closing block starts below a page's rows (mm from the sheet's top)."""
+    return HEADER_MM + sum(p.lines for p in pieces) * LINE_MM + 6
+
+
+def _page(pieces: list[Piece], closing: dict | None) -> dict:
+    """Return one table page: a text block per column, the rows' heights, the signatures."""
     x = 0.0
     cols = []
+    plain = all(p.lines == ROW_LINES for p in pieces)  # rows of two lines only
     for key, heading, width, align in COLUMNS:
-        # WeasyPrint's time goes by lines, empty ones too: a column with no second line on
-        # this page is one 8 mm line per row, its text where a first line would be.
-        one = key in ONE_LINE or not any(line for cell in cells for line in cell[key][1:])
-        wanted = 1 if one else 2
-        lines = [line for cell in cells for line in (cell[key] + [Markup(""), Markup("")])[:wanted]]
+        if plain:
+            # WeasyPrint's time goes by lines, empty ones too: a column with no second line on
+            # this page is one 8 mm line per row, its text where a first line would be.
+            one = key in ONE_LINE or not any(line for p in pieces for line in p.cells[key][1:])
+            wanted = 1 if one else 2
+            lines = [line for p in pieces for line in (p.cells[key] + [EMPTY, EMPTY])[:wanted]]
+        else:  # some row is taller: every row's lines, padded to its height
+            one = False
+            lines = [line for p in pieces for line in (p.cells[key] + [EMPTY] * p.lines)[:p.lines]]
         cols.append({"key": key, "heading": heading, "x": x, "width": width,
                      "align": align + (" one" if one else ""),
                      "text": Markup("\n").join(lines) if any(lines) else ""})
         x += width
-    signatures = [(i, row["signature_sha"]) for i, row in enumerate(rows) if row["signature_sha"]]
-    return {"columns": cols, "rows": len(rows), "signatures": signatures, "closing": closing,
-            "closing_top": HEADER_MM + len(rows) * ROW_MM + 6 if rows else 4}
+    signatures, top = [], HEADER_MM
+    for piece in pieces:
+        if piece.first and piece.row["signature_sha"]:
+            signatures.append((top, piece.row["signature_sha"]))
+        top += piece.lines * LINE_MM
+    return {"columns": cols, "rows": len(pieces), "layout": tuple(p.lines for p in pieces),
+            "signatures": signatures, "closing": closing,
+            "closing_top": closing_top(pieces) if pieces else 4}
 
 
-def grid_svg(rows: int) -> str:
-    """Return the SVG of a table page's rules and heading row: rendered once per row count
-    as a page of its own and laid under every table page with that many rows (one shared
-    PDF form instead of dozens of bordered boxes, or of the same SVG drawn on every page)."""
+def grid_svg() -> str:
+    """Return the SVG of the table's heading row: rendered once as a page of its own (with the
+    running head and foot) and laid under every table page (one shared PDF form instead of
+    the same drawing on every page). The rules of the rows are drawn per page when the parts
+    are merged (page_rules), as rows differ in height."""
     from xml.sax.saxutils import escape as xml_escape
 
-    width = sum(c[2] for c in COLUMNS)
-    height = HEADER_MM + rows * ROW_MM
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}mm" height="{height:g}mm" '
-           f'viewBox="0 0 {width:g} {height:g}" font-family="Liberation Sans" font-size="2.47" '
+    width = TABLE_MM
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}mm" height="{HEADER_MM:g}mm" '
+           f'viewBox="0 0 {width:g} {HEADER_MM:g}" font-family="Liberation Sans" font-size="2.47" '
            f'font-weight="bold">',
            f'<rect x="0" y="0" width="{width:g}" height="{HEADER_MM:g}" fill="#e6e6e6"/>',
            f'<g stroke="#000" stroke-width="0.2">']
-    for y in [0, HEADER_MM, *(HEADER_MM + (i + 1) * ROW_MM for i in range(rows))]:
+    for y in (0.1, HEADER_MM):
         out.append(f'<line x1="0" x2="{width:g}" y1="{y:g}" y2="{y:g}"/>')
     x = 0.0
-    for _ in range(len(COLUMNS) + 1):
-        out.append(f'<line x1="{x:g}" x2="{x:g}" y1="0" y2="{height:g}"/>')
-        x += COLUMNS[_][2] if _ < len(COLUMNS) else 0
+    for index in range(len(COLUMNS) + 1):
+        out.append(f'<line x1="{x:g}" x2="{x:g}" y1="0" y2="{HEADER_MM:g}"/>')
+        x += COLUMNS[index][2] if index < len(COLUMNS) else 0
     out.append("</g>")
     x = 0.0
     for _, heading, col_width, _ in COLUMNS:
@@ -346,6 +475,33 @@ def grid_svg(rows: int) -> str:
         x += col_width
     out.append("</svg>")
     return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def page_rules(layout: tuple[int, ...], page_height_pt: float = 595.28) -> bytes:
+    """Return the PDF drawing of a table page's rules below the heading row: a line under
+    each row (of `layout`'s heights in lines) and the column lines down to the last row."""
+    if not layout:
+        return b""
+    mm = 72 / 25.4
+    left = PAGE_MARGIN_MM[3] * mm
+    right = (PAGE_MARGIN_MM[3] + TABLE_MM) * mm
+
+    def y(mm_from_top: float) -> float:
+        return page_height_pt - (PAGE_MARGIN_MM[0] + mm_from_top) * mm
+
+    top, bottom = HEADER_MM, HEADER_MM + sum(layout) * LINE_MM
+    out = [f"{0.2 * mm:.3f} w 0 G"]
+    edge = HEADER_MM
+    for lines in layout:
+        edge += lines * LINE_MM
+        out.append(f"{left:.2f} {y(edge):.2f} m {right:.2f} {y(edge):.2f} l")
+    x = PAGE_MARGIN_MM[3]
+    for index in range(len(COLUMNS) + 1):
+        out.append(f"{x * mm:.2f} {y(top):.2f} m {x * mm:.2f} {y(bottom):.2f} l")
+        x += COLUMNS[index][2] if index < len(COLUMNS) else 0
+    out.append("S")
+    return ("\n".join(out) + "\n").encode()
 
 
 def geometry_css() -> str:
@@ -361,18 +517,12 @@ def geometry_css() -> str:
     return "\n".join(out)
 
 
-def signature_box(row: int) -> tuple[float, float, float, float]:
-    """Return the box of a table page's row `row` signature: (left, top, width, height) in mm
-    from the page's top left corner. Signatures are drawn there after rendering (see
-    reports.render.stamp_images), not by WeasyPrint."""
+def signature_box(top_mm: float) -> tuple[float, float, float, float]:
+    """Return the box of the signature of a row starting `top_mm` below a table page's sheet
+    top: (left, top, width, height) in mm from the page's top left corner. Signatures are
+    drawn there after rendering (see reports.render.stamp_images), not by WeasyPrint."""
     inset, top, width, height = SIGNATURE_BOX
-    table_width = sum(c[2] for c in COLUMNS)
-    return (PAGE_MARGIN_MM[3] + table_width - inset, PAGE_MARGIN_MM[0] + HEADER_MM + row * ROW_MM + top,
-            width, height)
-
-
-def table_pages(rows: list[dict]) -> list[list[dict]]:
-    return [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]
+    return (PAGE_MARGIN_MM[3] + TABLE_MM - inset, PAGE_MARGIN_MM[0] + top_mm + top, width, height)
 
 
 @lru_cache(maxsize=1)
@@ -381,49 +531,45 @@ def register_css() -> str:
     return read_css("register/register.css") + "\n" + geometry_css()
 
 
-def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str], list]], list[list[int]]]:
+def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str], list]], list[list[tuple]]]:
     """Return (first-page HTML, [(chunk HTML, signature shas, signature stamps)],
-    [rows of each page, per chunk]).
+    [row heights of each page (a tuple of lines per row), per chunk]).
 
     The logo is a "sitamu-blob:<sha>" placeholder (see reports.render.fill_blobs); the
     signatures are (page in chunk, box, sha) stamps for reports.render.stamp_images. Table
-    pages carry no rules and no running head or foot: lay `grid_document(rows, data)` under
-    each page (see merge_and_number)."""
+    pages carry no rules and no running head or foot: lay `grid_document(True, data)` under
+    each page and draw `page_rules(layout)` on it (see merge_and_number). An empty month has
+    no table pages: its first page says NIHIL and carries the closing block."""
     env = jinja_env()
     css = register_css()
-    summary_html = env.get_template("register/summary.html").render(
-        data=data, css=css, months=MONTHS_ID, columns=COLUMNS)
-    pages = table_pages(data.rows)
     closing = {"office": data.office, "signed_on": data.signed_on, "total": len(data.rows),
                "period_label": data.period_label}
-    page_specs = []
-    for index, rows in enumerate(pages):
-        last = index == len(pages) - 1
-        page_specs.append(_page(rows, closing if last and len(rows) <= CLOSING_ROWS_MAX else None))
-    if not pages or len(pages[-1]) > CLOSING_ROWS_MAX:
-        page_specs.append(_page([], closing))
-    chunks, chunk_rows = [], []
+    pages = paginate(data.rows)
+    summary_html = env.get_template("register/summary.html").render(
+        data=data, css=css, months=MONTHS_ID, columns=COLUMNS, closing=None if pages else closing)
+    page_specs = [_page(pieces, closing if index == len(pages) - 1 else None)
+                  for index, pieces in enumerate(pages)]
+    chunks, chunk_layouts = [], []
     template = env.get_template("register/pages.html")
     for start in range(0, len(page_specs), PAGES_PER_CHUNK):
         specs = page_specs[start:start + PAGES_PER_CHUNK]
-        html = template.render(pages=specs, css=css, data=data, header_mm=HEADER_MM, row_mm=ROW_MM,
-                               rows_per_page=ROWS_PER_PAGE)
-        stamps = [(n, signature_box(row), sha) for n, p in enumerate(specs) for row, sha in p["signatures"]]
+        html = template.render(pages=specs, css=css, data=data, header_mm=HEADER_MM, row_mm=ROW_MM)
+        stamps = [(n, signature_box(top), sha) for n, p in enumerate(specs) for top, sha in p["signatures"]]
         chunks.append((html, sorted({sha for *_, sha in stamps}), stamps))
-        chunk_rows.append([p["rows"] for p in specs])
-    return summary_html, chunks, chunk_rows
+        chunk_layouts.append([p["layout"] for p in specs])
+    return summary_html, chunks, chunk_layouts
 
 
-def grid_document(rows: int, data: RegisterData) -> str:
-    """Return a one-page HTML document with what every table page of `rows` rows shares:
-    the running head and foot, the rules and the heading row (none for 0 rows), placed
-    exactly where the table pages put their columns."""
+def grid_document(table: bool, data: RegisterData) -> str:
+    """Return a one-page HTML document with what every table page shares: the running head
+    and foot and (with `table`) the heading row, placed exactly where the table pages put
+    their columns."""
     import base64
 
     env = jinja_env()
     background = ""
-    if rows:
-        svg = base64.b64encode(grid_svg(rows).encode()).decode()
+    if table:
+        svg = base64.b64encode(grid_svg().encode()).decode()
         background = (f"background:url('data:image/svg+xml;base64,{svg}') no-repeat 0 0;"
-                      f"background-size:{sum(c[2] for c in COLUMNS):g}mm {HEADER_MM + rows * ROW_MM:g}mm")
+                      f"background-size:{TABLE_MM:g}mm {HEADER_MM:g}mm")
     return env.get_template("register/grid.html").render(css=register_css(), data=data, background=background)
