@@ -175,7 +175,7 @@ class Desk:
     def open_visit(self, queue):
         self.page.evaluate("location.hash = '#/staff'")
         self.page.click(f"a.visit-row[data-queue='{queue}']")
-        self.page.wait_for_selector("#sop-steps")
+        self.page.wait_for_selector("#sop-steps", state="attached")  # the full SOP may be folded
 
     def act(self, selector, wait_step_change=True):
         page = self.page
