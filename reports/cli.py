@@ -1,4 +1,4 @@
-"""Commands: `sitamu ikm compute`, `sitamu report register|ikm`, `sitamu worker`."""
+"""Commands: `sitamu ikm compute`, `sitamu report register|ikm|ikm-recap`, `sitamu worker`."""
 import json
 import sys
 from pathlib import Path
@@ -104,6 +104,45 @@ def report_ikm(office_code: str, period: str, out: Path, population: int | None)
         _fail(str(exc), 1)
     _copy(path, out)
     click.echo(json.dumps({"out": str(out), **stats}))
+
+
+@report_group.command("ikm-recap")
+@click.option("--period", required=True, help="2026-10, 2026-Q4, 2026-S2 or 2026.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
+              help="File to write: .pdf or .xlsx (the format follows the suffix).")
+@click.option("--office", "office_codes", multiple=True, help="Office code (repeat; default: every office).")
+@with_appcontext
+def report_ikm_recap(period: str, out: Path, office_codes: tuple[str, ...]):
+    """Write the IKM recap of every office (side by side, with the province aggregate) as PDF or XLSX."""
+    from server.extensions import db
+    from server.models import Office
+
+    from .ikm_recap.job import build_recap
+    from .periods import parse_period
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "xlsx"):
+        _fail(f"--out must end in .pdf or .xlsx, not {out.name!r}")
+    try:
+        parse_period(period)
+    except PeriodError as exc:
+        _fail(str(exc))
+    if office_codes:
+        offices = [_office(code) for code in office_codes]
+    else:
+        offices = db.session.scalars(db.select(Office).order_by(Office.code)).all()
+    if not offices:
+        _fail("there is no office to recap")
+    body, stats = build_recap([o.id for o in offices], period, fmt,
+                              progress=lambda done, msg: click.echo(f"{done:3d}% {msg}", err=True))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_bytes(body)
+        tmp.replace(out)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror}")
+    click.echo(json.dumps({"out": str(out), "format": fmt, "period": period, **stats}))
 
 
 def _copy(path: Path, out: Path) -> None:

@@ -1,7 +1,8 @@
 """The province IKM recap (rekapitulasi IKM): every office of a period side by side, A4
 landscape, and the same table as XLSX.
 
-Per office: respondents, population (visits recorded in the period), the Krejcie-Morgan
+Per office: respondents, population (stated on the office for the period, else the visits
+recorded in it), the Krejcie-Morgan
 minimum sample and whether it is met, the nine NRR, the IKM (konversi) and mutu under the
 office's convention, the previous period's IKM and the change. The last row pools every
 office's responses (the province aggregate, exact convention unless all offices share one).
@@ -13,6 +14,7 @@ from decimal import Decimal
 from ..ikm import (CONVENTION_LABELS, CONVENTIONS, ELEMENT_KEYS, ELEMENT_LABELS, aggregate, compute_ikm,
                    format_id, format_konversi, krejcie_morgan, response_filter)
 from ..periods import Period, format_date_id
+from ..population import stated_population
 from ..render import html_to_pdf, jinja_env, read_css
 
 TITLE = "Rekapitulasi Indeks Kepuasan Masyarakat (IKM)"
@@ -61,7 +63,8 @@ def gather_recap(offices: list, period: Period, title: str = "", now: datetime |
             for k in ELEMENT_KEYS:
                 acc[1][k] += totals[k]
                 acc[2][k] += counts[k]
-        visits = _visits(office, period)
+        # The population the office states for the period, else the visits recorded in it.
+        visits = stated_population(office, period) or _visits(office, period)
         population += visits
         rows.append({"code": office.code, "name": office.name, "convention": convention,
                      **_row(results["now"], visits, results["before"] if results["before"].respondents else None)})
@@ -100,7 +103,7 @@ def recap_sheet(data: dict):
     """Return the recap as one spreadsheet sheet (server.exports.spreadsheet.Sheet)."""
     from server.exports.spreadsheet import Sheet
 
-    header = ["Kode kantor", "Kantor", "Konvensi", "Responden", "Populasi (kunjungan)", "Sampel minimal",
+    header = ["Kode kantor", "Kantor", "Konvensi", "Responden", "Populasi", "Sampel minimal",
               "Sampel cukup", *[f"U{n} {ELEMENT_LABELS[k][0]}" for n, k in enumerate(ELEMENT_KEYS, 1)],
               "IKM (konversi)", "Mutu", "Kinerja", f"IKM {data['previous_period'].code}", "Perubahan"]
 

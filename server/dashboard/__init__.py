@@ -78,7 +78,7 @@ def index():
     element_chart = charts.line_chart(
         {f"U{n} {ELEMENT_LABELS[k][1 if lang == 'en' else 0]}": v for n, (k, v) in enumerate(elements.items(), 1)},
         axis, title=_title("Tren per unsur (NRR x 25)"), floor=25, ceiling=100, bands=GRADE_BANDS, values=False)
-    service_chart = charts.line_chart({f"{s['office']} · {s['service']}": s["values"] for s in services}, axis,
+    service_chart = charts.line_chart({f"{s['service']} ({s['office']})": s["values"] for s in services}, axis,
                                       title=_title("Tren IKM per layanan"), floor=25, ceiling=100,
                                       bands=GRADE_BANDS, values=False)
     volume_series = volumes if len(volumes) <= data.MAX_SERIES else \
@@ -86,8 +86,7 @@ def index():
     volume_chart = charts.line_chart({k: [float(v) for v in vs] for k, vs in volume_series.items()}, axis,
                                      title=_title("Jumlah kunjungan"), floor=0, places=0)
     step_chart = charts.median_chart(
-        [(r["title"] + (f" ({r['offices']})" if len(offices) > 1 else ""), r["median"], r["standard"])
-         for r in pooled_steps], unit=" mnt" if lang != "en" else " min",
+        [(r["title"], r["median"], r["standard"]) for r in pooled_steps], unit=" mnt" if lang != "en" else " min",
         title=_title("Median menit per langkah SOP terhadap menit baku"))
     return render_template(
         "dashboard/index.html", offices=offices, all_offices=db.session.scalars(

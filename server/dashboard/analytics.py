@@ -118,7 +118,8 @@ def visit_analytics(offices: list[Office], period, service_id: int | None = None
         minutes = _minutes(row.registered_at, row.admitted_at)
         if minutes is not None:
             wait.append(minutes)
-        minutes = _minutes(_parse(row.notified), _parse(row.received))
+        # The host's answer: received in the inbox, or else the guest let in to see them.
+        minutes = _minutes(_parse(row.notified), _parse(row.received) or row.admitted_at)
         if minutes is not None:
             answer.append(minutes)
         outcome = _outcome(row)

@@ -10,9 +10,10 @@ PALETTE = ("#0b5394", "#b45f06", "#38761d", "#741b47", "#134f5c", "#990000", "#7
 
 
 def bar_chart(rows: list[tuple[str, float | None]], *, title: str, max_value: float | None = None,
-              unit: str = "", width: int = 640, marks: tuple = (), places: int = 2) -> Markup:
+              unit: str = "", width: int = 640, marks: tuple = (), places: int = 2,
+              label_w: int = 250) -> Markup:
     """Return a horizontal bar chart of (label, value) rows; None values are drawn as "–"."""
-    bar_h, gap, label_w = 22, 8, 250
+    bar_h, gap = 22, 8
     height = max(len(rows), 1) * (bar_h + gap) + 30
     top = max_value or max([v for _, v in rows if v is not None] or [1]) or 1
     plot_w = width - label_w - 70
@@ -25,7 +26,7 @@ def bar_chart(rows: list[tuple[str, float | None]], *, title: str, max_value: fl
     for i, (label, value) in enumerate(rows):
         y = i * (bar_h + gap) + 4
         parts.append(f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" class="label">'
-                     f'{escape(_clip(label, 30))}</text>')
+                     f'{escape(_clip(label, max(8, label_w // 8)))}</text>')
         if value is None:
             parts.append(f'<text x="{label_w + 4}" y="{y + 16}" class="value">–</text>')
             continue
@@ -86,8 +87,10 @@ def line_chart(series: dict[str, list[float | None]], labels: list[str], *, titl
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(labels), 1)
 
+    inset = 24  # room between the y-axis and the first and last points, for their values
+
     def x(i):
-        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+        return left + inset + ((plot_w - 2 * inset) * i / (n - 1) if n > 1 else (plot_w - 2 * inset) / 2)
 
     def y(v):
         return top + plot_h * (1 - (min(max(v, lo), hi) - lo) / (hi - lo))
@@ -128,11 +131,11 @@ def line_chart(series: dict[str, list[float | None]], labels: list[str], *, titl
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{color}"/>')
             if values:
                 parts.append(f'<text x="{x(i):.1f}" y="{y(v) - 8:.1f}" text-anchor="middle" class="point" '
-                             f'fill="{color}">{_fmt(v, places)}</text>')
+                             f'fill="{color}">{decimal(v, places) if places else _fmt(v, 0)}</text>')
         ly = top + 14 + k * 18
         if legend:
             parts.append(f'<rect x="{left + plot_w + 28}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
-                         f'<text x="{left + plot_w + 42}" y="{ly}" class="label">{escape(_clip(name, 18))}</text>')
+                         f'<text x="{left + plot_w + 42}" y="{ly}" class="label">{escape(_clip(name, 20))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -141,7 +144,7 @@ def median_chart(rows: list[tuple[str, float | None, float | None]], *, title: s
                  width: int = 640) -> Markup:
     """Return bars of (label, median, standard): the bar is the median, the black tick the
     standard; a bar past its standard is drawn in the "late" colour."""
-    bar_h, gap, label_w = 20, 10, 250
+    bar_h, gap, label_w = 20, 10, 270
     height = max(len(rows), 1) * (bar_h + gap) + 34
     top_value = max([v for _, m, s in rows for v in (m, s) if v is not None] or [1]) * 1.1
     plot_w = width - label_w - 80
@@ -157,7 +160,7 @@ def median_chart(rows: list[tuple[str, float | None, float | None]], *, title: s
     for i, (label, median, standard) in enumerate(rows):
         y = i * (bar_h + gap) + 4
         parts.append(f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" class="label">'
-                     f'{escape(_clip(label, 34))}</text>')
+                     f'{escape(_clip(label, 32))}</text>')
         if median is None:
             parts.append(f'<text x="{label_w + 4}" y="{y + 15}" class="value">–</text>')
         else:

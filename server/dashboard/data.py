@@ -5,6 +5,7 @@ office: a province has dozens of offices. Each office's periods are bounded in i
 """
 from collections import OrderedDict, defaultdict
 from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 from sqlalchemy import and_, case, func, or_
@@ -263,20 +264,25 @@ def _office_step_times(office: Office, period: Period, limit_visits: int) -> lis
                 names[step["key"]] = step["title"]
                 order.append(step["key"])
         # One sample per visit and step: a step walked again counts its rounds' total.
-        for key, minutes in sop.step_durations(steps, events.get(visit.id, [])).items():
+        for key, minutes in sop.step_durations(steps, events.get(visit.id, []), places=None).items():
             if key in standards:
                 times[key].append(minutes)
     rows = []
     for key in order:
         values = times.get(key, [])
         over = sum(1 for v in values if v > standards[key])
-        mid = round(median(values), 1) if values else None
+        mid = _round1(median(values)) if values else None
         rows.append({"key": key, "title": names[key], "standard": standards[key], "measured": len(values),
-                     "median": mid, "mean": round(sum(values) / len(values), 1) if values else None,
+                     "median": mid, "mean": _round1(sum(values) / len(values)) if values else None,
                      "late": mid is not None and median(values) > standards[key],
                      "over_pct": round(100 * over / len(values), 1) if values else None,
                      "samples": values})
     return rows
+
+
+def _round1(value: float) -> float:
+    """Round minutes once, half-up to 0.1, as the register does (4.05 -> 4.1)."""
+    return float(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def step_title(title, lang: str) -> str:
@@ -298,7 +304,7 @@ def pooled_steps(steps: list[dict], lang: str) -> list[dict]:
     out = []
     for entry in pooled.values():
         values = entry.pop("samples")
-        entry["median"] = round(median(values), 1) if values else None
+        entry["median"] = _round1(median(values)) if values else None
         entry["late"] = bool(values) and median(values) > entry["standard"]
         out.append(entry)
     return out

@@ -51,7 +51,7 @@ def visits():
     }
     for key, title in (("stay", "Lama kunjungan"), ("wait", "Menunggu sebelum diterima"),
                        ("answer", "Waktu jawab pejabat")):
-        chart[key] = charts.bar_chart(figures[key]["buckets"], title=_(title), places=0)
+        chart[key] = charts.bar_chart(figures[key]["buckets"], title=_(title), places=0, width=340, label_w=70)
     status = 400 if period_error or errors else 200
     return render_template("dashboard/visits.html", offices=offices, period=period, period_error=period_error,
                            errors=errors, figures=figures, chart=chart, hosts=hosts, services=services,

@@ -69,7 +69,7 @@ EN = {
     'Unduh Excel (XLSX)': 'Download Excel (XLSX)',
     'Unduh rekap': 'Download the recap',
     'Unduhan Excel': 'Excel downloads',
-    'Waktu jawab pejabat (diberi tahu sampai menjawab)': 'Host answer time (notified to answered)',
+    'Waktu jawab pejabat (diberi tahu sampai menerima tamu)': 'Host answer time (notified to receiving the guest)',
     'kantor': 'offices',
     'kunjungan pada periode ini': 'visits in this period',
     'tidak': 'no',

@@ -47,6 +47,12 @@ POLICY = {
     "privacy.index": ADMINS, "privacy.search": ADMINS, "privacy.export": ADMINS,
     "privacy.erase": ADMINS, "privacy.correct": ADMINS,
     "dashboard.index": ADMINS | {"supervisor"}, "dashboard.table_csv": ADMINS | {"supervisor"},
+    "dashboard.visits": ADMINS | {"supervisor"}, "dashboard.visits_csv": ADMINS | {"supervisor"},
+    "dashboard.exports": ADMINS | {"supervisor"}, "dashboard.export_file": ADMINS | {"supervisor"},
+    "dashboard.recap": {"central_admin", "supervisor"}, "dashboard.recap_start": {"central_admin", "supervisor"},
+    "dashboard.recap_job": {"central_admin", "supervisor"},
+    "dashboard.recap_job_status": {"central_admin", "supervisor"},
+    "dashboard.recap_download": {"central_admin", "supervisor"},
     "host.inbox": {"host"}, "host.availability": {"host"}, "host.receive": {"host"},
     "host.unavailable": {"host"},
     "admin.reports": ADMINS | {"supervisor"}, "admin.report_start": ADMINS | {"supervisor"},
@@ -113,12 +119,15 @@ def world(client, make_office, make_user, make_host, make_service):
     return {"a": a, "b": b, "central": central}
 
 
-FIXED = {"path": "index.html", "filename": "css/sitamu.css", "table": "volume", "kind": "photo"}
+FIXED = {"path": "index.html", "filename": "css/sitamu.css", "table": "volume", "kind": "photo",
+         "what": "visits", "fmt": "xlsx"}
 
 
 def _url(rule, params: dict) -> str:
     values = {}
     for arg in rule.arguments:
+        if arg == "table" and "any(" in rule.rule:
+            continue
         if arg in FIXED:
             values[arg] = FIXED[arg]
         elif arg in params:
@@ -128,7 +137,8 @@ def _url(rule, params: dict) -> str:
     out = rule.rule
     for arg, value in values.items():
         out = re.sub(r"<(?:[^:<>]+:)?%s>" % arg, str(value), out)
-    out = re.sub(r"<any\([^)]*\):table>", "volume", out)
+    # A table argument takes the first table its route offers.
+    out = re.sub(r"<any\(([^),]*)[^)]*\):table>", lambda m: m.group(1).strip(), out)
     return out
 
 

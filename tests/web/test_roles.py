@@ -37,15 +37,27 @@ ACCESS = {
     "admin.visit_detail": ADMINS | DESK,
     "admin.visit_view_nik": ADMINS,
     "admin.visit_image": ADMINS,
+    "admin.visit_returned": ADMINS | DESK,
     "admin.onsite": ADMINS | DESK | {"supervisor"},
     "admin.quarantine": ADMINS,
     "admin.quarantine_item": ADMINS,
     "admin.quarantine_dismiss": ADMINS,
     "dashboard.index": ADMINS | {"supervisor"},
     "dashboard.table_csv": ADMINS | {"supervisor"},
+    "dashboard.visits": ADMINS | {"supervisor"},
+    "dashboard.visits_csv": ADMINS | {"supervisor"},
+    "dashboard.exports": ADMINS | {"supervisor"},
+    "dashboard.export_file": ADMINS | {"supervisor"},
+    "dashboard.recap": {"central_admin", "supervisor"},
+    "dashboard.recap_start": {"central_admin", "supervisor"},
+    "dashboard.recap_job": {"central_admin", "supervisor"},
+    "dashboard.recap_job_status": {"central_admin", "supervisor"},
+    "dashboard.recap_download": {"central_admin", "supervisor"},
     "host.inbox": {"host"},
     "host.receive": {"host"},
     "host.unavailable": {"host"},
+    "host.admitted": {"host"},
+    "host.finished": {"host"},
     "host.availability": {"host"},
     "public.survey": EVERYONE,
     "public.ikm": EVERYONE,
@@ -86,10 +98,31 @@ def world(db, staffed, tablet, make_visit):
     db.session.add(item)
     db.session.commit()
     token, _, _ = create_survey_link(desk.device, visit.id)
+    job = _finished_recap(s.office)
     return {"office_id": s.office.id, "user_id": s.users["receptionist"].id, "host_id": s.host.id,
             "service_id": s.service.id, "device_id": desk.device.id, "visit_id": visit.id,
             "item_id": item.id, "table": "ikm", "token": token, "code": s.office.code,
-            "kind": "photo"}
+            "kind": "photo", "what": "visits", "fmt": "xlsx", "job_id": job}
+
+
+def _finished_recap(office) -> str:
+    """A recap of the office, made (so its download answers 200), as its job id."""
+    import time
+
+    from reports import jobs
+    from reports.ikm_recap.job import start_recap
+
+    job_id = start_recap([office.id], "2026-11", "xlsx")["job_id"]
+    for _ in range(200):
+        if jobs.job_status(job_id)["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert jobs.job_status(job_id)["state"] == "done"
+    return job_id
+
+
+# One value of an <any(...)> table argument per endpoint.
+TABLE_OF = {"dashboard.visits_csv": "hours"}
 
 
 def _is_login_redirect(response) -> bool:
@@ -103,6 +136,8 @@ def test_each_page_is_served_only_to_the_roles_allowed(app, world, staffed, as_u
     rules = sorted(my_rules(app), key=lambda r: ("GET" not in r.methods, r.rule))
     for rule in rules:
         values = {name: world[name] for name in rule.arguments}
+        if "table" in values and rule.endpoint in TABLE_OF:
+            values["table"] = TABLE_OF[rule.endpoint]
         with app.test_request_context():
             from flask import url_for
 
