@@ -71,11 +71,14 @@ def _select_locale():
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Turn on foreign keys and WAL for SQLite connections."""
+    """Turn on foreign keys, WAL and secure delete for SQLite connections."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Zero what a delete or update frees (erasure must not leave the guest in free space);
+        # Debian's SQLite does by default, other builds may not.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

@@ -106,6 +106,16 @@ def purge_visit(visit: Visit, now: datetime | None = None) -> set[str]:
     return blobs
 
 
+def forget_freed_pages() -> None:
+    """On SQLite, move every write into the database file and empty the write-ahead log: the
+    log still holds the pages as they were before a purge (secure_delete zeroes what the
+    purge freed in the file itself, see server/__init__.py). Call after committing a purge."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 def _forget_cached_register(visit: Visit) -> None:
     """Cached register PDFs of the visit's month still show the guest: delete them (the next
     download renders the month again, with the row marked as removed)."""
@@ -175,6 +185,7 @@ def run_retention(now: datetime | None = None, office_code: str | None = None,
         report.change_log = prune_change_log()
         report.partial_uploads = expire_partial_uploads(now)
         db.session.commit()
+    forget_freed_pages()
     return report
 
 

@@ -13,7 +13,7 @@ from ..crypto import nik_lookup_hash
 from ..extensions import db
 from ..models import Attachment, Host, Service, SurveyResponse, Visit, VisitEvent
 from ..models.base import utcnow
-from .retention import delete_unreferenced_blobs, purge_visit
+from .retention import delete_unreferenced_blobs, forget_freed_pages, purge_visit
 
 # Fields an admin may correct, as the sync rules' correction event names them.
 CORRECTABLE = ("name", "id_number", "phone", "institution", "address", "purpose")
@@ -115,4 +115,5 @@ def erase_visits(visits: list[Visit], user, reference: str = "") -> int:
     db.session.flush()
     delete_unreferenced_blobs(blobs)
     db.session.commit()
+    forget_freed_pages()
     return len(visits)
