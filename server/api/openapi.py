@@ -32,7 +32,7 @@ COMMON_ERRORS = {
 
 SCHEMAS = {
     "Error": {
-        "type": "object", "required": ["error"],
+        "type": "object", "required": ["error", "server_time"],
         "properties": {
             "error": {"type": "object", "required": ["code", "message", "fields"], "properties": {
                 "code": {"type": "string"}, "message": {"type": "string"},

@@ -52,6 +52,9 @@ log = logging.getLogger("sitamu.sync")
 
 MAX_BATCH_RECORDS = 500
 MAX_BATCH_BYTES = 2 * 1024 * 1024
+# Deepest nesting a record may have: a push is 5 levels deep (body, events, event, payload,
+# correction fields); JSON columns cannot be written past 254 levels.
+MAX_JSON_DEPTH = 32
 ENROLL_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 ENROLL_TTL = timedelta(hours=24)
 SURVEY_LINK_TTL = timedelta(hours=24)
@@ -78,6 +81,34 @@ def utcnow() -> datetime:
 
 def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def json_depth_error(value, limit: int = MAX_JSON_DEPTH) -> str | None:
+    """Return the path of the first value nested deeper than `limit` levels, or None.
+
+    orjson reads up to 1024 levels but writes at most 254, so a deeper record could be read
+    and then never stored (not even in quarantine): such a body is refused as it is parsed."""
+    stack = [(value, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:  # the fast pass: containers only, no paths
+        item, depth = pop()
+        if depth > limit:
+            break
+        inner = item.values() if type(item) is dict else item
+        for child in inner:
+            if type(child) is dict or type(child) is list:
+                push((child, depth + 1))
+    else:
+        return None
+    paths = [(value, 0, "")]  # the rare deep body: find the path to name
+    while paths:
+        item, depth, path = paths.pop()
+        if depth > limit:
+            return path or "body"
+        pairs = item.items() if type(item) is dict else enumerate(item)
+        paths.extend((child, depth + 1, f"{path}.{key}" if path else str(key)) for key, child in pairs
+                     if type(child) is dict or type(child) is list)
+    return None
 
 
 # --- personal data inside JSON ------------------------------------------------------------
@@ -852,6 +883,10 @@ def replay_quarantine(item: Quarantine, fixed_payload: dict, user) -> dict:
         raise SyncError(400, "invalid_request", "The tablet that sent this record is gone.")
     if item.status != "open":
         raise SyncError(409, "conflict", "This record was already resolved.")
+    deep = json_depth_error(fixed_payload, MAX_JSON_DEPTH - 2)  # the record sits 2 levels into a push
+    if deep:
+        raise SyncError(400, "invalid_json", "The record is nested too deeply.",
+                        {deep[:200]: f"nested deeper than {MAX_JSON_DEPTH} levels"})
     if item.record_type == "survey":
         result = ingest_batch(device, [], [fixed_payload], commit=False)
     else:

@@ -17,17 +17,15 @@ from ..errors import error_body
 from ..extensions import db
 from ..nik import parse_nik
 from . import bp
-from .operations import (MAX_BATCH_BYTES, SyncError, blob_exists, create_survey_link, device_for_token,
-                         enroll_device, find_returning_guest, ingest_batch, store_blob)
+from .operations import (MAX_BATCH_BYTES, MAX_JSON_DEPTH, SyncError, blob_exists, create_survey_link,
+                         device_for_token, enroll_device, find_returning_guest, ingest_batch,
+                         json_depth_error, store_blob)
 from .pull import DEFAULT_LIMIT, MAX_LIMIT, pull_changes
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
 # A tablet's last pull is saved at most this often (unless its outbox size changed).
 PULL_STATE_EVERY = timedelta(seconds=30)
 GZIP_MIN_BYTES = 512
-# Deepest nesting a request body may have: a push is 5 levels deep (body, events, event,
-# payload, correction fields); JSON columns cannot be written past 254 levels.
-MAX_JSON_DEPTH = 32
 # A JSON escape of a UTF-16 surrogate half: the body needs a closer look (see json_body).
 
 
@@ -80,25 +78,6 @@ def _gunzip(raw: bytes, limit: int) -> bytes:
                                 {"body": "trailing data after the gzip stream"})
     except zlib.error:
         raise SyncError(400, "invalid_request", "The body is not valid gzip.", {"body": "bad gzip"})
-
-
-def json_depth_error(value, limit: int = MAX_JSON_DEPTH) -> str | None:
-    """Return the path of the first value nested deeper than `limit` levels, or None.
-
-    orjson reads up to 1024 levels but writes at most 254, so a deeper record could be read
-    and then never stored (not even in quarantine): such a body is refused as it is parsed."""
-    stack = [(value, 0, "")]
-    while stack:
-        item, depth, path = stack.pop()
-        if depth > limit:
-            return path or "body"
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k)) for k, v in item.items()
-                         if isinstance(v, (dict, list)))
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1, f"{path}.{i}" if path else str(i)) for i, v in enumerate(item)
-                         if isinstance(v, (dict, list)))
-    return None
 
 
 def json_body(limit: int = MAX_BATCH_BYTES) -> dict:

@@ -308,3 +308,19 @@ def test_personal_fields_in_quarantine_are_sealed_whatever_their_type_or_place(c
     raw = json.dumps(db.session.execute(select(Quarantine.__table__.c.payload)).scalar_one())
     assert str(nik) not in raw and str(phone) not in raw, raw
     assert quarantine_record(item) == record  # the admin sees what was sent, of its type
+
+
+def test_replay_of_a_record_nested_too_deep_is_refused_with_the_path_and_the_item_stays_open(
+        client, db, tablet_for, make_user):
+    from server.api.operations import SyncError, replay_quarantine
+
+    tablet = tablet_for()
+    poison = tablet.registration(host_id=987654)
+    push(client, tablet, [poison])
+    item = db.session.scalar(select(Quarantine))
+    fixed = dict(poison, payload=dict(poison["payload"], host_id=None, name=nested(300)))
+    with pytest.raises(SyncError) as refused:
+        replay_quarantine(item, fixed, make_user("office_admin", office=tablet.device.office))
+    assert refused.value.status == 400 and next(iter(refused.value.fields)).startswith("payload.name.a")
+    db.session.rollback()
+    assert db.session.get(Quarantine, item.id).status == "open" and count(db, Quarantine) == 1
