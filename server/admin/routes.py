@@ -7,9 +7,12 @@ from flask_login import current_user
 
 from ..access import ADMINS, roles_required, scope_query, scoped_office_ids
 from ..extensions import db
+from ..lifecycle import on_site_clause
 from ..models import AuditLog, Device, Office, Quarantine, StaffUser, Visit
 from ..webutil import csv_response, paginate
 from . import bp
+
+CUSTODY_DAYS = 30  # how far back the on-site page and the count of items held look
 
 
 def scoped_offices() -> list[Office]:
@@ -25,14 +28,19 @@ def office_choices(blank: str | None = None) -> list[tuple[int, str]]:
 @bp.route("/")
 @roles_required(*ADMINS)
 def index():
-    """Show each office in scope with today's visits, devices and open quarantine."""
+    """Show each office in scope with its guests on site, items held, devices and open quarantine."""
     offices = scoped_offices()
     ids = [o.id for o in offices]
     since = datetime.now(timezone.utc) - timedelta(hours=24)
     on_site = dict(db.session.execute(
         db.select(Visit.office_id, db.func.count()).where(
-            Visit.office_id.in_(ids), Visit.checked_out_at.is_(None), Visit.purged_at.is_(None),
-            Visit.stage.notin_(("cancelled", "checked_out", "refused")), Visit.registered_at >= since)
+            Visit.office_id.in_(ids), Visit.purged_at.is_(None), on_site_clause(Visit),
+            Visit.registered_at >= since)
+        .group_by(Visit.office_id)).all())
+    held = dict(db.session.execute(
+        db.select(Visit.office_id, db.func.count()).where(
+            Visit.office_id.in_(ids), Visit.purged_at.is_(None), Visit.custody_open.is_(True),
+            Visit.registered_at >= datetime.now(timezone.utc) - timedelta(days=CUSTODY_DAYS))
         .group_by(Visit.office_id)).all())
     quarantined = dict(db.session.execute(
         db.select(Quarantine.office_id, db.func.count()).where(
@@ -45,7 +53,7 @@ def index():
             Device.office_id.in_(ids), Device.revoked_at.is_(None),
             db.or_(Device.last_seen_at.is_(None), Device.last_seen_at < since))
         .group_by(Device.office_id)).all())
-    return render_template("admin/index.html", offices=offices, on_site=on_site,
+    return render_template("admin/index.html", offices=offices, on_site=on_site, held=held,
                            quarantined=quarantined, devices=devices, stale=stale)
 
 

@@ -188,3 +188,33 @@ EN.update({
         "Population (service users) per period, one per line: 2026-S2 = 1500",
     "Survei kepuasan (SKM)": "Satisfaction survey (SKM)",
 })
+
+# The visit lifecycle (server/lifecycle.py): status, custody and identity document words, shared
+# by the admin pages and the host inbox; then the visit, on-site and index pages.
+EN.update({
+    "Di meja tamu": "At the desk", "Di ruang tunggu": "In the waiting room",
+    "Di loker / pemeriksaan": "At the locker / screening", "Sedang menghadap": "With the host",
+    "Selesai menghadap": "Meeting finished", "Sudah pergi": "Left",
+    "Tidak dapat diterima": "Turned away",
+    "Kartu tamu": "Guest card", "Kartu identitas": "Identity document",
+    "KTP": "KTP (ID card)", "SIM": "SIM (driving licence)", "Paspor": "Passport", "Identitas lain": "Other ID",
+    "Tamu tiba": "Guest arrived", "Barang titipan dikembalikan": "Held items returned",
+    "Langkah dilewati": "Steps skipped",
+    "Semua yang di lokasi": "Everyone on site", "barang dititip": "items held",
+    "Status kunjungan": "Visit status", "Tiba": "Arrived",
+    "Batas waktu menghadap": "Time limit with the host", "{n} menit": "{n} minutes", "sampai": "until",
+    "tamu sudah diingatkan": "guest was reminded", "belum diingatkan": "not reminded",
+    "lewat batas waktu": "over the time limit",
+    "Barang titipan": "Items held", "Barang": "Item", "Diberikan": "Issued", "Dikembalikan": "Returned",
+    "belum dikembalikan": "not returned yet", "Tidak ada barang yang dititipkan.": "Nothing was held.",
+    "{item} dikembalikan": "{item} returned", "Semua dikembalikan": "All returned",
+    "Barang titipan belum dikembalikan": "Held items not yet returned", "kunjungan": "visits",
+    "Kartu tamu, kartu identitas dan kunci loker yang masih dipegang meja tamu, apa pun akhir "
+    "kunjungannya (30 hari terakhir), yang terlama di atas.":
+        "Guest cards, identity documents and locker keys the desk still holds, whatever the "
+        "visit's outcome (last 30 days), the longest held first.",
+    "Dititipkan sejak": "Held since", "Semua barang titipan sudah dikembalikan.": "Every held item was returned.",
+    "Barang ini sudah tercatat dikembalikan.": "These items were already recorded as returned.",
+    "Tercatat dikembalikan: {items}.": "Recorded as returned: {items}.",
+    "Tidak tersimpan: {why}": "Not saved: {why}",
+})

@@ -1,19 +1,9 @@
 """Each SOP step's minutes for one visit, against the office's standard minutes."""
-from sync.rules import FINAL_STAGES, format_time, walk_steps
-
-from .. import sop
+from .. import lifecycle, sop
 from ..extensions import db
 from ..i18n import translate
 from ..models import Host, StaffUser
 from .sop_bridge import text
-
-
-def visit_steps(visit) -> list[dict]:
-    """Return the steps of the visit's SOP (its tier's), or [] when the template is unknown."""
-    try:
-        return sop.steps_for(sop.resolve_template(visit.office), visit.tier or None)
-    except sop.SopError:
-        return []
 
 
 def step_rows(visit, events, steps: list[dict]) -> list[dict]:
@@ -21,10 +11,7 @@ def step_rows(visit, events, steps: list[dict]) -> list[dict]:
     if not steps:
         return []
     durations = sop.step_durations(steps, events)
-    # The same walk as the desk tablets (sync.rules.walk_steps): where the guest is now.
-    walked = walk_steps(steps, {**(visit.state or {}), "registered_at": format_time(visit.registered_at),
-                                "queue_number": visit.queue_number})
-    current = walked["current"] if visit.stage not in FINAL_STAGES else None
+    current = lifecycle.current_step(visit, steps)
     rows = []
     for step in steps:
         if step.get("minutes") is None:

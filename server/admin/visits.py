@@ -1,39 +1,43 @@
-"""Visits: search and filter, a detail page with the event timeline and SOP step times,
-the audited "show full NIK" action, and the printable "on site now" list."""
+"""Visits: search and filter, a detail page with the event timeline, SOP step times and the
+custody ledger, the audited "show full NIK" action, the printable "on site now" list with the
+items still held, and marking held items returned."""
 from datetime import date, datetime, timedelta, timezone
 
 from cryptography.exceptions import InvalidTag
-from flask import Response, abort, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from sync.rules import CUSTODY_ITEMS
+
+from .. import lifecycle
 from ..access import ADMINS, DESK, office_or_403, roles_required, scope_query
 from ..audit import record_audit
 from ..crypto import data_keys
 from ..extensions import db
+from ..i18n import translate as _
 from ..models import Attachment, Device, Host, Service, Visit, VisitEvent
 from ..notify import whatsapp_link, whatsapp_text
 from ..webutil import local_day_bounds, mask_id, mask_phone, paginate
 from . import bp
 from .forms import ConfirmForm
-from .routes import scoped_offices
+from .routes import CUSTODY_DAYS, scoped_offices
 from . import timeline
 
-STAGES = {  # sync/rules.py STAGES, in order
-    "registered": "Terdaftar", "verified": "Terverifikasi", "host_notified": "Pejabat dihubungi",
-    "host_received": "Diterima pejabat", "admitted": "Menghadap", "finished": "Selesai",
-    "host_unavailable": "Pejabat tidak tersedia", "checked_out": "Sudah keluar",
-    "refused": "Ditolak pemeriksaan", "cancelled": "Dibatalkan",
-}
-OPEN_EXCLUDED = ("cancelled", "checked_out", "refused")
+bp.context_processor(lifecycle.template_helpers)
+
 EVENT_LABELS = {
     "registration": "Mengisi buku tamu", "verification": "Verifikasi identitas",
     "correction": "Perbaikan data", "host_notified": "Pejabat dihubungi",
     "host_received": "Pejabat bersedia menerima", "host_unavailable": "Pejabat tidak dapat menerima",
-    "card_issued": "Kartu tamu diberikan", "locker": "Loker", "waiting": "Menunggu",
-    "screening": "Pemeriksaan keamanan", "admitted": "Masuk menghadap",
+    "arrived": "Tamu tiba", "card_issued": "Kartu tamu diberikan", "locker": "Loker",
+    "waiting": "Menunggu", "screening": "Pemeriksaan keamanan", "admitted": "Masuk menghadap",
     "service_feedback": "Umpan balik layanan", "finished": "Selesai", "checked_out": "Sudah keluar",
-    "cancelled": "Dibatalkan", "step_done": "Langkah SOP",
+    "cancelled": "Dibatalkan", "returned": "Barang titipan dikembalikan", "step_done": "Langkah SOP",
+    "step_skipped": "Langkah dilewati",
 }
+# The visit list's status filter: every status, plus all guests on site and all visits with
+# items still held.
+STATUS_FILTERS = ("on_site", *lifecycle.STATUSES, "custody")
 
 
 def _parse_date(raw: str) -> date | None:
@@ -51,13 +55,13 @@ def visible_visit_or_403(visit_id: str) -> Visit:
     return visit
 
 
-FILTER_ARGS = ("office", "from", "to", "host", "stage")
+FILTER_ARGS = ("office", "from", "to", "host", "status")
 
 
 @bp.route("/visits", methods=["GET", "POST"])
 @roles_required(*ADMINS, *DESK)
 def visits():
-    """Search visits by office, date, host, stage and name.
+    """Search visits by office, date, host, status and name.
 
     The filter form is posted: a guest's name must not end up in a URL (browser history,
     proxy logs), so it is kept in the session, encrypted with the data key because Flask's
@@ -95,8 +99,13 @@ def visits():
             query = query.where(Visit.registered_at < local_day_bounds(end, zone_office)[1])
     if args.get("host", "").isdigit():
         query = query.where(Visit.host_id == int(args["host"]))
-    if args.get("stage") in STAGES:
-        query = query.where(Visit.stage == args["stage"])
+    status = args.get("status", "")
+    if status == "on_site":
+        query = query.where(lifecycle.on_site_clause(Visit))
+    elif status == "custody":
+        query = query.where(Visit.custody_open.is_(True))
+    elif status in lifecycle.STATUSES:
+        query = query.where(lifecycle.status_column(Visit) == status)
     name = _stored_name_filter() if args.get("nama") == "1" else ""
     if name:
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -106,7 +115,7 @@ def visits():
     hosts = db.session.scalars(scope_query(db.select(Host), Host.office_id).order_by(Host.name)).all()
     return render_template("admin/visits.html", page=page, offices=offices,
                            office_map={o.id: o for o in offices}, hosts=hosts,
-                           host_map={h.id: h for h in hosts}, stages=STAGES, errors=errors,
+                           host_map={h.id: h for h in hosts}, status_filters=STATUS_FILTERS, errors=errors,
                            args=args, name=name, confirm=ConfirmForm()), 400 if errors else 200
 
 
@@ -122,15 +131,17 @@ def _detail(visit: Visit, full_nik: bool = False):
     office = visit.office
     events = db.session.scalars(db.select(VisitEvent).where(VisitEvent.visit_id == visit.id)
                                 .order_by(VisitEvent.corrected_time, VisitEvent.id)).all()
-    sop_steps = timeline.visit_steps(visit)
+    sop_steps = lifecycle.visit_steps(visit)
     steps = timeline.step_rows(visit, events, sop_steps)
     host = visit.host
     wa = whatsapp_link(host.phone, whatsapp_text(visit)) if host and host.phone else None
     devices = {d.id: d for d in db.session.scalars(
         db.select(Device).where(Device.id.in_({e.device_id for e in events if e.device_id}))).all()}
+    life = lifecycle.read(visit)
     return render_template(
-        "admin/visit_detail.html", visit=visit, office=office, events=events, steps=steps,
-        stages=STAGES, event_labels=EVENT_LABELS, wa_link=wa, devices=devices, confirm=ConfirmForm(),
+        "admin/visit_detail.html", visit=visit, office=office, events=events, steps=steps, life=life,
+        time_limit=_time_limit(life, office), can_return=current_user.role in (*ADMINS, *DESK),
+        event_labels=EVENT_LABELS, wa_link=wa, devices=devices, confirm=ConfirmForm(),
         actors=timeline.actor_names(events, visit.office_id), step_names=timeline.step_names(sop_steps),
         id_number=(visit.id_number if full_nik else mask_id(visit.id_number)),
         phone=mask_phone(visit.phone), full_nik=full_nik,
@@ -141,7 +152,8 @@ def _detail(visit: Visit, full_nik: bool = False):
 @bp.route("/visits/<visit_id>")
 @roles_required(*ADMINS, *DESK)
 def visit_detail(visit_id: str):
-    """Show one visit: identity (masked), timeline, and each SOP step against its standard."""
+    """Show one visit: identity (masked), status, custody ledger, timeline, and each SOP step
+    against its standard."""
     return _detail(visible_visit_or_403(visit_id))
 
 
@@ -175,10 +187,22 @@ def visit_image(visit_id: str, kind: str):
                     headers={"Cache-Control": "no-store", "Content-Disposition": "inline"})
 
 
+def _time_limit(life, office) -> dict | None:
+    """Return the meeting's time limit {minutes, until, late, reminded} once the guest went in."""
+    minutes = life.time_limit_minutes
+    if not life.admitted_at or not minutes:
+        return None
+    until = life.admitted_at + timedelta(minutes=minutes)
+    return {"minutes": minutes, "until": until, "reminded": life.time_limit_reminded,
+            "late": life.on_site and life.location == "with_host" and datetime.now(timezone.utc) > until}
+
+
 @bp.route("/onsite")
 @roles_required(*ADMINS, *DESK, "supervisor")
 def onsite():
-    """List guests not yet checked out, per office, for an evacuation roll call (printable)."""
+    """List the guests on site per office for an evacuation roll call (printable), and below
+    them every visit of the last 30 days whose card, identity document or locker is still
+    held, whatever its outcome, for the desk to give back and mark returned."""
     offices = scoped_offices()
     chosen = request.args.get("office", "")
     if chosen.isdigit():
@@ -187,15 +211,65 @@ def onsite():
     sections = []
     for office in offices:
         start, _end = local_day_bounds(office.local(now).date(), office)
-        rows = db.session.scalars(db.select(Visit).where(
-            Visit.office_id == office.id, Visit.checked_out_at.is_(None), Visit.purged_at.is_(None),
-            Visit.stage.notin_(OPEN_EXCLUDED), Visit.registered_at >= start)
-            .order_by(Visit.registered_at)).all()
+        on_site = (Visit.office_id == office.id, Visit.purged_at.is_(None), lifecycle.on_site_clause(Visit))
+        rows = db.session.scalars(db.select(Visit).where(*on_site, Visit.registered_at >= start)
+                                  .order_by(Visit.registered_at)).all()
         older = db.session.scalar(db.select(db.func.count()).select_from(Visit).where(
-            Visit.office_id == office.id, Visit.checked_out_at.is_(None), Visit.purged_at.is_(None),
-            Visit.stage.notin_(OPEN_EXCLUDED), Visit.registered_at < start,
-            Visit.registered_at >= start - timedelta(days=7)))
-        sections.append({"office": office, "visits": rows, "older": older,
-                         "now": office.local(now)})
-    return render_template("admin/onsite.html", sections=sections, stages=STAGES,
-                           all_offices=scoped_offices(), chosen=chosen)
+            *on_site, Visit.registered_at < start, Visit.registered_at >= start - timedelta(days=7)))
+        sections.append({"office": office, "visits": rows, "older": older, "now": office.local(now),
+                         "custody": held_items(office, now)})
+    return render_template("admin/onsite.html", sections=sections, all_offices=scoped_offices(),
+                           chosen=chosen, confirm=ConfirmForm(),
+                           can_return=current_user.role in (*ADMINS, *DESK))
+
+
+def held_items(office, now: datetime) -> list[tuple[Visit, dict]]:
+    """Return [(visit, lifecycle)] of the office's visits of the last CUSTODY_DAYS days whose
+    card, identity document or locker is still held, the longest held first."""
+    visits = db.session.scalars(db.select(Visit).where(
+        Visit.office_id == office.id, Visit.custody_open.is_(True), Visit.purged_at.is_(None),
+        Visit.registered_at >= now - timedelta(days=CUSTODY_DAYS))).all()
+    rows = []
+    for visit in visits:
+        life = lifecycle.read(visit)
+        if not life.custody_outstanding:
+            continue
+        times = [life.custody[item]["issued_at"] for item in life.custody_outstanding
+                 if life.custody.get(item, {}).get("issued_at")]
+        life["held_since"] = min(times) if times else visit.registered_at
+        rows.append((visit, life))
+    return sorted(rows, key=lambda row: (row[1].held_since, row[0].id))
+
+
+@bp.route("/visits/<visit_id>/returned", methods=["POST"])
+@roles_required(*ADMINS, *DESK)
+def visit_returned(visit_id: str):
+    """Record that the desk gave back held items (form field `items`: card, id_document,
+    locker, or all): a server-made `returned` event, audited, that re-derives the visit."""
+    from ..api.operations import SyncError, record_server_event
+
+    visit = visible_visit_or_403(visit_id)
+    asked = request.form.getlist("items")
+    if not ConfirmForm().validate_on_submit() or not asked \
+            or any(item not in (*CUSTODY_ITEMS, "all") for item in asked):
+        abort(400)
+    outstanding = lifecycle.read(visit).custody_outstanding
+    items = [item for item in CUSTODY_ITEMS if item in outstanding and ("all" in asked or item in asked)]
+    if not items:
+        flash(_("Barang ini sudah tercatat dikembalikan."), "info")
+    else:
+        # The audit entry goes in the event's transaction: both are stored, or neither.
+        record_audit("visit.returned", office_id=visit.office_id, target_type="visit",
+                     target_id=visit.id, detail={"items": items})
+        try:
+            record_server_event(visit, "returned", {"items": items}, actor=f"staff:{current_user.id}")
+        except SyncError as exc:
+            db.session.rollback()
+            flash(_("Tidak tersimpan: {why}", why="; ".join(exc.fields.values()) or exc.message), "error")
+        else:
+            flash(_("Tercatat dikembalikan: {items}.",
+                    items=", ".join(lifecycle.custody_label(item) for item in items)), "success")
+    if request.form.get("back") == "detail":
+        return redirect(url_for("admin.visit_detail", visit_id=visit.id))
+    office = request.form.get("office", "")
+    return redirect(url_for("admin.onsite", office=office if office.isdigit() else None, _anchor=f"custody-{visit.office_id}"))

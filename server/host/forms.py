@@ -8,6 +8,10 @@ class ReceiveForm(FlaskForm):
     """Receive the guest (a bare POST with CSRF)."""
 
 
+class ActionForm(FlaskForm):
+    """Record that the guest went in, or that the meeting ended (a bare POST with CSRF)."""
+
+
 class UnavailableForm(FlaskForm):
     reason = StringField("Alasan (disampaikan dengan sopan kepada tamu)", validators=[
         DataRequired(message="Wajib diisi."), Length(max=300, message="Paling banyak 300 karakter.")])

@@ -19,4 +19,11 @@ EN = {
     "Jawaban terkirim ke meja tamu.": "Answer sent to the desk.",
     "Jawaban tidak tersimpan: {why}": "The answer was not saved: {why}",
     "Ketersediaan disimpan.": "Availability saved.",
+    "Tamu menghadap": "Guest went in", "Diterima, belum menghadap": "Received, not yet in",
+    "Sampaikan kepada tamu: batas waktu menghadap {n} menit.": "Tell the guest: the time limit is {n} minutes.",
+    "batas waktu menghadap {n} menit": "time limit with the host {n} minutes",
+    "menghadap sejak": "with the host since", "batas waktu {n} menit, sampai": "time limit {n} minutes, until",
+    "Status tamu sudah berubah: {status}.": "The guest's status has changed: {status}.",
+    "Tamu {queue} menghadap; batas waktu {n} menit.": "Guest {queue} went in; time limit {n} minutes.",
+    "Tamu {queue} selesai menghadap.": "Guest {queue} finished the meeting.",
 }

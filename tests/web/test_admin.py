@@ -241,7 +241,7 @@ def test_nik_is_masked_and_full_view_is_audited(db, staffed, as_user, tablet, ma
     assert NIK not in str(entry.detail)
 
 
-def test_visit_search_filters_by_name_host_stage_and_date(db, staffed, as_user, tablet, make_visit):
+def test_visit_search_filters_by_name_host_status_and_date(db, staffed, as_user, tablet, make_visit):
     desk = tablet(staffed.office)
     make_visit(desk, host=staffed.host, name="Budi Hartono", queue="A001")
     make_visit(desk, name="Wati Susanti", queue="A002", service=staffed.service,
@@ -253,7 +253,7 @@ def test_visit_search_filters_by_name_host_stage_and_date(db, staffed, as_user, 
         return {n for n in ("Budi Hartono", "Wati Susanti") if n in html}
 
     # The name is posted, kept in the session, and never put in the URL.
-    response = client.post("/admin/visits", data={"q": "budi", "stage": "registered"})
+    response = client.post("/admin/visits", data={"q": "budi", "status": "desk"})
     assert response.status_code == 302 and "budi" not in response.headers["Location"].lower()
     cookie = client.get_cookie("session").value
     import base64
@@ -265,12 +265,13 @@ def test_visit_search_filters_by_name_host_stage_and_date(db, staffed, as_user, 
     assert b"budi" not in raw.lower()  # the session cookie is readable: the name is sealed
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Budi Hartono" in html and "Wati Susanti" not in html
-    assert names("stage=registered") == {"Budi Hartono", "Wati Susanti"}  # no nama=1: no name filter
+    assert names("status=desk") == {"Budi Hartono", "Wati Susanti"}  # no nama=1: no name filter
     assert names(f"host={staffed.host.id}") == {"Budi Hartono"}
     today = datetime.now(timezone.utc).astimezone(staffed.office.tz).date()
     assert names(f"from={today.isoformat()}&office={staffed.office.id}") == {"Budi Hartono"}
     assert names(f"to={(today - timedelta(days=2)).isoformat()}&office={staffed.office.id}") == {"Wati Susanti"}
-    assert names("stage=registered") == {"Budi Hartono", "Wati Susanti"}
+    assert names("status=desk") == {"Budi Hartono", "Wati Susanti"}
+    assert names("status=checked_out") == set()
     bad = client.get("/admin/visits?from=2026-13-40")
     assert bad.status_code == 400 and "Tanggal tidak valid" in bad.get_data(as_text=True)
 
@@ -391,12 +392,6 @@ def test_audit_log_page_lists_entries_without_personal_data(db, staffed, as_user
     html = admin.get("/admin/audit?action=visit.").get_data(as_text=True)
     assert "visit.view_nik" in html and NIK not in html
 
-
-def test_visit_status_labels_cover_every_sync_stage():
-    from server.admin.visits import STAGES
-    from sync.rules import STAGES as SYNC_STAGES
-
-    assert tuple(STAGES) == SYNC_STAGES
 
 
 def test_an_office_cannot_be_placed_under_its_own_child(db, staffed, as_user, make_office):
