@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from server.exports.cells import neutralise
+from sync.rules import mask_id_number
 
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"klik\")", "+1+1", "-2+3", "@SUM(A1)",
             "\tcmd", "\rcmd"]
@@ -50,3 +51,78 @@ def test_username_starting_with_a_minus_reaches_the_audit_csv_as_text(db, staffe
     cells = [cell for row in rows[1:] for cell in row]
     assert "'-admin+1" in cells and "'=1+1" in cells
     assert not any(cell[:1] in "=+-@\t\r" for cell in cells if cell)
+
+
+# -- month exports --------------------------------------------------------------------------
+
+def _xlsx(response):
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return load_workbook(io.BytesIO(response.data))
+
+
+def test_month_visits_xlsx_has_typed_cells_a_frozen_header_and_a_sheet_per_office(
+        db, staffed, as_user, tablet, make_visit):
+    at = datetime(2026, 10, 5, 2, 30, tzinfo=timezone.utc)  # 09:30 WIB, 10:30 WITA
+    make_visit(tablet(staffed.office), host=staffed.host, at=at, institution="=HYPERLINK(\"x\")",
+               steps=[("admitted", 10, {}, "terima_tamu"), ("checked_out", 45, {}, None)])
+    make_visit(tablet(staffed.other), host=staffed.other_host, at=at, nik="6471055212990007")
+    book = _xlsx(as_user(staffed.users["central_admin"]).get("/dashboard/exports/visits.xlsx?period=2026-10"))
+    assert book.sheetnames == ["KANTOR-A", "KANTOR-B"]
+    sheet = book["KANTOR-A"]
+    assert sheet.freeze_panes == "A2"
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]]))
+    assert row["Tanggal"] == datetime(2026, 10, 5) and sheet["B2"].is_date
+    assert row["Jam daftar"] == datetime(2026, 10, 5, 9, 30) and sheet["C2"].is_date
+    assert row["No. identitas (disamarkan)"] == mask_id_number("6171014506900001")
+    assert row["Instansi"] == "'=HYPERLINK(\"x\")"
+    assert row["Lama kunjungan (menit)"] == 45 and row["Menunggu sebelum diterima (menit)"] == 10
+    assert row["Pejabat dituju"] == "Dr. Rina Kartika"
+    other = dict(zip(header, [c.value for c in book["KANTOR-B"][2]]))
+    assert other["Jam daftar"] == datetime(2026, 10, 5, 10, 30)  # Makassar time
+    cells = [str(c.value) for ws in book for r in ws.iter_rows() for c in r if c.value is not None]
+    assert not any("081234567890" in c or "6171014506900001" in c for c in cells)
+
+
+def test_office_admin_exports_only_their_office_as_csv(db, staffed, as_user, tablet, make_visit):
+    at = datetime(2026, 10, 5, 2, 30, tzinfo=timezone.utc)
+    make_visit(tablet(staffed.office), host=staffed.host, at=at, name="-Siti")
+    make_visit(tablet(staffed.other), host=staffed.other_host, at=at, name="Tamu Lain")
+    client = as_user(staffed.users["office_admin"])
+    rows = _csv(client.get("/dashboard/exports/visits.csv?period=2026-10"))
+    assert len(rows) == 2 and rows[1][0] == "KANTOR-A" and rows[1][4] == "'-Siti"
+    assert rows[1][1] == "2026-10-05" and rows[1][2] == "2026-10-05 09:30"
+    assert mask_id_number("6171014506900001") in rows[1] and "Tamu Lain" not in str(rows)
+    assert client.get(f"/dashboard/exports/visits.csv?period=2026-10&office={staffed.other.id}").status_code == 403
+
+
+def test_month_survey_responses_export_with_the_nine_scores(db, staffed, as_user, make_response):
+    from server.models import ELEMENT_KEYS
+
+    make_response(staffed.office, {k: 4 for k in ELEMENT_KEYS} | {"biaya": 2},
+                  at=datetime(2026, 10, 9, 4, tzinfo=timezone.utc), saran="@ruang tunggu", gender="P")
+    book = _xlsx(as_user(staffed.users["supervisor"]).get("/dashboard/exports/responses.xlsx?period=2026-10"))
+    sheet = book["KANTOR-A"]
+    row = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]]))
+    assert row["U4 biaya"] == 2 and row["U1 persyaratan"] == 4 and row["Saran"] == "'@ruang tunggu"
+    assert row["Waktu"] == datetime(2026, 10, 9, 11, 0) and row["Jenis kelamin"] == "P"
+
+
+def test_an_export_of_a_bad_month_is_a_400_naming_the_period(db, staffed, as_user):
+    client = as_user(staffed.users["supervisor"])
+    response = client.get("/dashboard/exports/visits.xlsx?period=2026-Q4", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "period" in response.get_json()["error"]["fields"]
+    page = client.get("/dashboard/exports?period=kemarin")
+    assert page.status_code == 400 and "Bulan tidak dikenal" in page.get_data(as_text=True)
+
+
+def test_every_export_is_audited(db, staffed, as_user):
+    from server.models import AuditLog
+
+    as_user(staffed.users["supervisor"]).get("/dashboard/exports/responses.csv?period=2026-10")
+    entry = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "export.responses")).one()
+    assert entry.office_id == staffed.office.id and entry.detail["period"] == "2026-10"
