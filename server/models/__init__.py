@@ -1,5 +1,6 @@
 """The central store: every table of Sitamu, one module per area."""
 from .audit import AuditLog
+from .delivery import ReportDelivery, ReportDispatch
 from .device import Device, EnrollmentCode
 from .notification import Notification
 from .office import Host, Office, Service
@@ -11,6 +12,6 @@ from .visit import Attachment, BlobUpload, Visit, VisitEvent
 
 __all__ = [
     "AuditLog", "Attachment", "BlobUpload", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host", "IkmFollowUp",
-    "Notification", "Office", "Quarantine", "ROLES", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
+    "Notification", "Office", "Quarantine", "ROLES", "ReportDelivery", "ReportDispatch", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
     "VisitEvent",
 ]
