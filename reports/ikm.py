@@ -373,7 +373,9 @@ NOT_STATED = "Tidak diisi"
 
 def profile_breakdown(office_ids, period, service_id: int | None = None, host_id: int | None = None,
                       fields: Sequence[str] = PROFILE_FIELDS) -> dict[str, list[tuple[str, int]]]:
-    """Return {field: [(label, respondents)]} for the respondent profile, largest group first."""
+    """Return {field: [(label, respondents)]} for the respondent profile, in the categories'
+    own order (sex, age bands youngest first, education levels lowest first, occupations as the
+    form lists them; services by name), "Tidak diisi" last."""
     from sqlalchemy import func
 
     from server.extensions import db
@@ -383,6 +385,9 @@ def profile_breakdown(office_ids, period, service_id: int | None = None, host_id
     # Codes the survey forms store -> labels, from the survey form's own lists.
     value_labels = {"gender": dict(questions.GENDERS), "education": dict(questions.EDUCATION),
                     "occupation": dict(questions.OCCUPATION)}
+    category_order = {"gender": [label for _, label in questions.GENDERS], "age_band": list(questions.AGE_BANDS),
+                      "education": [label for _, label in questions.EDUCATION],
+                      "occupation": [label for _, label in questions.OCCUPATION]}
     clauses = response_filter(office_ids, period, service_id, host_id)
     result = {}
     for name in fields:
@@ -400,7 +405,9 @@ def profile_breakdown(office_ids, period, service_id: int | None = None, host_id
         for value, count in db.session.execute(query):
             label = labels.get(value, labels.get(str(value).lower(), value)) if value else NOT_STATED
             rows[label] = rows.get(label, 0) + int(count)
-        result[name] = sorted(rows.items(), key=lambda item: (item[0] == NOT_STATED, -item[1], item[0]))
+        order = {label: n for n, label in enumerate(category_order.get(name, ()))}
+        result[name] = sorted(rows.items(), key=lambda item: (item[0] == NOT_STATED, order.get(item[0], len(order)),
+                                                              item[0]))
     return result
 
 

@@ -15,70 +15,111 @@ from ..ikm import (CONVENTION_LABELS, ELEMENT_KEYS, PROFILE_TITLES, format_id, f
                    ikm_for, ikm_trend, profile_breakdown, round_half_up, sample_check)
 from ..periods import Period, format_date_id
 from ..render import html_to_pdf, jinja_env, read_css
+from ..saran import theme_label
 
 TREND_PERIODS = 4
 WEAKEST = 3
+TABLE_PLACES = 6  # NRR tertimbang and IKM in the element table (exact under 0,111)
+DEFAULT_THRESHOLD = 30  # respondents before a host or service is graded (Office.respondent_threshold)
 
 
 def gather_ikm_report(office, period: Period, population: int | None = None,
                       now: datetime | None = None) -> dict:
-    """Return everything the IKM report shows for `office` and `period`."""
+    """Return everything the IKM report shows for `office` and `period`.
+
+    The population is, in order: the one asked for, the one the office states for the
+    period (Office.population), the visits recorded in the period."""
     from sqlalchemy import func
 
     from server.extensions import db
     from server.models import Host, Service, SurveyResponse, Visit
 
     from ..follow_up import plans_for
-    from ..register import office_info
+    from ..population import stated_population
+    from ..register import office_info, signing_date, utcnow
+    from ..saran import period_saran, summarise
 
     period = period.in_zone(office.timezone)
+    now = now or utcnow()
     convention = office.ikm_convention if office.ikm_convention in CONVENTION_LABELS else "exact"
+    threshold = office.respondent_threshold or DEFAULT_THRESHOLD
     result = ikm_for(office.id, period, convention=convention)
     visits = db.session.scalar(db.select(func.count(Visit.id)).where(
         Visit.office_id == office.id, Visit.registered_at >= period.start, Visit.registered_at < period.end))
-    population_source = "given" if population is not None else "visits"
-    if population is None:
-        population = visits or None
+    if population is not None:
+        population_source = "given"
+    elif stated_population(office, period) is not None:
+        population, population_source = stated_population(office, period), "stated"
+    else:
+        population, population_source = visits or None, "visits"
     trend = ikm_trend(office.id, [*period.previous(TREND_PERIODS), period], convention=convention)
     services = []
     for service in db.session.scalars(db.select(Service).where(Service.office_id == office.id)
                                       .order_by(Service.name)):
         by_service = ikm_for(office.id, period, service_id=service.id, convention=convention)
         if by_service.respondents:
-            services.append({"name": service.name, "result": by_service})
+            services.append({"name": service.name, "result": by_service,
+                             "graded": by_service.respondents >= threshold})
     hosts = []
     for host in db.session.scalars(db.select(Host).where(Host.office_id == office.id).order_by(Host.name)):
         by_host = ikm_for(office.id, period, host_id=host.id, convention=convention)
         if by_host.respondents:
-            hosts.append({"name": host.name, "position": host.position, "result": by_host})
+            hosts.append({"name": host.name, "position": host.position, "result": by_host,
+                          "graded": by_host.respondents >= threshold})
     sources = dict(db.session.execute(
         db.select(SurveyResponse.source, func.count(SurveyResponse.id))
         .where(SurveyResponse.office_id == office.id, SurveyResponse.submitted_at >= period.start,
                SurveyResponse.submitted_at < period.end).group_by(SurveyResponse.source)).all())
-    saran = db.session.scalar(db.select(func.count(SurveyResponse.id)).where(
-        SurveyResponse.office_id == office.id, SurveyResponse.submitted_at >= period.start,
-        SurveyResponse.submitted_at < period.end, SurveyResponse.saran != ""))
+    saran = summarise(period_saran(office.id, period))
     plans = plans_for(office.id, period)
     weakest = result.weakest(WEAKEST)
+    sample = sample_check(result.respondents, population)
+    # An unfinished period: the data runs to today, and the report says so.
+    running = period.start <= now < period.end
     return {
         "office": office_info(office),
         "period": period,
         "convention": convention,
         "convention_label": CONVENTION_LABELS[convention][0],
         "result": result,
+        "table": calculation_table(result),
         "profile": profile_breakdown(office.id, period),
-        "sample": sample_check(result.respondents, population),
+        "sample": sample,
         "population_source": population_source,
+        "over_population": bool(population) and result.respondents > population,
+        "small_sample": sample["sample_enough"] is False,
         "visits": visits,
+        "data_until": format_date_id(now.astimezone(office.tz).date()) if running else None,
         "trend": trend,
         "services": services,
         "hosts": hosts,
+        "threshold": threshold,
         "sources": sources,
         "saran": saran,
         "weakest": [{"element": e, "plan": plans.get(e.key, "")} for e in weakest],
         "strongest": result.strongest(WEAKEST),
-        "signed_on": format_date_id((now or datetime.now(timezone.utc)).astimezone(office.tz).date()),
+        "signed_on": signing_date(office, now),
     }
+
+
+def calculation_table(result) -> dict:
+    """Return the element table's printed figures so that they add up: each NRR tertimbang
+    as computed (exact products under 0,111; six places under exact arithmetic), the IKM as
+    the sum of the printed column, the konversi as that IKM x 25, and the published konversi
+    (half-up to 2 places, from which the grade is read)."""
+    rows, total = {}, Decimal(0)
+    for key in ELEMENT_KEYS:
+        element = result.elements[key]
+        if element.tertimbang is None:
+            rows[key] = None
+            continue
+        # Under 0,111 the product of two 3-place figures has at most 6 places: exact.
+        printed = round_half_up(element.tertimbang, TABLE_PLACES)
+        rows[key] = printed
+        total += printed
+    if result.empty:
+        return {"rows": rows, "ikm": None, "konversi": None}
+    return {"rows": rows, "ikm": total, "konversi": total * 25}
 
 
 # --- charts (inline SVG) -------------------------------------------------------------------
@@ -145,7 +186,7 @@ def trend_chart(trend) -> Markup:
             y = y_of(bound)
             parts.append(f'<line x1="{left}" x2="{width - 4}" y1="{y:.2f}" y2="{y:.2f}" stroke="#000" '
                          f'stroke-width="0.25" stroke-dasharray="1 0.8"/><text x="{width - 5}" y="{y - 0.8:.2f}" '
-                         f'font-size="2.2" text-anchor="end">batas {grade}</text>')
+                         f'font-size="2.2" text-anchor="end">batas {grade} ({f"{bound:.2f}".replace(".", ",")})</text>')
     points = []
     for index, ((period, result), value) in enumerate(zip(trend, values)):
         x = left + 12 + index * step
@@ -166,10 +207,21 @@ def trend_chart(trend) -> Markup:
     return Markup("".join(parts))
 
 
+def format_exact(value, least: int) -> str:
+    """Return a decimal the Indonesian way with every decimal it has (up to TABLE_PLACES),
+    at least `least` ("3,5298", "88,245", "99,90"): the element table's figures as computed."""
+    if value is None:
+        return "-"
+    text = f"{round_half_up(value, TABLE_PLACES):.{TABLE_PLACES}f}"
+    whole, _, decimals = text.partition(".")
+    decimals = decimals.rstrip("0").ljust(least, "0")
+    return f"{whole},{decimals}" if decimals else whole
+
+
 def render_ikm_report(data: dict) -> bytes:
     """Return the IKM report PDF."""
     html = jinja_env().get_template("ikm_report/report.html").render(
         d=data, r=data["result"], css=read_css("ikm_report/report.css"), keys=ELEMENT_KEYS,
-        bar=bar_chart(data["result"]), trend=trend_chart(data["trend"]), fmt=format_id,
-        konversi=format_konversi, titles=PROFILE_TITLES, round_half_up=round_half_up)
+        bar=bar_chart(data["result"]), trend=trend_chart(data["trend"]), fmt=format_id, exact=format_exact,
+        konversi=format_konversi, titles=PROFILE_TITLES, round_half_up=round_half_up, theme=theme_label)
     return html_to_pdf(html)

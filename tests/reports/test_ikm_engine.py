@@ -195,7 +195,8 @@ def test_ikm_for_uses_the_office_convention(db, make_office, make_response):
     assert ikm_for(office.id, parse_period("2026-10"), convention="exact").mutu == "A"
 
 
-def test_profile_breakdown_counts_respondents_per_group(db, make_office, make_response, make_service):
+def test_profile_breakdown_counts_respondents_per_group_in_category_order(db, make_office, make_response,
+                                                                         make_service):
     office = make_office()
     service = make_service(office, name="Konsultasi")
     for gender, age, job in (("L", "30-39", "pns"), ("P", "30-39", "wirausaha"), ("P", "20-29", "wirausaha"),
@@ -203,7 +204,8 @@ def test_profile_breakdown_counts_respondents_per_group(db, make_office, make_re
         make_response(office, utc(2026, 10, 3, 3), gender=gender, age_band=age, occupation=job,
                       service_id=service.id)
     profile = profile_breakdown(office.id, parse_period("2026-10"))
-    assert profile["gender"] == [("Perempuan", 2), ("Laki-laki", 1), ("Tidak diisi", 1)]
-    assert profile["age_band"][0] == ("30-39", 2)
+    # Categories in their own order (the form's), not by count; "Tidak diisi" last.
+    assert profile["gender"] == [("Laki-laki", 1), ("Perempuan", 2), ("Tidak diisi", 1)]
+    assert profile["age_band"] == [("20-29", 1), ("30-39", 2), ("Tidak diisi", 1)]
     assert profile["service"] == [("Konsultasi", 4)]
-    assert profile["occupation"] == [("Wirausaha", 2), ("PNS/ASN", 1), ("Tidak diisi", 1)]
+    assert profile["occupation"] == [("PNS/ASN", 1), ("Wirausaha", 2), ("Tidak diisi", 1)]

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from reports.follow_up import save_plans
 from reports.ikm import ELEMENT_KEYS, format_id, ikm_for
+from reports.ikm_report import calculation_table, format_exact
 from reports.jobs import build_report
 from reports.periods import parse_period
 
@@ -42,7 +43,10 @@ def test_ikm_report_prints_the_engine_figures_convention_and_plan(db, make_offic
     assert "Bobot 0,111 dengan NRR dibulatkan 3 desimal" in flat
     for key in ELEMENT_KEYS:
         assert format_id(result.elements[key].nrr, 3) in flat
-    assert str(result.konversi).replace(".", ",") in flat  # 88,2xx as computed
+    table = calculation_table(result)
+    assert table["konversi"] == result.konversi_exact  # under 0,111 the printed column is exact
+    assert format_exact(result.konversi_exact, 2) in flat  # 88,2xx as computed
+    assert f"{format_id(result.konversi_rounded, 2)} Mutu pelayanan {result.mutu}" in flat
     assert f"Mutu pelayanan {result.mutu}" in flat
     assert "Menambah petugas loket pada jam sibuk." in flat
     # 120 visits in the semester as the population: Krejcie-Morgan asks for 92; 100 answered.
@@ -53,7 +57,7 @@ def test_ikm_report_prints_the_engine_figures_convention_and_plan(db, make_offic
 
 def test_ikm_report_lists_services_and_hosts_with_their_own_ikm(db, make_office, make_service, make_host,
                                                                  make_response):
-    office = make_office()
+    office = make_office(respondent_threshold=1)
     service = make_service(office, name="Layanan Informasi Publik")
     host = make_host(office, name="Dra. Rina Marlina", position="Kepala Sub Bagian TU")
     make_response(office, utc(2026, 10, 2, 3), [4] * 9, service_id=service.id, host_id=host.id)
