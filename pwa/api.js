@@ -14,7 +14,7 @@ export function configure({ baseUrl, timeout } = {}) {
 }
 
 /** Send one request; resolve to a result object, never reject. */
-export async function request(method, path, { body, token, contentType, headers = {} } = {}) {
+export async function request(method, path, { body, token, contentType, headers = {}, timeout = timeoutMs } = {}) {
   const started = Date.now();
   const init = { method, headers: { "X-Sitamu-Protocol": String(PROTOCOL), Accept: "application/json", ...headers } };
   if (token) init.headers.Authorization = `Bearer ${token}`;
@@ -36,7 +36,7 @@ export async function request(method, path, { body, token, contentType, headers 
     }
   }
   const controller = typeof AbortController === "function" ? new AbortController() : null;
-  const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
+  const timer = controller ? setTimeout(() => controller.abort(), timeout) : null;
   if (controller) init.signal = controller.signal;
   let response;
   try {
@@ -53,6 +53,9 @@ export async function request(method, path, { body, token, contentType, headers 
     retryAfter: Number.isFinite(retry) && retry > 0 ? retry : null,
     serverTime: response.headers.get("X-Server-Time"),
   };
+  // Bytes of a blob the server holds (resumable uploads, sync/PROTOCOL.md "Blobs").
+  const held = response.headers.get("Upload-Offset");
+  if (held !== null && /^\d+$/.test(held)) result.uploadOffset = Number(held);
   if (method === "HEAD") return result;
   let text = "";
   try { text = await response.text(); } catch { result.ok = false; result.network = true; return result; }
@@ -84,8 +87,22 @@ export const push = (token, events, surveys) =>
 export const pull = (token, cursor, limit = 500) =>
   request("GET", `/pull?cursor=${encodeURIComponent(cursor || "")}&limit=${limit}`, { token });
 
-export const putBlob = (token, sha, blob, type, kind = "photo") =>
-  request("PUT", `/blobs/${sha}?kind=${encodeURIComponent(kind)}`, { token, body: blob, contentType: type });
+// A blob upload may take longer than a JSON request on a slow link: allow 2 KB/s at worst.
+const blobTimeout = (size) => Math.max(timeoutMs, Math.ceil(size / 2048) * 1000);
+
+/**
+ * Upload a blob, or its bytes from `offset` on (Content-Range) to resume an upload the link
+ * cut off; the answer's `uploadOffset` tells how many bytes the server holds.
+ */
+export function putBlob(token, sha, blob, type, kind = "photo", offset = 0) {
+  const body = offset ? blob.slice(offset) : blob;
+  const headers = offset ? { "Content-Range": `bytes ${offset}-${blob.size - 1}/${blob.size}` } : {};
+  return request("PUT", `/blobs/${sha}?kind=${encodeURIComponent(kind)}`,
+    { token, body, contentType: type, headers, timeout: blobTimeout(body.size) });
+}
+
+/** Ask whether a blob is stored (200) and, if not (404), how many bytes of it the server holds. */
+export const headBlob = (token, sha) => request("HEAD", `/blobs/${sha}`, { token });
 
 export const surveyLink = (token, visitId) =>
   request("POST", "/survey-links", { token, body: { protocol: PROTOCOL, visit_id: visitId } });

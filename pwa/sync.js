@@ -1,6 +1,9 @@
 // The sync loop: push the outbox, upload blobs, then pull until nothing more, one flusher at a
 // time. Runs on start, on `online`, on visibility change, on a timer, by Background Sync and
-// from the "Sinkronkan sekarang" button; failures back off exponentially with full jitter.
+// from the "Sinkronkan sekarang" button. A weak link is the ordinary case: after a failed
+// request the run retries soon (short backoff with full jitter, reset by any request that
+// succeeds) as long as it is making progress; a cut blob upload resumes from the bytes the
+// server holds. The long wait is only for an empty outbox or a link that is really down.
 import * as api from "./api.js";
 import { get, getMeta, openDb, setMeta, write } from "./db.js";
 import { applyAck, noteAttempt, peek, pending, problems, quarantineLocally, remove } from "./outbox.js";
@@ -9,17 +12,29 @@ import { purgeOld, putServerVisit, wipeSynced } from "./records.js";
 const BASE_DELAY = 1000;
 const MAX_DELAY = 5 * 60 * 1000;
 const PERIOD = 60 * 1000;
-const MAX_BLOB_ATTEMPTS = 5;
+// Failed requests in a row a run retries itself (after making progress) before it waits.
+const QUICK_TRIES = 6;
+// Whole-blob SHA-256 mismatches (the bytes on the tablet are not what they are named) before
+// the blob is set aside. Network failures never count towards this.
+const MAX_BLOB_MISMATCHES = 3;
 const PULLED = new Set(["office", "host", "service", "staff", "survey_link"]);
 
 const status = {
   online: globalThis.navigator?.onLine ?? true, pending: 0, lastSync: null, error: null,
   running: false, attention: 0, upgradeRequired: false, revoked: false,
+  waiting: { records: 0, blobs: 0, bytes: 0 }, etaSeconds: null,
 };
 const listeners = new Set();
-let failures = 0;
+let failures = 0; // failed requests in a row; any request that succeeds resets it
+let progress = false; // a request of the running sync succeeded
 let timer = null;
 let running = null;
+let sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Upload speed seen on this link (bytes/s, smoothed), for the time-left estimate.
+let rate = null;
+const resumeFirst = new Set(); // blobs whose last upload was cut: ask the server's offset first
+const held = new Map(); // blob sha -> bytes the server said it holds
+const sizes = new Map(); // blob sha -> its size (for the bytes waiting)
 
 /** Subscribe to status changes; return the unsubscribe function. */
 export function onStatus(fn) {
@@ -33,16 +48,45 @@ function emit(changes = {}) {
   for (const fn of listeners) fn({ ...status });
 }
 
+/** Return what waits to be sent: records, blobs and the blobs' bytes. */
+export async function waiting() {
+  const db = await openDb();
+  const entries = await db.getAll("outbox");
+  const out = { records: 0, blobs: 0, bytes: 0 };
+  for (const e of entries) {
+    if (e.kind !== "blob") { out.records += 1; out.bytes += 400; continue; }
+    out.blobs += 1;
+    if (!sizes.has(e.rid)) sizes.set(e.rid, e.body?.size || (await db.get("blobs", e.rid))?.data?.size || 0);
+    out.bytes += sizes.get(e.rid);
+  }
+  return out;
+}
+
+/** Return the seconds the waiting bytes need at the upload speed seen, or null if unknown. */
+export function estimateSeconds(bytes, bytesPerSecond = rate) {
+  if (!bytes) return 0;
+  if (!bytesPerSecond) return null;
+  return Math.ceil(bytes / bytesPerSecond);
+}
+
 /** Refresh the counters shown in the status bar. */
 export async function refreshStatus() {
   const p = await pending();
-  emit({ pending: p.total, attention: (await problems()).length, lastSync: await getMeta("last_sync", null) });
+  const w = await waiting();
+  emit({ pending: p.total, attention: (await problems()).length, lastSync: await getMeta("last_sync", null),
+    waiting: w, etaSeconds: estimateSeconds(w.bytes) });
 }
 
 /** Return the backoff delay for the n-th consecutive failure (full jitter), in ms. */
 export function backoffDelay(n, random = Math.random) {
   return Math.floor(random() * Math.min(MAX_DELAY, BASE_DELAY * 2 ** Math.max(0, n - 1)));
 }
+
+/** Return the number of failed requests in a row (tests, status). */
+export function consecutiveFailures() { return failures; }
+
+/** Replace the pause between quick retries (tests). */
+export function setSleep(fn) { sleep = fn; }
 
 async function noteClock(result) {
   const offset = api.clockOffset(result);
@@ -60,6 +104,20 @@ function failure(result) {
   return new Stop(result.network ? "offline" : `http_${result.status || "bad"}`, result);
 }
 
+function succeeded() {
+  failures = 0;
+  progress = true;
+}
+
+/** A request failed in a way that may pass (cut link, timeout, 5xx, 429): wait a little and
+ * return to retry it, or throw to end the run when it made no progress or failed too often. */
+async function retrySoon(result) {
+  failures += 1;
+  const passing = result.network || result.status >= 500 || result.status === 429 || result.status === 408;
+  if (!passing || !progress || failures > QUICK_TRIES || globalThis.navigator?.onLine === false) throw failure(result);
+  await sleep(result.retryAfter ? result.retryAfter * 1000 : backoffDelay(failures));
+}
+
 async function pushRecords(token) {
   let size = 200;
   for (;;) {
@@ -70,6 +128,7 @@ async function pushRecords(token) {
     const result = await api.push(token, events, surveys);
     await noteClock(result);
     if (result.ok && result.data?.ack) {
+      succeeded();
       const removed = await applyAck(entries, result.data.ack);
       if (removed === 0) throw new Stop("ack_missing", result);
       if (result.data.acked_seq !== undefined) await setMeta("acked_seq", result.data.acked_seq);
@@ -88,30 +147,82 @@ async function pushRecords(token) {
       continue;
     }
     await noteAttempt(entries);
-    throw failure(result);
+    await retrySoon(result);
   }
+}
+
+/** Upload one blob, resuming a cut upload; return "stored", "refused" or "again". */
+async function uploadBlob(token, entry, blob) {
+  let offset = 0;
+  if (resumeFirst.has(blob.sha) || entry.attempts > 0) {
+    const head = await api.headBlob(token, blob.sha);
+    if (head.status === 200) { succeeded(); return "stored"; }
+    if (head.status !== 404) { await retrySoon(head); return "again"; }
+    offset = Math.min(head.uploadOffset || 0, blob.data.size - 1);
+    // Bytes that arrived before the cut are progress; an answer alone is not.
+    if (offset > (held.get(blob.sha) ?? 0)) succeeded();
+    held.set(blob.sha, offset);
+  }
+  const started = Date.now();
+  const result = await api.putBlob(token, blob.sha, blob.data, blob.type, blob.kind || "photo", offset);
+  const code = result.data?.error?.code;
+  if (result.status === 200 || result.status === 201) {
+    succeeded();
+    resumeFirst.delete(blob.sha);
+    held.delete(blob.sha);
+    const seconds = Math.max(0.05, (Date.now() - started) / 1000);
+    const speed = (blob.data.size - offset) / seconds;
+    rate = rate ? 0.7 * rate + 0.3 * speed : speed;
+    return "stored";
+  }
+  if (result.status === 413 || result.status === 415) return "refused";
+  if (result.status === 409 || code === "incomplete_upload") {
+    // The server holds a different number of bytes than we thought: ask it, send the rest.
+    succeeded();
+    resumeFirst.add(blob.sha);
+    return "again";
+  }
+  if (code === "hash_mismatch") {
+    succeeded();
+    resumeFirst.delete(blob.sha);
+    const mismatches = (entry.mismatches || 0) + 1;
+    if (mismatches >= MAX_BLOB_MISMATCHES) return "refused";
+    await write(["outbox"], async (tx) => {
+      const current = await tx.objectStore("outbox").get(entry.oid);
+      if (current) await tx.objectStore("outbox").put({ ...current, mismatches });
+    });
+    return "again";
+  }
+  if (result.status === 401 || result.status === 426 || result.notOurs) throw failure(result);
+  // A cut or a timeout: the server kept what arrived; the next try resumes from there.
+  resumeFirst.add(blob.sha);
+  await noteAttempt([entry]);
+  await retrySoon(result);
+  return "again";
 }
 
 async function pushBlobs(token) {
   const db = await openDb();
-  for (const entry of await peek(["blob"], 1000)) {
-    const blob = await db.get("blobs", entry.rid);
-    if (!blob) { await remove(entry.oid); continue; }
-    const result = await api.putBlob(token, blob.sha, blob.data, blob.type, blob.kind || "photo");
-    if (result.status === 200 || result.status === 201) { await remove(entry.oid); continue; }
-    if (result.status === 413 || result.status === 415) {
-      await remove(entry.oid, { type: "blob_refused", status: result.status });
-      continue;
+  for (;;) {
+    const entries = await peek(["blob"], 50);
+    if (!entries.length) return;
+    for (const stale of entries) {
+      let entry = stale;
+      // Records made meanwhile go first: they are small and the desk's work depends on them.
+      if ((await peek(["event", "survey"], 1)).length) await pushRecords(token);
+      const blob = await db.get("blobs", entry.rid);
+      if (!blob) { await remove(entry.oid); continue; }
+      for (;;) {
+        const outcome = await uploadBlob(token, entry, blob);
+        if (outcome === "stored") { await remove(entry.oid); break; }
+        if (outcome === "refused") {
+          await remove(entry.oid, { type: "blob_refused", status: 415 });
+          break;
+        }
+        entry = (await db.get("outbox", entry.oid)) || entry;
+      }
+      await refreshStatus();
     }
-    if (result.status === 400) {
-      // A cut-off upload is retried; one that keeps failing is set aside for attention.
-      if (entry.attempts + 1 >= MAX_BLOB_ATTEMPTS) await remove(entry.oid, { type: "blob_refused", status: 400 });
-      else await noteAttempt([entry]);
-      continue;
-    }
-    // A failing blob never blocks event sync: stop uploading blobs only.
-    if (result.status === 401) throw failure(result);
-    return;
   }
 }
 
@@ -143,7 +254,12 @@ async function pullAll(token) {
     const cursor = await getMeta("cursor", "");
     const result = await api.pull(token, cursor);
     await noteClock(result);
-    if (!result.ok || !result.data) throw failure(result);
+    if (!result.ok || !result.data) {
+      if (result.notOurs) throw failure(result);
+      await retrySoon(result);
+      continue;
+    }
+    succeeded();
     const data = result.data;
     if (data.reset) {
       // Drop pulled data (never the outbox) and start again from an empty cursor.
@@ -194,6 +310,7 @@ async function runOnce() {
   const device = await getMeta("device", null);
   if (!device?.token) { await refreshStatus(); return { ok: false, reason: "not_enrolled" }; }
   emit({ running: true });
+  progress = false;
   try {
     await pushRecords(device.token);
     await pushBlobs(device.token);
@@ -204,20 +321,24 @@ async function runOnce() {
     const office = (await get("pulled", "office:current"))?.data;
     await purgeOld(office?.device_retention_days ?? 0);
     emit({ online: true, error: null, lastSync: now, upgradeRequired: false });
-    schedule(PERIOD);
+    // Something was written meanwhile: go again soon; else wait the period.
+    schedule((await pending()).total ? backoffDelay(1) : PERIOD);
     return { ok: true };
   } catch (error) {
     if (!(error instanceof Stop)) {
       emit({ error: String(error?.message || error) });
-      failures += 1;
+      failures = Math.max(failures, 1);
       schedule(backoffDelay(failures));
       return { ok: false, reason: "error" };
     }
     if (error.reason === "revoked") { await onRevoked(); return { ok: false, reason: "revoked" }; }
     if (error.reason === "upgrade") { emit({ upgradeRequired: true, error: "upgrade" }); return { ok: false, reason: "upgrade" }; }
-    failures += 1;
+    // retrySoon counted the failed request; a Stop thrown without it counts as one.
+    failures = Math.max(failures, 1);
     const retry = error.result?.retryAfter ? error.result.retryAfter * 1000 : backoffDelay(failures);
-    emit({ error: error.reason === "offline" ? null : error.reason, online: error.reason === "offline" ? false : status.online });
+    // A cut on a link that was working is ordinary: no banner, no "offline", a retry soon.
+    const ordinary = error.reason === "offline" || (progress && /^http_5\d\d$/.test(error.reason));
+    emit({ error: ordinary ? null : error.reason, online: error.reason === "offline" && !progress ? false : status.online });
     schedule(retry);
     return { ok: false, reason: error.reason };
   } finally {

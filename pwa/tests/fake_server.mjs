@@ -7,6 +7,7 @@ export function fakeServer() {
   const state = {
     events: new Map(), surveys: new Map(), blobs: new Map(), requests: [], mode: "ok",
     changes: [], revoked: false, cursorResets: 0, guests: new Map(), lookups: [],
+    partials: new Map(), blobBytes: [], cutBlobs: 0, cutAt: 0.9, cutPattern: null,
   };
   const json = (status, body, extra = {}) => new Response(JSON.stringify({ server_time: new Date().toISOString(), ...body }),
     { status, headers: { "Content-Type": "application/json", "X-Server-Time": new Date().toISOString(), ...extra } });
@@ -44,10 +45,33 @@ export function fakeServer() {
     }
     if (path.startsWith("/blobs/")) {
       const sha = path.split("/")[2].split("?")[0];
+      const headers = init.headers || {};
+      if (init.method === "HEAD") {
+        if (state.blobs.has(sha)) return new Response(null, { status: 200 });
+        return new Response(null, { status: 404, headers: { "Upload-Offset": String(state.partials.get(sha)?.length || 0) } });
+      }
       if (state.blobStatus) return json(state.blobStatus, { error: { code: "unsupported_type", message: "", fields: {} } });
-      const created = !state.blobs.has(sha);
-      state.blobs.set(sha, init.body);
-      return json(created ? 201 : 200, { sha256: sha });
+      if (state.blobs.has(sha)) return json(200, { sha256: sha, stored: false });
+      // Resumable uploads as sync/PROTOCOL.md describes them, with cuts on demand.
+      const bytes = new Uint8Array(await init.body.arrayBuffer());
+      const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(headers["Content-Range"] || "");
+      const first = range ? Number(range[1]) : 0;
+      const held = state.partials.get(sha) || new Uint8Array(0);
+      if (first > held.length) return json(409, { error: { code: "offset_mismatch", message: "", fields: {} } }, { "Upload-Offset": String(held.length) });
+      state.blobBytes.push(bytes.length);
+      const cut = state.cutPattern ? state.cutPattern(state.blobBytes.length - 1) : state.cutBlobs > 0;
+      const cutAt = cut ? Math.floor(bytes.length * state.cutAt) : null;
+      const arrived = cutAt === null ? bytes : bytes.slice(0, cutAt);
+      const data = new Uint8Array(first + arrived.length);
+      data.set(held.slice(0, first)); data.set(arrived, first);
+      if (cutAt !== null) {
+        if (!state.cutPattern) state.cutBlobs -= 1;
+        state.partials.set(sha, data);
+        throw new TypeError("Failed to fetch");
+      }
+      state.partials.delete(sha);
+      state.blobs.set(sha, data);
+      return json(201, { sha256: sha, stored: true });
     }
     if (path === "/guests/lookup") {
       if (state.lookupStatus) return json(state.lookupStatus, { error: { code: "rate_limited", message: "", fields: {} } });
