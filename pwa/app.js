@@ -101,7 +101,7 @@ async function route() {
   if (staffOnly[path] && !app.staff) { await renderLogin(main, app); return; }
   if (app.staff) app.staffAt = Date.now();
   switch (path) {
-    case "register": await renderRegister(main, app); break;
+    case "register": await renderRegister(main, app, arg); break;
     case "slip": await renderSlip(main, app, arg); break;
     case "survey": await renderSurvey(main, app, arg); break;
     case "staff": await renderBoard(main, app); break;

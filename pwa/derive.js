@@ -224,3 +224,48 @@ export function outstanding(visit) {
   if (visit.locker_number && !returned.locker_returned) left.push("locker");
   return left;
 }
+
+const STAGE_STATUS = { admitted: "with_host", finished: "finished", host_unavailable: "turned_away", checked_out: "checked_out", refused: "refused", cancelled: "cancelled" };
+
+/** Return the one word every screen shows: the outcome, else where the guest is (older views: from the stage). */
+export function statusOf(visit) {
+  if (visit.status) return visit.status;
+  return STAGE_STATUS[visit.stage] || "desk";
+}
+
+/**
+ * Return the lifecycle of a visit seen both ways: the server's (from every tablet's events and
+ * the host inbox) and this tablet's (its own events, maybe not synced yet). The first outcome
+ * decided stands (a decision over a plain check-out), the latest location wins, and a custody
+ * item is held if either side issued it and returned if either side returned it.
+ */
+export function mergeLifecycle(server, local) {
+  const pick = (a, b) => {
+    if (!a?.outcome) return b?.outcome ? b : null;
+    if (!b?.outcome) return a;
+    if ((a.outcome === "checked_out") !== (b.outcome === "checked_out")) return a.outcome === "checked_out" ? b : a;
+    return String(a.outcome_at || "") <= String(b.outcome_at || "") ? a : b;
+  };
+  const ended = pick(server, local);
+  const later = String(local?.location_at || "") >= String(server?.location_at || "") && local?.location_at ? local : server;
+  const custody = {};
+  for (const side of [server?.custody || {}, local?.custody || {}]) {
+    for (const [item, held] of Object.entries(side)) {
+      const kept = custody[item];
+      custody[item] = { ...(kept || {}), ...held, returned_at: kept?.returned_at || held.returned_at || null };
+    }
+  }
+  const merged = {
+    outcome: ended?.outcome ?? null, outcome_reason: ended?.outcome_reason ?? "", outcome_at: ended?.outcome_at ?? null,
+    location: ended ? "left" : later?.location || "desk", location_at: ended ? ended.outcome_at : later?.location_at ?? null,
+    custody,
+    custody_outstanding: CUSTODY_ITEMS.filter((item) => custody[item] && !custody[item].returned_at),
+    skipped: [...new Set([...(server?.skipped || []), ...(local?.skipped || [])])].sort(),
+    time_limit_reminded: !!(server?.time_limit_reminded || local?.time_limit_reminded),
+  };
+  merged.status = merged.outcome || merged.location;
+  merged.on_site = merged.outcome === null;
+  const arrived = [server?.arrived_at, local?.arrived_at].filter(Boolean).sort();
+  merged.arrived_at = arrived[0] ?? null;
+  return merged;
+}

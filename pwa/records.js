@@ -1,7 +1,7 @@
 // What the desk records: visits (as events), survey responses, photos and signatures.
 // Each record is written with its outbox entry in one transaction.
 import { all, get, getMeta, isQuotaError, openDb, write } from "./db.js";
-import { STAGES, deriveVisit, onSite } from "./derive.js";
+import { FINAL_STAGES, STAGES, deriveVisit, mergeLifecycle, onSite, statusOf } from "./derive.js";
 import { enqueue } from "./outbox.js";
 import { daysBetween, isoNow, localDay, sha256Hex, uuid } from "./util.js";
 import { cleanNik } from "./nik.js";
@@ -83,9 +83,11 @@ export async function registerVisit(form, { photo = null, signature = null } = {
     const office = (await tx.objectStore("pulled").get("office:current"))?.data || {};
     const offset = (await meta.get("clock_offset_ms")) || 0;
     const day = localDay(new Date(), office.timezone || device?.office?.timezone || "Asia/Jakarta");
-    const visitId = uuid();
+    // A guest received at the lobby first (an `arrived` visit) fills in the guest book for that visit.
+    const joined = form.visit_id ? await tx.objectStore("visits").get(form.visit_id) : null;
+    const visitId = joined ? joined.id : uuid();
     const payload = {
-      queue_number: await nextQueueNumber(tx, device?.letter, day),
+      queue_number: joined?.local?.queue_number || joined?.server?.queue_number || await nextQueueNumber(tx, device?.letter, day),
       id_type: form.id_type, id_number: form.id_type === "ktp" ? cleanNik(form.id_number) : (form.id_number || "").trim(),
       name: form.name.trim(), phone: (form.phone || "").trim(), institution: (form.institution || "").trim(),
       address: (form.address || "").trim(), purpose: (form.purpose || "").trim(),
@@ -117,6 +119,38 @@ export async function recordEvent(visitId, kind, payload = {}, { step = null, ac
     await addEvent(tx, { visit_id: visitId, kind, step, actor, payload }, offset);
     return refreshVisit(tx, visitId, localDay(new Date(), timezone));
   });
+}
+
+/** Record several events of one visit together (a return of held items and the refusal it goes with). */
+export async function recordEvents(visitId, events) {
+  const { timezone } = await deviceAndZone();
+  const offset = await getMeta("clock_offset_ms", 0);
+  return write(["meta", "events", "outbox", "visits"], async (tx) => {
+    for (const { kind, payload = {}, step = null, actor = "system" } of events) {
+      await addEvent(tx, { visit_id: visitId, kind, step, actor, payload }, offset);
+    }
+    return refreshVisit(tx, visitId, localDay(new Date(), timezone));
+  });
+}
+
+/** Record a guest received before the guest book (the lobby step): a new visit with its queue number. */
+export async function recordArrival(stepKey, actor) {
+  return write(["meta", "pulled", "events", "outbox", "visits"], async (tx) => {
+    const meta = tx.objectStore("meta");
+    const device = await meta.get("device");
+    const office = (await tx.objectStore("pulled").get("office:current"))?.data || {};
+    const offset = (await meta.get("clock_offset_ms")) || 0;
+    const day = localDay(new Date(), office.timezone || device?.office?.timezone || "Asia/Jakarta");
+    const visitId = uuid();
+    const queue = await nextQueueNumber(tx, device?.letter, day);
+    await addEvent(tx, { visit_id: visitId, kind: "arrived", step: stepKey, actor, payload: { queue_number: queue } }, offset);
+    return refreshVisit(tx, visitId, day);
+  });
+}
+
+/** Return today's guests received at the lobby who have not filled in the guest book yet. */
+export async function pendingArrivals(day) {
+  return (await visitsOfDay(day)).filter((v) => v.has_registration === false && onSite(v));
 }
 
 /** Save one survey response (one per visit) with its outbox entry; return it. */
@@ -158,6 +192,15 @@ export function viewOf(record) {
     if (!view.step_last[key] || completion.at >= view.step_last[key].at) view.step_last[key] = completion;
   }
   view.returned = { ...(server.returned || {}), ...(local.returned || {}) };
+  // Where the guest is, how the visit ended and what the desk holds: both sides' events count.
+  const pulled = record.server ? { ...record.server, ...(record.server.state || {}) } : null;
+  if (pulled && pulled.status === undefined && FINAL_STAGES.includes(pulled.stage)) {
+    // Pulled from a server without the lifecycle fields: its stage says the visit ended.
+    pulled.outcome = statusOf(pulled);
+    pulled.outcome_at = pulled.checked_out_at || pulled.cancelled_at || "";
+  }
+  Object.assign(view, mergeLifecycle(pulled, local.event_count ? local : null));
+  view.has_registration = !!(local.has_registration || pulled?.has_registration || (pulled && pulled.has_registration === undefined));
   const rank = (s) => STAGES.indexOf(s);
   view.stage = [server.stage, local.has_registration || local.event_count ? local.stage : null]
     .filter(Boolean).sort((a, b) => rank(b) - rank(a))[0] || "registered";

@@ -3,15 +3,17 @@ import { field, h, mount, setError } from "../dom.js";
 import { getLang, setLang, t } from "../i18n.js";
 import { setMeta } from "../db.js";
 import { crossCheck, parseNik } from "../nik.js";
-import { registerVisit, scalePhoto, visitById } from "../records.js";
+import { pendingArrivals, registerVisit, scalePhoto, visitById } from "../records.js";
 import { findReturningGuest } from "../returning.js";
 import { refreshStatus, syncNow } from "../sync.js";
-import { localTime } from "../util.js";
+import { localDay, localTime } from "../util.js";
 import { stepsFor, templateOf } from "../sop.js";
 
 /** Render the kiosk welcome screen with the language choice. */
 export async function renderKiosk(main, app) {
   const office = await app.office();
+  // Guests the satpam received at the lobby (Kaltim) choose their number to fill in the guest book.
+  const arrivals = await pendingArrivals(localDay(new Date(), await app.timezone()));
   const choose = (lang) => h("button", {
     class: `btn lang ${getLang() === lang ? "primary" : "ghost"}`, type: "button", lang, "aria-pressed": String(getLang() === lang),
     onclick: async () => { setLang(lang); await setMeta("lang", lang); await app.renderTopbar(); app.render(); },
@@ -22,7 +24,9 @@ export async function renderKiosk(main, app) {
     h("p", { class: "lead" }, t("welcome_sub")),
     h("div", { class: "lang-choice", role: "group", "aria-label": t("language") }, choose("id"), choose("en")),
     h("a", { class: "btn primary huge", href: "#/register", id: "start-register" }, t("start_register")),
-    h("a", { class: "btn ghost big", href: "#/survey", id: "start-survey" }, t("start_survey"))));
+    h("a", { class: "btn ghost big", href: "#/survey", id: "start-survey" }, t("start_survey")),
+    arrivals.length ? h("div", { class: "arrivals", id: "arrivals" }, h("p", {}, t("arrivals_title")),
+      arrivals.map((v) => h("a", { class: "btn big", href: `#/register/${v.id}`, dataset: { visit: v.id } }, v.queue_number || "—"))) : null));
 }
 
 // Long fields show their count against their limit; over the limit is a field error on submit
@@ -136,7 +140,7 @@ function clearErrorsOnEdit(form, message) {
 }
 
 /** Render the guest-book form. */
-export async function renderRegister(main, app) {
+export async function renderRegister(main, app, joinVisitId = null) {
   const hosts = (await app.entities("host")).filter((x) => x.active !== false);
   const services = (await app.entities("service")).filter((x) => x.active !== false);
   const form = h("form", { class: "register", novalidate: true, id: "register-form" });
@@ -315,6 +319,7 @@ export async function renderRegister(main, app) {
       id_type: idType, id_number: value("id_number"), name: value("name"), phone: value("phone"),
       institution: value("institution"), address: value("address"), purpose: value("purpose"),
       host_id: meetKind === "host" ? hostId : null, service_id: meetKind === "service" ? serviceId : null,
+      visit_id: joinVisitId || null,
     };
     const template = templateOf(await app.office());
     const tier = meetKind === "host" ? hosts.find((x) => String(x.id) === String(hostId))?.tier : null;

@@ -3,11 +3,11 @@
 import { all, get, getMeta, setMeta } from "../db.js";
 import { field, h, mount, setError } from "../dom.js";
 import { getLang, t } from "../i18n.js";
-import { outstanding, onSite } from "../derive.js";
+import { outstanding, onSite, statusOf } from "../derive.js";
 import { maskNik, parseNik } from "../nik.js";
 import { problems } from "../outbox.js";
 import { checkPin } from "../pin.js";
-import { hasSurvey, recordEvent, viewOf, visitById, visitsOfDay } from "../records.js";
+import { hasSurvey, recordArrival, recordEvent, recordEvents, viewOf, visitById, visitsOfDay } from "../records.js";
 import { actorName, stepDone, stepTitle, stepsFor, templateOf, walk } from "../sop.js";
 import { refreshStatus, syncNow } from "../sync.js";
 import { localDay, localTime } from "../util.js";
@@ -47,7 +47,14 @@ export async function renderLogin(main, app) {
   pin.focus();
 }
 
-function stageLabel(stage) { return t(`stage_${stage}`); }
+/** The one word every screen shows for a visit: its outcome, or where the guest is. */
+function statusLabel(visit) { return t(`status_${statusOf(visit)}`); }
+
+/** The tier's steps before the guest book (Kaltim: the satpam receives the guest at the lobby). */
+function lobbySteps(steps) {
+  const registration = steps.findIndex((s) => s.kind === "registration");
+  return registration > 0 ? steps.slice(0, registration).filter((s) => !s.marker) : [];
+}
 
 function staffHeader(app, title) {
   return h("div", { class: "staff-head" }, h("h1", {}, title),
@@ -70,11 +77,17 @@ export async function renderBoard(main, app) {
     h("span", { class: "q" }, v.queue_number || "—"),
     h("span", { class: "n" }, v.name || ""),
     h("span", { class: "to" }, hosts.get(String(v.host_id))?.name || services.get(String(v.service_id))?.name || ""),
-    h("span", { class: "t" }, localTime(v.registered_at, tz)),
-    h("span", { class: "s" }, stageLabel(v.stage))));
+    h("span", { class: "t" }, localTime(v.arrived_at || v.registered_at, tz)),
+    h("span", { class: "s", dataset: { status: statusOf(v) } }, v.has_registration === false ? t("arrived_waiting") : statusLabel(v))));
   const here = visits.filter(onSite);
   const gone = visits.filter((v) => !onSite(v));
-  mount(main, h("section", { class: "board" }, staffHeader(app, t("board_title")),
+  const lobby = lobbySteps(stepsFor(templateOf(await app.office()), null));
+  const arrive = lobby.length ? h("button", { class: "btn big", type: "button", id: "act-arrived", onclick: async () => {
+    await recordArrival(lobby[0].key, `staff:${app.staff.id}`);
+    syncNow();
+    app.render();
+  } }, t("arrived_btn")) : null;
+  mount(main, h("section", { class: "board" }, staffHeader(app, t("board_title")), arrive,
     visits.length ? null : h("p", { class: "empty" }, t("board_empty")),
     here.length ? [h("h2", {}, `${t("on_site")} (${here.length})`), h("ul", { class: "visits", id: "on-site" }, here.map(row))] : null,
     gone.length ? [h("h2", {}, `${t("done_today")} (${gone.length})`), h("ul", { class: "visits done", id: "done-today" }, gone.map(row))] : null));
@@ -120,26 +133,37 @@ function actionFor(step, visit, ctx) {
     return hostReply(step, visit, ctx);
   }
   if (kind === "card_issued") {
-    const card = h("input", { inputmode: "numeric", class: "mono", maxlength: 16 });
-    const ktp = h("input", { type: "checkbox", id: "ktp-held", checked: visit.id_type === "ktp" });
-    return h("form", { class: "action", onsubmit: (e) => { e.preventDefault(); if (card.value.trim()) act("card_issued", { card_number: card.value.trim(), ktp_held: ktp.checked }, step); } },
-      field("card-number", t("card_number"), card), h("label", { class: "check", for: "ktp-held" }, ktp, h("span", {}, t("ktp_held"))),
-      h("button", { class: "btn primary big", type: "submit", id: "act-card" }, t("save")));
+    const card = h("input", { inputmode: "numeric", class: "mono", maxlength: 16, required: true,
+      oninput: () => setError(card.form, "card-number", "") });
+    // The identity document the desk keeps in exchange (KTP, SIM or another card), or none.
+    const held = h("select", { name: "id_held" }, [["ktp", t("id_ktp")], ["sim", t("id_sim")], ["passport", t("id_passport")],
+      ["other", t("id_other")], ["", t("id_none")]].map(([value, label]) => h("option", { value, selected: value === (visit.id_type || "ktp") }, label)));
+    const contact = notifyButtons(step, visit, ctx);
+    return h("div", { class: "action" }, contact,
+      h("form", { class: "action", novalidate: true, onsubmit: (e) => {
+        e.preventDefault();
+        if (!card.value.trim()) { setError(e.target, "card-number", t("err_card_required")); card.focus(); return; }
+        act("card_issued", { card_number: card.value.trim(), id_held: held.value }, step);
+      } }, field("card-number", `${t("card_number")} *`, card), field("id-held", t("id_held_label"), held),
+      h("button", { class: "btn primary big", type: "submit", id: "act-card" }, t("save"))));
   }
   if (kind === "locker") {
-    const locker = h("input", { class: "mono", maxlength: 16 });
-    return h("form", { class: "action", onsubmit: (e) => { e.preventDefault(); act("locker", { locker_number: locker.value.trim() }, step); } },
-      field("locker-number", t("locker_number"), locker), h("button", { class: "btn primary big", type: "submit", id: "act-locker" }, t("save")));
+    const locker = h("input", { class: "mono", maxlength: 16, required: true, oninput: () => setError(locker.form, "locker-number", "") });
+    const items = h("input", { maxlength: 200, placeholder: t("locker_items_hint") });
+    return h("div", { class: "action" },
+      h("form", { class: "action", novalidate: true, onsubmit: (e) => {
+        e.preventDefault();
+        if (!locker.value.trim()) { setError(e.target, "locker-number", t("err_required")); locker.focus(); return; }
+        act("locker", { locker_number: locker.value.trim(), items: items.value.trim() }, step);
+      } }, field("locker-number", `${t("locker_number")} *`, locker), field("locker-items", t("locker_items"), items),
+      h("button", { class: "btn primary big", type: "submit", id: "act-locker" }, t("save"))),
+      b(t("skip_no_bags"), () => act("step_skipped", { reason: t("skip_no_bags") }, step), "btn big", "act-skip"));
   }
   if (kind === "screening") {
     return h("div", { class: "action row" }, b(t("screening_clear"), () => act("screening", { result: "clear" }, step), "btn primary big", "act-screen-clear"),
       b(t("screening_refused"), () => act("screening", { result: "refused" }, step), "btn warn big", "act-screen-refused"));
   }
-  if (kind === "admitted") {
-    const minutes = office?.visit_time_limit || 30;
-    return h("div", { class: "action" }, h("p", { class: "notice" }, t("time_limit", { m: minutes })),
-      b(t("admit"), () => act("admitted", { time_limit_minutes: minutes }, step), "btn primary big", "act-admit"));
-  }
+  if (kind === "admitted") return admitAction(step, visit, ctx);
   if (kind === "service_feedback") {
     const need = h("input", { maxlength: 500 });
     return h("div", { class: "action" }, b(t("feedback_ok"), () => act("service_feedback", { sufficient: true }, step), "btn primary big", "act-feedback-ok"),
@@ -147,34 +171,119 @@ function actionFor(step, visit, ctx) {
       // The step is named either way: the template's branch on `sufficient` decides where the walk goes.
       b(t("feedback_more"), () => act("service_feedback", { sufficient: false, need: need.value.trim() }, step), "btn warn big", "act-feedback-more"));
   }
-  if (kind === "finished") return h("div", { class: "action" }, b(t("finish"), () => act("finished", {}, step), "btn primary big", "act-finish"));
-  if (kind === "checked_out") {
-    const box = (id, label, on) => h("label", { class: "check", for: id }, h("input", { type: "checkbox", id, checked: on }), h("span", {}, label));
-    const items = [visit.card_number ? box("ret-card", `${t("card_returned")} (${visit.card_number})`, true) : null,
-      visit.ktp_held ? box("ret-ktp", t("ktp_returned"), true) : null,
-      visit.locker_number ? box("ret-locker", `${t("locker_returned")} (${visit.locker_number})`, true) : null];
-    const root = h("div", { class: "action" }, items, b(t("checkout"), () => act("checked_out", {
-      card_returned: !!root.querySelector("#ret-card")?.checked, ktp_returned: !!root.querySelector("#ret-ktp")?.checked,
-      locker_returned: !!root.querySelector("#ret-locker")?.checked }, step), "btn primary big", "act-checkout"));
-    return root;
+  if (kind === "finished") {
+    // Perbup 75/2017 step 5: the ADC shows the guest in, reminding them of the time limit, then the meeting ends.
+    if (!visit.admitted_at) return admitAction(null, visit, ctx);
+    return h("div", { class: "action" }, b(t("finish"), () => act("finished", {}, step), "btn primary big", "act-finish"));
   }
+  if (kind === "checked_out") return checkoutAction(step, visit, ctx);
   if (step.survey) {
     return h("div", { class: "action row" }, h("a", { class: "btn primary big", href: `#/survey/${visit.id}`, id: "act-survey" }, t("offer_survey")),
       b(t("step_done_btn"), () => act("step_done", {}, step), "btn big", "act-step-done"));
   }
-  if (kind === "registration") return h("p", {}, "—");
-  return h("div", { class: "action" }, b(t("step_done_btn"), () => act(kind === "waiting" ? "waiting" : "step_done", {}, step), "btn primary big", "act-step-done"));
+  if (kind === "registration") {
+    // An arrival recorded at the lobby: the guest fills in the guest book at the kiosk.
+    return visit.has_registration === false
+      ? h("div", { class: "action" }, h("p", { class: "notice" }, t("arrived_waiting")),
+        h("a", { class: "btn primary big", href: `#/kiosk/${visit.id}`, id: "act-open-kiosk" }, t("open_guest_book")))
+      : h("p", {}, "—");
+  }
+  return h("div", { class: "action" }, b(t("step_done_btn"), () => act(kind === "waiting" ? "waiting" : "step_done", {}, step), "btn primary big", "act-step-done"),
+    step.optional ? b(t("skip_step"), () => act("step_skipped", {}, step), "btn big", "act-skip") : null);
 }
 
-function hostReply(step, visit, ctx, onlyUnavailable = false) {
-  const { host, act } = ctx;
+/** Buttons to record contacting the host's ADC/agendaris (phone, Aiphone, app), offered until done. */
+function notifyButtons(step, visit, ctx) {
+  if (visit.host_notified_at) return h("p", { class: "muted", id: "notified-note" }, t("contacted", { c: t(`notify_${visit.notify_channel || "phone"}`) }));
+  return h("div", { class: "row notify" }, h("span", {}, t("contact_host")),
+    ["phone", "aiphone", "app"].map((c) => h("button", { class: "btn", type: "button", id: `act-notify-${c}`,
+      onclick: () => ctx.act("host_notified", { channel: c }, null) }, t(`notify_${c}`))));
+}
+
+/** Show the guest in with the time limit, recording that it was said (the ADC's reminder). */
+function admitAction(step, visit, ctx) {
+  const minutes = ctx.office?.visit_time_limit || 30;
+  const said = h("input", { type: "checkbox", id: "reminded", checked: true });
+  return h("div", { class: "action" }, h("p", { class: "notice", id: "time-limit-reminder" }, t("time_limit", { m: minutes })),
+    h("label", { class: "check", for: "reminded" }, said, h("span", {}, t("reminded_check"))),
+    h("button", { class: "btn primary big", type: "button", id: "act-admit",
+      onclick: () => ctx.act("admitted", { time_limit_minutes: minutes, reminded: said.checked }, step) }, t("admit")));
+}
+
+/** Checkboxes for the items the desk still holds, all ticked: what goes back with this action. */
+function returnBoxes(visit, prefix = "ret") {
+  const held = outstanding(visit);
+  const custody = visit.custody || {};
+  const label = (item) => ({
+    card: `${t("card_returned")} (${custody.card?.number || visit.card_number})`,
+    id_document: t("id_returned", { id: t(`id_${custody.id_document?.type || "ktp"}`) }),
+    locker: `${t("locker_returned")} (${custody.locker?.number || visit.locker_number})`,
+  })[item];
+  const boxes = held.map((item) => h("label", { class: "check", for: `${prefix}-${item}` },
+    h("input", { type: "checkbox", id: `${prefix}-${item}`, value: item, checked: true }), h("span", {}, label(item))));
+  return { boxes, chosen: (root) => held.filter((item) => root.querySelector(`#${prefix}-${item}`)?.checked) };
+}
+
+function checkoutAction(step, visit, ctx) {
+  const { boxes, chosen } = returnBoxes(visit);
+  const root = h("div", { class: "action" }, boxes, h("button", { class: "btn primary big", type: "button", id: "act-checkout", onclick: () => {
+    const back = new Set(chosen(root));
+    const held = new Set(outstanding(visit));
+    const flag = (item) => (held.has(item) ? back.has(item) : true);
+    ctx.act("checked_out", { card_returned: flag("card"), ktp_returned: flag("id_document"), locker_returned: flag("locker") }, step);
+  } }, t("checkout")));
+  return root;
+}
+
+/**
+ * End the visit early (the host cannot receive, or a cancellation), giving back what the desk
+ * holds first: the return and the ending are recorded together, the reason with the step.
+ */
+function endVisit(kind, visit, ctx, current) {
+  const { host } = ctx;
   const reason = h("textarea", { rows: 2, maxlength: 300 });
-  reason.value = host?.unavailable_reason || t("default_reason");
+  reason.value = kind === "host_unavailable" ? host?.unavailable_reason || t("default_reason") : "";
+  const { boxes, chosen } = returnBoxes(visit, `${kind}-ret`);
+  const id = kind === "host_unavailable" ? "act-host-unavailable" : "act-cancel";
+  const root = h("details", { class: kind === "host_unavailable" ? "host-reply" : "cancel", id: `${id}-box` },
+    h("summary", { class: kind === "host_unavailable" ? "btn ghost big" : "btn ghost small", id: `${id}-open` },
+      t(kind === "host_unavailable" ? "host_unavailable" : "cancel_visit")),
+    field(kind === "host_unavailable" ? "unavailable-reason" : "cancel-reason", t(kind === "host_unavailable" ? "reason" : "cancel_reason"), reason),
+    boxes.length ? [h("p", { class: "notice warn" }, t("return_first")), boxes] : null,
+    h("button", { class: "btn warn big", type: "button", id, onclick: async () => {
+      const text = reason.value.trim() || (kind === "host_unavailable" ? t("default_reason") : t("cancel_default"));
+      const items = chosen(root);
+      const events = [];
+      if (items.length) events.push(["returned", { items }, null]);
+      events.push([kind, { reason: text }, kind === "host_unavailable" ? current : null]);
+      await ctx.record(events);
+    } }, t(kind === "host_unavailable" ? "host_unavailable" : "cancel_visit")));
+  return root;
+}
+
+/** The custody ledger: what the desk holds for the guest, each item returnable with one tap. */
+function custodyPanel(visit, tz, ctx) {
+  const custody = visit.custody || {};
+  const items = Object.keys(custody);
+  if (!items.length) return null;
+  const left = new Set(outstanding(visit));
+  const what = (item) => {
+    const held = custody[item] || {};
+    if (item === "card") return `${t("card")} ${held.number || ""}`;
+    if (item === "id_document") return t(`id_${held.type || "ktp"}`);
+    return `${t("locker")} ${held.number || ""}${held.items ? ` (${held.items})` : ""}`;
+  };
+  return h("section", { class: "custody", id: "custody" }, h("h2", {}, t("custody_title")),
+    h("ul", { class: "custody-list" }, items.map((item) => h("li", { dataset: { item, held: left.has(item) ? "1" : "0" } },
+      h("span", { class: "what" }, what(item)),
+      left.has(item)
+        ? h("button", { class: "btn small", type: "button", id: `return-${item}`, onclick: () => ctx.record([["returned", { items: [item] }, null]]) }, t("mark_returned"))
+        : h("span", { class: "muted" }, `✓ ${t("returned_at", { time: localTime(custody[item].returned_at, tz) })}`)))));
+}
+
+function hostReply(step, visit, ctx) {
   return h("div", { class: "action host-reply" },
-    onlyUnavailable ? null : h("button", { class: "btn primary big", type: "button", id: "act-host-received", onclick: () => act("host_received", {}, step.kind === "host_received" ? step : null) }, t("host_received")),
-    h("details", {}, h("summary", { class: "btn ghost big", id: "act-host-unavailable-open" }, t("host_unavailable")),
-      field("unavailable-reason", t("reason"), reason),
-      h("button", { class: "btn warn big", type: "button", id: "act-host-unavailable", onclick: () => act("host_unavailable", { reason: reason.value.trim() || t("default_reason") }, null) }, t("host_unavailable"))));
+    h("button", { class: "btn primary big", type: "button", id: "act-host-received", onclick: () => ctx.act("host_received", {}, step.kind === "host_received" ? step : null) }, t("host_received")));
 }
 
 /** How long a finished step's latest round took against its standard minutes (no start, no badge). */
@@ -200,47 +309,43 @@ export async function renderVisit(main, app, visitId) {
   const lang = getLang();
   const walked = walk(steps, visit);
   const current = walked.current;
-  const act = async (kind, payload, step) => {
-    await recordEvent(visit.id, kind, payload, { step: step?.key || null, actor: `staff:${app.staff.id}` });
+  const actor = `staff:${app.staff.id}`;
+  const record = async (events) => {
+    await recordEvents(visit.id, events.map(([kind, payload, step]) => ({ kind, payload, step: step?.key || null, actor })));
     await refreshStatus();
     syncNow();
     app.render();
   };
-  const ctx = { app, office, host, act, walked };
+  const act = (kind, payload, step) => record([[kind, payload, step]]);
+  const ctx = { app, office, host, act, record, walked };
   // Step times are on the server clock (device time minus the clock offset): so is "now" here.
   const offset = await getMeta("clock_offset_ms", 0);
   const minutes = (from) => (from ? Math.max(0, Math.floor((Date.now() - offset - Date.parse(from)) / 60000)) : 0);
+  const here = onSite(visit);
+  const stepHead = (s, done, isCurrent) => h("div", { class: "step-head" },
+    h("span", { class: "no" }, s.no),
+    h("span", { class: "title" }, stepTitle(s, lang)),
+    h("span", { class: "actor" }, `${t("actor")}: ${actorName(template, s.actor, lang)}`),
+    s.minutes ? h("span", { class: "std" }, t("standard", { m: s.minutes })) : null,
+    done ? h("span", { class: "when" }, (visit.skipped || []).includes(s.key) ? `↷ ${t("skipped")}` : `✓ ${localTime(walked.done[s.key] || visit.registered_at, tz)}`) : null,
+    done ? tookBadge(walked, s) : null,
+    isCurrent && s.minutes ? h("span", { class: "timer", dataset: { started: walked.started[s.key] || "", minutes: s.minutes } }) : null);
   const list = h("ol", { class: "sop", id: "sop-steps" }, steps.filter((s) => !s.marker).map((s) => {
     const done = stepDone(s, visit, walked);
-    const isCurrent = s === current && visit.stage !== "cancelled" && visit.stage !== "checked_out";
-    const started = isCurrent ? walked.started[s.key] : null;
-    const timer = isCurrent && s.minutes ? h("span", { class: "timer", dataset: { started: started || "", minutes: s.minutes } }) : null;
+    const isCurrent = s === current;
     return h("li", { class: `step ${done ? "done" : ""} ${isCurrent ? "current" : ""} ${s.optional ? "optional" : ""}`, dataset: { step: s.key, kind: s.kind } },
-      h("div", { class: "step-head" },
-        h("span", { class: "no" }, s.no),
-        h("span", { class: "title" }, stepTitle(s, lang)),
-        h("span", { class: "actor" }, `${t("actor")}: ${actorName(template, s.actor, lang)}`),
-        s.minutes ? h("span", { class: "std" }, t("standard", { m: s.minutes })) : null,
-        done ? h("span", { class: "when" }, `✓ ${localTime(walked.done[s.key] || visit.registered_at, tz)}`) : null,
-        done ? tookBadge(walked, s) : null, timer),
+      stepHead(s, done, false),
       s.branches?.length && isCurrent ? h("p", { class: "branches" }, `${t("branches")}: ${s.branches.map((br) => (typeof br === "string" ? br : (br.title?.[lang] || br.title?.id || br.label?.[lang] || br.label?.id || br.when?.[lang] || br.when?.id || br.key || ""))).join(" · ")}`) : null,
-      // The walk came back here after an insufficient feedback: what the guest still needs.
-      isCurrent && visit.feedback?.sufficient === false && s.kind !== "service_feedback"
-        ? h("p", { class: "notice warn", id: "service-again" }, t("service_again"), visit.feedback.need ? [h("br"), `${t("feedback_need")}: ${visit.feedback.need}`] : null) : null,
-      isCurrent ? actionFor(s, visit, ctx) : null,
-      // The template's "host not available" branch at this step, with its polite reason.
-      isCurrent && visit.stage !== "host_notified" && visit.stage !== "host_unavailable" && !["host_notified", "host_received", "host_unavailable"].includes(s.kind) &&
-        s.branches?.some((br) => br.on?.kind === "host_unavailable") ? hostReply(s, visit, ctx, true) : null);
+      isCurrent ? h("p", { class: "muted" }, t("current_above")) : null);
   }));
   const updateTimers = () => {
-    for (const el of list.querySelectorAll(".timer")) {
+    for (const el of main.querySelectorAll(".timer")) {
       const m = minutes(el.dataset.started);
       el.textContent = t("elapsed", { m });
       el.classList.toggle("late", m > Number(el.dataset.minutes));
       el.title = m > Number(el.dataset.minutes) ? t("late") : "";
     }
   };
-  updateTimers();
   clearInterval(tick);
   tick = setInterval(updateTimers, 15000);
   const answered = await hasSurvey(visit.id);
@@ -252,42 +357,82 @@ export async function renderVisit(main, app, visitId) {
   const photoBlob = visit.photo_sha ? await get("blobs", visit.photo_sha) : null;
   const photo = photoBlob ? h("img", { class: "guest-photo", src: URL.createObjectURL(photoBlob.data), alt: t("photo") }) : null;
   const extra = [];
-  if (onSite(visit) && visit.stage === "host_notified" &&
+  if (here && visit.stage === "host_notified" && !visit.host_received_at &&
       !(current && ["host_notified", "host_received", "host_unavailable"].includes(current.kind))) {
     extra.push(hostReply({ kind: "host_notified" }, visit, ctx));
   }
-  if (visit.stage === "host_unavailable") extra.push(h("p", { class: "notice warn", id: "unavailable-note" }, `${t("stage_host_unavailable")}: ${visit.unavailable_reason}`));
-  if (["checked_out", "finished"].includes(visit.stage) || !current) {
-    extra.push(answered ? h("p", { class: "notice" }, t("survey_done")) : h("a", { class: "btn primary big", href: `#/survey/${visit.id}`, id: "offer-survey" }, t("offer_survey")));
+  if (visit.outcome) {
+    extra.push(h("p", { class: `notice ${visit.outcome === "checked_out" ? "" : "warn"}`, id: visit.outcome === "turned_away" ? "unavailable-note" : "outcome-note" },
+      statusLabel(visit), visit.outcome_reason ? `: ${visit.outcome_reason}` : ""));
   }
-  const cancel = onSite(visit) ? h("details", { class: "cancel" }, h("summary", { class: "btn ghost small" }, t("cancel_visit")),
-    h("button", { class: "btn warn", type: "button", id: "act-cancel", onclick: () => act("cancelled", { reason: visit.unavailable_reason || "dibatalkan" }, null) }, t("cancel_visit"))) : null;
+  // Before the meeting, the host may turn out to be unavailable at any step: the polite refusal.
+  const beforeMeeting = here && !visit.admitted_at && !["with_host", "finished"].includes(visit.location);
+  const turnAway = beforeMeeting && visit.has_registration !== false ? endVisit("host_unavailable", visit, ctx, current) : null;
+  // Kaltim's SOP ends with the survey, not a check-out: the desk records when the guest leaves.
+  const hasCheckoutStep = steps.some((s) => s.kind === "checked_out");
+  const leave = here && !hasCheckoutStep && !current && visit.has_registration !== false
+    ? checkoutAction(null, visit, ctx) : null;
+  if (!here || !current || (current.survey && !answered)) {
+    if (visit.has_registration !== false) {
+      extra.push(answered ? h("p", { class: "notice" }, t("survey_done")) : h("a", { class: "btn primary big", href: `#/survey/${visit.id}`, id: "offer-survey" }, t("offer_survey")));
+    }
+  }
+  const cancel = here ? endVisit("cancelled", visit, ctx, current) : null;
+  // The step to do now first, with its buttons: visible without scrolling on a 1280x800 tablet.
+  const now = current ? h("section", { class: "step current now", id: "current-step", dataset: { step: current.key, kind: current.kind } },
+    h("h2", {}, t("now_step", { no: current.no })), stepHead(current, false, true),
+    // The walk came back here after an insufficient feedback: what the guest still needs.
+    visit.feedback?.sufficient === false && current.kind !== "service_feedback"
+      ? h("p", { class: "notice warn", id: "service-again" }, t("service_again"), visit.feedback.need ? [h("br"), `${t("feedback_need")}: ${visit.feedback.need}`] : null) : null,
+    actionFor(current, visit, ctx)) : null;
   mount(main, h("section", { class: "visit" }, staffHeader(app, `${visit.queue_number || ""} · ${visit.name || ""}`),
     h("div", { class: "visit-top" }, photo, h("dl", { class: "facts" },
+      h("dt", {}, "Status"), h("dd", { id: "visit-stage", class: "status", dataset: { stage: visit.stage, status: statusOf(visit) } },
+        visit.has_registration === false ? t("arrived_waiting") : statusLabel(visit)),
       h("dt", {}, t("id_number")), h("dd", { class: "mono", id: "visit-id-number" }, idShown),
       h("dt", {}, t("meet")), h("dd", {}, host ? `${host.name} — ${host.position || ""}` : service?.name || ""),
       h("dt", {}, t("purpose")), h("dd", {}, visit.purpose || ""),
-      h("dt", {}, "Status"), h("dd", { id: "visit-stage", dataset: { stage: visit.stage } }, stageLabel(visit.stage)),
-      visit.admitted_at && visit.time_limit_minutes && onSite(visit) ? [h("dt", {}, t("time_limit_until")),
-        h("dd", { class: Date.now() - offset > Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000 ? "late-text" : "" },
-          localTime(Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000, tz))] : null)),
-    template ? (current || visit.stage === "checked_out" ? null : h("p", { class: "notice" }, t("all_done"))) : h("p", { class: "notice warn" }, t("sop_unknown")),
-    extra, list, cancel));
+      visit.admitted_at && visit.time_limit_minutes && here ? [h("dt", {}, t("time_limit_until")),
+        h("dd", { class: Date.now() - offset > Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000 ? "late-text" : "", id: "time-limit-until" },
+          localTime(Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000, tz),
+          visit.time_limit_reminded ? ` · ${t("reminded_done")}` : "")] : null)),
+    template ? (current || !here ? null : h("p", { class: "notice" }, t("all_done"))) : h("p", { class: "notice warn" }, t("sop_unknown")),
+    extra, now, leave, custodyPanel(visit, tz, ctx), turnAway,
+    h("details", { class: "sop-all", open: !current }, h("summary", {}, t("full_sop")), list), cancel));
+  updateTimers();
 }
 
-/** Render the end-of-day reconciliation: cards, KTPs and locker items not yet returned. */
+/** Render the end-of-day reconciliation: every card, identity document and locker key not yet
+ * given back, whatever became of the visit, oldest first; each can be marked returned here. */
 export async function renderReconcile(main, app) {
   const tz = await app.timezone();
   const visits = (await all("visits")).map(viewOf);
-  const rows = visits.map((v) => ({ v, left: outstanding(v) })).filter((x) => x.left.length && x.v.stage !== "cancelled");
+  const rows = visits.map((v) => ({ v, left: outstanding(v) })).filter((x) => x.left.length)
+    .sort((a, b) => String(a.v.arrived_at || a.v.registered_at || "").localeCompare(String(b.v.arrived_at || b.v.registered_at || "")));
+  const actor = `staff:${app.staff.id}`;
+  const giveBack = async (v, items) => {
+    await recordEvents(v.id, [{ kind: "returned", payload: { items }, step: null, actor }]);
+    await refreshStatus();
+    syncNow();
+    app.render();
+  };
+  const cell = (v, left, item, text) => h("td", {}, left.includes(item)
+    ? h("button", { class: "btn small", type: "button", dataset: { item }, title: t("mark_returned"), onclick: () => giveBack(v, [item]) }, text, " ↩")
+    : "—");
   mount(main, h("section", { class: "reconcile" }, staffHeader(app, t("reconcile")),
     h("h2", {}, t("reconcile_title")),
     rows.length ? h("table", { class: "table", id: "reconcile-table" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "No."), h("th", { scope: "col" }, t("name")), h("th", { scope: "col" }, t("card")), h("th", { scope: "col" }, t("ktp")), h("th", { scope: "col" }, t("locker")), h("th", { scope: "col" }, t("visit_time")))),
-      h("tbody", {}, rows.map(({ v, left }) => h("tr", {},
-        h("td", {}, h("a", { href: `#/visit/${v.id}` }, v.queue_number)), h("td", {}, v.name),
-        h("td", {}, left.includes("card") ? v.card_number : "—"), h("td", {}, left.includes("ktp") ? t("still_held") : "—"),
-        h("td", {}, left.includes("locker") ? v.locker_number : "—"), h("td", {}, `${v.day} ${localTime(v.registered_at, tz)}`)))))
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "No."), h("th", { scope: "col" }, t("name")), h("th", { scope: "col" }, "Status"),
+        h("th", { scope: "col" }, t("card")), h("th", { scope: "col" }, t("id_document")), h("th", { scope: "col" }, t("locker")),
+        h("th", { scope: "col" }, t("visit_time")), h("th", { scope: "col" }, ""))),
+      h("tbody", {}, rows.map(({ v, left }) => h("tr", { dataset: { visit: v.id } },
+        h("td", {}, h("a", { href: `#/visit/${v.id}` }, v.queue_number || "—")), h("td", {}, v.name),
+        h("td", {}, statusLabel(v)),
+        cell(v, left, "card", v.custody?.card?.number || v.card_number),
+        cell(v, left, "id_document", t(`id_${v.custody?.id_document?.type || "ktp"}`)),
+        cell(v, left, "locker", v.custody?.locker?.number || v.locker_number),
+        h("td", {}, `${v.day} ${localTime(v.arrived_at || v.registered_at, tz)}`),
+        h("td", {}, h("button", { class: "btn small primary", type: "button", onclick: () => giveBack(v, left) }, t("mark_all_returned")))))))
       : h("p", { class: "notice", id: "reconcile-none" }, t("reconcile_none"))));
 }
 

@@ -182,8 +182,12 @@ class Desk:
         before = page.get_attribute(".step.current", "data-step") if page.locator(".step.current").count() else None
         page.click(selector)
         if wait_step_change:
-            page.wait_for_function(
-                "(b) => (document.querySelector('.step.current')?.dataset.step || null) !== b", arg=before)
+            try:
+                page.wait_for_function(
+                    "(b) => (document.querySelector('.step.current')?.dataset.step || null) !== b", arg=before)
+            except Exception:
+                print("\n".join(self.console[-20:]))
+                raise
 
 
 @pytest.fixture

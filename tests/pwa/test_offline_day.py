@@ -86,9 +86,10 @@ def test_offline_day_reaches_the_server_exactly(desk_office, enrol_code, desk_fa
     page.fill("#unavailable-reason", "Mohon maaf, petugas sedang dinas luar.")
     page.click("#act-host-unavailable")
     page.wait_for_selector("#unavailable-note")
-    page.click("details.cancel summary")
-    page.click("#act-cancel")
-    page.wait_for_selector("#visit-stage[data-stage='cancelled']")
+    # The polite refusal ends the visit: the guest is no longer on site, nothing is left to do.
+    page.wait_for_selector("#visit-stage[data-status='turned_away']")
+    assert page.locator("#act-cancel").count() == 0
+    assert page.locator("#current-step").count() == 0
 
     # Guest 1 answers the survey at the kiosk.
     desk.open_visit(q1)
@@ -112,7 +113,7 @@ def test_offline_day_reaches_the_server_exactly(desk_office, enrol_code, desk_fa
         const all = (s) => new Promise((ok) => { const r = db.transaction(s).objectStore(s).getAll(); r.onsuccess = () => ok(r.result); });
         return (await all('events')).map((e) => [e.id, e.kind]);
     }""")
-    assert len(local_events) == 22
+    assert len(local_events) == 21
     assert desk.pending() == len(local_events) + 1 + 5  # the events, the survey, 2 photos and 3 signatures
     assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
 
@@ -126,7 +127,9 @@ def test_offline_day_reaches_the_server_exactly(desk_office, enrol_code, desk_fa
     assert visits[q1].stage == "checked_out"
     assert visits[q2].stage == "checked_out"
     assert visits[q2].id_number == NIK_2_FIXED
-    assert visits[q3].stage == "cancelled"
+    assert visits[q3].stage == "host_unavailable"
+    assert visits[q3].state["outcome"] == "turned_away"
+    assert visits[q3].state["outcome_reason"] == "Mohon maaf, petugas sedang dinas luar."
     assert visits[q3].id_type == "sim"
     server_events = {e.id: e.kind for e in db.session.scalars(select(VisitEvent))}
     assert server_events == dict(local_events)
