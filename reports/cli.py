@@ -1,4 +1,4 @@
-"""Commands: `sitamu ikm compute`, `sitamu report register|ikm|ikm-recap`, `sitamu worker`."""
+"""Commands: `sitamu ikm compute`, `sitamu report register|ikm|ikm-recap|deliver`, `sitamu worker`."""
 import json
 import sys
 from pathlib import Path
@@ -143,6 +143,37 @@ def report_ikm_recap(period: str, out: Path, office_codes: tuple[str, ...]):
     except OSError as exc:
         _fail(f"cannot write {out}: {exc.strerror}")
     click.echo(json.dumps({"out": str(out), "format": fmt, "period": period, **stats}))
+
+
+@report_group.command("deliver")
+@click.option("--date", "day", default=None, help="Act as if today were YYYY-MM-DD (default: today in each office's zone).")
+@with_appcontext
+def report_deliver(day: str | None):
+    """Make and e-mail the scheduled reports that are due (run daily by a timer)."""
+    from datetime import date as date_type
+
+    from flask import current_app
+
+    from server.notify import send_due
+
+    from .delivery import enqueue_deliveries, plan_deliveries
+
+    try:
+        today = date_type.fromisoformat(day) if day else None
+    except ValueError:
+        _fail(f"--date must be YYYY-MM-DD, not {day!r}")
+    ids = plan_deliveries(today)
+    mode = enqueue_deliveries(ids)
+    from server.extensions import db
+    from server.models import ReportDispatch
+
+    states = {}
+    for dispatch in db.session.scalars(db.select(ReportDispatch).where(ReportDispatch.id.in_(ids))):
+        states[dispatch.state] = states.get(dispatch.state, 0) + 1
+    mail = send_due() if mode == "inline" and current_app.config.get("SITAMU_SMTP_HOST") else None
+    click.echo(json.dumps({"due": len(ids), "mode": mode, "states": states, "mail": mail}))
+    if states.get("failed"):
+        sys.exit(1)
 
 
 def _copy(path: Path, out: Path) -> None:

@@ -138,4 +138,4 @@ def table_csv(table: str):
                                "belum_terkirim", "urutan_hilang"], rows)
 
 
-from . import downloads, insight, recap  # noqa: E402,F401 -- routes of the same blueprint
+from . import delivery, downloads, insight, recap  # noqa: E402,F401 -- routes of the same blueprint

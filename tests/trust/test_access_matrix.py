@@ -53,6 +53,7 @@ POLICY = {
     "dashboard.recap_job": {"central_admin", "supervisor"},
     "dashboard.recap_job_status": {"central_admin", "supervisor"},
     "dashboard.recap_download": {"central_admin", "supervisor"},
+    "dashboard.delivery": ADMINS, "dashboard.delivery_save": ADMINS,
     "host.inbox": {"host"}, "host.availability": {"host"}, "host.receive": {"host"},
     "host.unavailable": {"host"},
     "admin.reports": ADMINS | {"supervisor"}, "admin.report_start": ADMINS | {"supervisor"},

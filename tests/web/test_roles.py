@@ -53,6 +53,8 @@ ACCESS = {
     "dashboard.recap_job": {"central_admin", "supervisor"},
     "dashboard.recap_job_status": {"central_admin", "supervisor"},
     "dashboard.recap_download": {"central_admin", "supervisor"},
+    "dashboard.delivery": ADMINS,
+    "dashboard.delivery_save": ADMINS,
     "host.inbox": {"host"},
     "host.receive": {"host"},
     "host.unavailable": {"host"},
