@@ -510,7 +510,8 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
             ack["stored"].append(event_id)
         elif stored is not None and stored.content_hash == row["content_hash"]:
             ack["duplicate"].append(event_id)
-        elif stored is not None and row["content_hash"] < stored.content_hash and _seq_free(device, row):
+        elif (stored is not None and row["content_hash"] < stored.content_hash and stored.office_id == office_id
+              and _seq_free(device, row)):
             # Two versions of one id: the smaller content hash wins, whichever came first
             # (as derive_visit decides), so every server and tablet ends with the same one.
             _replace_event(row, stored, dialect)
@@ -567,8 +568,8 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
 
 
 # What a stored event is read back as when a pushed one has its id.
-STORED_EVENT = (VisitEvent.id, VisitEvent.content_hash, VisitEvent.device_id, VisitEvent.device_seq,
-                VisitEvent.visit_id, VisitEvent.kind, VisitEvent.actor, VisitEvent.step,
+STORED_EVENT = (VisitEvent.id, VisitEvent.content_hash, VisitEvent.office_id, VisitEvent.device_id,
+                VisitEvent.device_seq, VisitEvent.visit_id, VisitEvent.kind, VisitEvent.actor, VisitEvent.step,
                 VisitEvent.device_time, VisitEvent.clock_offset_ms, VisitEvent.payload)
 
 

@@ -324,3 +324,18 @@ def test_replay_of_a_record_nested_too_deep_is_refused_with_the_path_and_the_ite
     assert refused.value.status == 400 and next(iter(refused.value.fields)).startswith("payload.name.a")
     db.session.rollback()
     assert db.session.get(Quarantine, item.id).status == "open" and count(db, Quarantine) == 1
+
+
+def test_another_offices_version_of_an_event_id_never_replaces_the_stored_one(client, db, tablet_for):
+    ours = tablet_for()
+    theirs = tablet_for()
+    event = ours.registration()
+    push(client, ours, [event])
+    # Another office's tablet sends the same event id (in a visit of its own) with a smaller hash.
+    copy = next(c for c in (dict(event, visit_id=str(uuid.uuid4()), payload=dict(event["payload"], name=f"X {n}"))
+                            for n in range(200)) if content_hash(c) < content_hash(event))
+    body = push(client, theirs, [copy]).json
+    assert [c["id"] for c in body["ack"]["conflict"]] == [event["id"]]
+    db.session.expire_all()
+    stored = db.session.get(VisitEvent, event["id"])
+    assert stored.office_id == ours.device.office_id and stored.content_hash == content_hash(event)
