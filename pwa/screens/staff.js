@@ -185,7 +185,7 @@ function actionFor(step, visit, ctx) {
     // An arrival recorded at the lobby: the guest fills in the guest book at the kiosk.
     return visit.has_registration === false
       ? h("div", { class: "action" }, h("p", { class: "notice" }, t("arrived_waiting")),
-        h("a", { class: "btn primary big", href: `#/kiosk/${visit.id}`, id: "act-open-kiosk" }, t("open_guest_book")))
+        h("a", { class: "btn primary big", href: `#/register/${visit.id}`, id: "act-open-kiosk" }, t("open_guest_book")))
       : h("p", {}, "—");
   }
   return h("div", { class: "action" }, b(t("step_done_btn"), () => act(kind === "waiting" ? "waiting" : "step_done", {}, step), "btn primary big", "act-step-done"),
@@ -314,7 +314,8 @@ export async function renderVisit(main, app, visitId) {
     await recordEvents(visit.id, events.map(([kind, payload, step]) => ({ kind, payload, step: step?.key || null, actor })));
     await refreshStatus();
     syncNow();
-    app.render();
+    await app.render();
+    window.scrollTo(0, 0); // the next step to do is at the top
   };
   const act = (kind, payload, step) => record([[kind, payload, step]]);
   const ctx = { app, office, host, act, record, walked };
@@ -322,13 +323,20 @@ export async function renderVisit(main, app, visitId) {
   const offset = await getMeta("clock_offset_ms", 0);
   const minutes = (from) => (from ? Math.max(0, Math.floor((Date.now() - offset - Date.parse(from)) / 60000)) : 0);
   const here = onSite(visit);
+  // A step where the visit ended (the polite refusal, a cancel) is marked as such, not ticked.
+  const ended = (s) => ["host_unavailable", "cancelled"].includes(visit.step_last?.[s.key]?.kind);
+  const doneMark = (s) => {
+    if ((visit.skipped || []).includes(s.key)) return `↷ ${t("skipped")}`;
+    if (ended(s)) return `✗ ${statusLabel(visit)} ${localTime(walked.done[s.key], tz)}`;
+    return `✓ ${localTime(walked.done[s.key] || visit.registered_at, tz)}`;
+  };
   const stepHead = (s, done, isCurrent) => h("div", { class: "step-head" },
     h("span", { class: "no" }, s.no),
     h("span", { class: "title" }, stepTitle(s, lang)),
     h("span", { class: "actor" }, `${t("actor")}: ${actorName(template, s.actor, lang)}`),
     s.minutes ? h("span", { class: "std" }, t("standard", { m: s.minutes })) : null,
-    done ? h("span", { class: "when" }, (visit.skipped || []).includes(s.key) ? `↷ ${t("skipped")}` : `✓ ${localTime(walked.done[s.key] || visit.registered_at, tz)}`) : null,
-    done ? tookBadge(walked, s) : null,
+    done ? h("span", { class: "when" }, doneMark(s)) : null,
+    done && !ended(s) ? tookBadge(walked, s) : null,
     isCurrent && s.minutes ? h("span", { class: "timer", dataset: { started: walked.started[s.key] || "", minutes: s.minutes } }) : null);
   const list = h("ol", { class: "sop", id: "sop-steps" }, steps.filter((s) => !s.marker).map((s) => {
     const done = stepDone(s, visit, walked);
@@ -357,10 +365,9 @@ export async function renderVisit(main, app, visitId) {
   const photoBlob = visit.photo_sha ? await get("blobs", visit.photo_sha) : null;
   const photo = photoBlob ? h("img", { class: "guest-photo", src: URL.createObjectURL(photoBlob.data), alt: t("photo") }) : null;
   const extra = [];
-  if (here && visit.stage === "host_notified" && !visit.host_received_at &&
-      !(current && ["host_notified", "host_received", "host_unavailable"].includes(current.kind))) {
-    extra.push(hostReply({ kind: "host_notified" }, visit, ctx));
-  }
+  const reply = here && visit.stage === "host_notified" && !visit.host_received_at &&
+      !(current && ["host_notified", "host_received", "host_unavailable"].includes(current.kind))
+    ? hostReply({ kind: "host_notified" }, visit, ctx) : null;
   if (visit.outcome) {
     extra.push(h("p", { class: `notice ${visit.outcome === "checked_out" ? "" : "warn"}`, id: visit.outcome === "turned_away" ? "unavailable-note" : "outcome-note" },
       statusLabel(visit), visit.outcome_reason ? `: ${visit.outcome_reason}` : ""));
@@ -397,7 +404,7 @@ export async function renderVisit(main, app, visitId) {
           localTime(Date.parse(visit.admitted_at) + visit.time_limit_minutes * 60000, tz),
           visit.time_limit_reminded ? ` · ${t("reminded_done")}` : "")] : null)),
     template ? (current || !here ? null : h("p", { class: "notice" }, t("all_done"))) : h("p", { class: "notice warn" }, t("sop_unknown")),
-    extra, now, leave, custodyPanel(visit, tz, ctx), turnAway,
+    extra, now, reply, leave, custodyPanel(visit, tz, ctx), turnAway,
     h("details", { class: "sop-all", open: !current }, h("summary", {}, t("full_sop")), list), cancel));
   updateTimers();
 }

@@ -115,10 +115,11 @@ class Desk:
         return int(self.page.get_attribute("#pending-count", "data-count"))
 
     def register(self, *, name, nik=None, id_type="ktp", id_number=None, sex=None, host=None, service=None,
-                 phone="081234567890", purpose="Konsultasi", photo=None, camera=False, shot=None):
+                 phone="081234567890", purpose="Konsultasi", photo=None, camera=False, shot=None,
+                 start="#start-register"):
         """Fill the guest book as a guest; return the queue number shown on the slip."""
         page = self.page
-        page.click("#start-register")
+        page.click(start)
         page.wait_for_selector("#register-form")
         if id_type != "ktp":
             page.click(f"label[for='id_type-{id_type}']")
