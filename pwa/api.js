@@ -87,6 +87,9 @@ export const push = (token, events, surveys) =>
 export const pull = (token, cursor, limit = 500) =>
   request("GET", `/pull?cursor=${encodeURIComponent(cursor || "")}&limit=${limit}`, { token });
 
+// A blob travels in parts of at most 64 KB (a photo in one), so no request holds a server
+// worker long on a slow link; a cut costs at most the part it cut.
+export const BLOB_PART = 64 * 1024;
 // A blob upload may take longer than a JSON request on a slow link: allow 2 KB/s at worst.
 const blobTimeout = (size) => Math.max(timeoutMs, Math.ceil(size / 2048) * 1000);
 
@@ -94,9 +97,10 @@ const blobTimeout = (size) => Math.max(timeoutMs, Math.ceil(size / 2048) * 1000)
  * Upload a blob, or its bytes from `offset` on (Content-Range) to resume an upload the link
  * cut off; the answer's `uploadOffset` tells how many bytes the server holds.
  */
-export function putBlob(token, sha, blob, type, kind = "photo", offset = 0) {
-  const body = offset ? blob.slice(offset) : blob;
-  const headers = offset ? { "Content-Range": `bytes ${offset}-${blob.size - 1}/${blob.size}` } : {};
+export function putBlob(token, sha, blob, type, kind = "photo", offset = 0, part = BLOB_PART) {
+  const end = Math.min(blob.size, offset + part);
+  const body = offset || end < blob.size ? blob.slice(offset, end) : blob;
+  const headers = offset || end < blob.size ? { "Content-Range": `bytes ${offset}-${end - 1}/${blob.size}` } : {};
   return request("PUT", `/blobs/${sha}?kind=${encodeURIComponent(kind)}`,
     { token, body, contentType: type, headers, timeout: blobTimeout(body.size) });
 }

@@ -153,14 +153,16 @@ async function pushRecords(token) {
 
 /** Upload one blob, resuming a cut upload; return "stored", "refused" or "again". */
 async function uploadBlob(token, entry, blob) {
-  let offset = 0;
-  if (resumeFirst.has(blob.sha) || entry.attempts > 0) {
+  let offset = held.get(blob.sha) ?? 0;
+  if (resumeFirst.has(blob.sha) || (entry.attempts > 0 && !held.has(blob.sha))) {
     const head = await api.headBlob(token, blob.sha);
     if (head.status === 200) { succeeded(); return "stored"; }
     if (head.status !== 404) { await retrySoon(head); return "again"; }
+    resumeFirst.delete(blob.sha);
+    const before = offset;
     offset = Math.min(head.uploadOffset || 0, blob.data.size - 1);
     // Bytes that arrived before the cut are progress; an answer alone is not.
-    if (offset > (held.get(blob.sha) ?? 0)) succeeded();
+    if (offset > before) succeeded();
     held.set(blob.sha, offset);
   }
   const started = Date.now();
@@ -175,6 +177,12 @@ async function uploadBlob(token, entry, blob) {
     rate = rate ? 0.7 * rate + 0.3 * speed : speed;
     return "stored";
   }
+  if (result.status === 202) {
+    // A part arrived (a blob bigger than one part): the next one follows.
+    succeeded();
+    held.set(blob.sha, result.uploadOffset ?? result.data?.offset ?? offset);
+    return "again";
+  }
   if (result.status === 413 || result.status === 415) return "refused";
   if (result.status === 409 || code === "incomplete_upload") {
     // The server holds a different number of bytes than we thought: ask it, send the rest.
@@ -185,6 +193,7 @@ async function uploadBlob(token, entry, blob) {
   if (code === "hash_mismatch") {
     succeeded();
     resumeFirst.delete(blob.sha);
+    held.delete(blob.sha);
     const mismatches = (entry.mismatches || 0) + 1;
     if (mismatches >= MAX_BLOB_MISMATCHES) return "refused";
     await write(["outbox"], async (tx) => {

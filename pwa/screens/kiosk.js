@@ -3,7 +3,8 @@ import { field, h, mount, setError } from "../dom.js";
 import { getLang, setLang, t } from "../i18n.js";
 import { setMeta } from "../db.js";
 import { crossCheck, parseNik } from "../nik.js";
-import { pendingArrivals, registerVisit, scalePhoto, visitById } from "../records.js";
+import { pendingArrivals, registerVisit, visitById } from "../records.js";
+import { encodePhoto, signaturePng } from "../encode.js";
 import { findReturningGuest } from "../returning.js";
 import { refreshStatus, syncNow } from "../sync.js";
 import { localDay, localTime } from "../util.js";
@@ -69,15 +70,8 @@ function signaturePad() {
   canvas.addEventListener("pointerdown", (e) => { drawing = true; canvas.setPointerCapture?.(e.pointerId); ctx.beginPath(); ctx.moveTo(...point(e)); });
   canvas.addEventListener("pointermove", (e) => { if (!drawing) return; ctx.lineTo(...point(e)); ctx.stroke(); strokes += 1; });
   let ready = null; // the PNG of the last stroke, made while the guest moves on
-  const render = () => {
-    // Flatten on white so the PNG prints well.
-    const out = document.createElement("canvas");
-    out.width = 300; out.height = 110;
-    const o = out.getContext("2d");
-    o.fillStyle = "#fff"; o.fillRect(0, 0, out.width, out.height);
-    o.drawImage(canvas, 0, 0, out.width, out.height);
-    return new Promise((r) => out.toBlob(r, "image/png"));
-  };
+  // Black strokes on white as a 1-bit PNG: under 1 KB, and it prints well.
+  const render = () => signaturePng(canvas);
   const end = () => { if (drawing) ready = render(); drawing = false; };
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointerleave", end);
@@ -99,13 +93,13 @@ function photoTaker(status) {
   shoot.addEventListener("click", async () => {
     if (state.blob) { state.blob = null; preview.hidden = true; video.hidden = false; shoot.textContent = t("take_photo"); return; }
     if (!video.videoWidth) return;
-    show(await scalePhoto(video, video.videoWidth, video.videoHeight));
+    show(await encodePhoto(video, video.videoWidth, video.videoHeight));
   });
   file.addEventListener("change", async () => {
     const chosen = file.files?.[0];
     if (!chosen) return;
     const bitmap = await createImageBitmap(chosen);
-    show(await scalePhoto(bitmap, bitmap.width, bitmap.height));
+    show(await encodePhoto(bitmap, bitmap.width, bitmap.height));
   });
   const start = async () => {
     if (!navigator.mediaDevices?.getUserMedia) { status.textContent = t("camera_unavailable"); return; }

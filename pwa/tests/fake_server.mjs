@@ -69,6 +69,10 @@ export function fakeServer() {
         state.partials.set(sha, data);
         throw new TypeError("Failed to fetch");
       }
+      if (range && Number(range[2]) + 1 < Number(range[3])) {
+        state.partials.set(sha, data);
+        return json(202, { sha256: sha, stored: false, offset: data.length }, { "Upload-Offset": String(data.length) });
+      }
       state.partials.delete(sha);
       state.blobs.set(sha, data);
       return json(201, { sha256: sha, stored: true });

@@ -42,6 +42,16 @@ test("a photo cut off after 36 of 40 KB resumes: only the last 4 KB travel again
   assert.equal((await pending()).total, 0);
 });
 
+test("a blob bigger than a part travels in 64 KB parts, each acknowledged with the offset", async () => {
+  const picture = photo(150_000);
+  const { visit } = await registerVisit(guest("Budi"), { photo: picture });
+  const result = await syncNow();
+  assert.equal(result.ok, true);
+  assert.deepEqual(server.blobBytes, [65_536, 65_536, 18_928]);
+  await same(picture, server.blobs.get(visit.local.photo_sha));
+  assert.equal(server.requests.filter((r) => r.method === "HEAD").length, 0);
+});
+
 test("a cut blob does not end the run: it is retried after a short pause and the others follow", async () => {
   for (let i = 0; i < 3; i += 1) await registerVisit(guest(`Tamu ${i}`), { photo: photo(20_000, i) });
   server.cutBlobs = 1;
