@@ -52,3 +52,17 @@ EN.update({
     "Cara hitung": "Method", "Belum ada hasil survei yang dapat diumumkan.": "No survey results to publish yet.",
     "Tren enam bulan": "Six-month trend", "Periode": "Period",
 })
+
+# The public IKM page, the poster link and the open survey.
+EN.update({
+    "sampel minimal {n} dari populasi {p}": "minimum sample {n} of a population of {p}",
+    "mencukupi": "enough", "belum mencukupi": "not yet enough",
+    "Nilai per unsur pelayanan": "Score per service element",
+    "Rencana tindak lanjut": "Follow-up plan",
+    "Rencana tindak lanjut periode ini sedang disusun.": "The follow-up plan for this period is being prepared.",
+    "Unduh maklumat hasil SKM (PDF)": "Download the SKM results notice (PDF)",
+    "Isi survei kepuasan": "Take the satisfaction survey",
+    "Tahun terakhir": "Last full year",
+    "Bulan berjalan belum lengkap; hasil resmi adalah semester dan tahun di atas.":
+        "The running month is not complete; the official results are the semester and year above.",
+})

@@ -140,7 +140,11 @@ def test_unknown_survey_link_is_404(app, db):
 
 
 def test_public_ikm_page_shows_latest_value_mutu_and_trend(db, app, staffed, make_response):
-    _hundred_responses(make_response, staffed.office, datetime.now(timezone.utc) - timedelta(minutes=5))
+    from reports.publication import last_complete
+
+    # The headline is the last complete semester (issue 14): the responses are in it.
+    semester = last_complete("semester", staffed.office.timezone)
+    _hundred_responses(make_response, staffed.office, semester.start + timedelta(days=10))
     html = app.test_client().get("/p/ikm/KANTOR-A").get_data(as_text=True)
     assert 'data-testid="ikm-value">88,33<' in html and "Mutu A" in html and "Sangat Baik" in html
     assert "<svg" in html and "Tren enam bulan" in html
