@@ -13,7 +13,8 @@ valid payload, branch outcomes included (a failed check and its correction, a sc
 refusal, an insufficient service), or instead a one-tap skip (optional and locker steps), the
 host unavailable (any step up to the meeting), a cancellation (any step), held items given
 back. A visit whose walk is done but has no outcome ends with a `checked_out` without a step
-(Kaltim). After the outcome, held items are sometimes given back, sometimes not. Times move
+(Kaltim). After the outcome, a tablet that had not seen it may end the visit again (a cancel,
+a refusal: the first ending stands), held items are sometimes given back, sometimes not. Times move
 forward; events come from one or two tablets with their own clock offsets.
 """
 import json
@@ -85,8 +86,7 @@ class _Desk:
         self.used_ids: set[int] = set()
         self.devices = [{"staff": n + 1, "offset": chooser.choice(CLOCK_OFFSETS_MS), "seq": 0}
                         for n in range(chooser.integer(1, 2))]
-        self.ended_by = None  # (outcome, reason, time) of the first event that ended the visit
-        self.ended_at = None  # and its index in `events`
+        self.endings = []  # (index in events, outcome, reason, time) of each event that ends a visit
 
     def record(self, kind, payload, step=None, actor=None):
         ch = self.ch
@@ -110,10 +110,9 @@ class _Desk:
         ending = {"host_unavailable": "turned_away", "cancelled": "cancelled", "checked_out": "checked_out"}.get(kind)
         if kind == "screening" and payload["result"] == "refused":
             ending = "refused"
-        if ending and self.ended_by is None:
+        if ending:
             reason = payload.get("reason") or payload.get("note") or ""
-            self.ended_by = (ending, reason, format_time(T0 + timedelta(milliseconds=self.ms)))
-            self.ended_at = len(self.events) - 1
+            self.endings.append((len(self.events) - 1, ending, reason, format_time(T0 + timedelta(milliseconds=self.ms))))
         return event
 
 
@@ -184,9 +183,9 @@ def _give_back(desk, visit, everything=False):
 
 
 def random_walk(chooser, steps: list[dict], visit_id: str, max_events: int = MAX_EVENTS) -> dict:
-    """Return one random walk of a tier's steps: {"events": in recording order, "outcome":
-    (outcome, reason, server time) of the first event the desk recorded that ends a visit,
-    "ended_at": that event's index}.
+    """Return one random walk of a tier's steps: {"events": in recording order, "endings":
+    (index in events, outcome, reason, server time) for each event the desk recorded that ends
+    a visit}.
 
     `chooser` gives the choices (RandomChooser, or hypothesis draws in the tests)."""
     ch = chooser
@@ -196,6 +195,8 @@ def random_walk(chooser, steps: list[dict], visit_id: str, max_events: int = MAX
     registration = next((n for n, s in enumerate(steps) if s.get("event") == "registration"), None)
     first = next(n for n, s in enumerate(steps) if not s.get("marker"))
     meeting = meeting_index(steps)
+    seen = None  # the step the desk last showed as current
+    screens = any(s.get("event") == "screening" for s in steps)
     if registration is not None and first < registration and ch.chance(50):
         desk.record("arrived", _payload(ch, "arrived", {}), step=keys[first])  # "tamu tiba" at the lobby
     else:
@@ -211,11 +212,18 @@ def random_walk(chooser, steps: list[dict], visit_id: str, max_events: int = MAX
                     _give_back(desk, visit)
                 desk.record("checked_out", _payload(ch, "checked_out", visit))
                 continue
+            if ch.chance(20):
+                # A tablet that had not seen the end yet (offline) ends the visit too, at the step
+                # it showed: the first ending stands.
+                late = ch.choice(("cancelled", "host_unavailable") + (("screening",) if screens else ()))
+                payload = {"result": "refused"} if late == "screening" else _payload(ch, late, visit)
+                desk.record(late, payload, step=seen if ch.chance(70) else None)
             if ch.chance(70):
                 _give_back(desk, visit, everything=ch.chance(70))
             if not visit["checked_out_at"] and ch.chance(15):
                 desk.record("checked_out", _payload(ch, "checked_out", visit))  # a late check-out changes nothing
             break
+        seen = current
         step = by_key[current]
         kind = step.get("event") or "step_done"
         n = keys.index(current)
@@ -246,7 +254,7 @@ def random_walk(chooser, steps: list[dict], visit_id: str, max_events: int = MAX
             desk.record("host_received", _payload(ch, "host_received", visit))  # the host's aide agreed (no step)
         else:
             desk.record(kind, _payload(ch, kind, visit), step=current)
-    return {"events": desk.events, "outcome": desk.ended_by, "ended_at": desk.ended_at}
+    return {"events": desk.events, "endings": desk.endings}
 
 
 def expected(steps: list[dict], events: list[dict]) -> dict:
