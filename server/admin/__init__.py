@@ -18,6 +18,7 @@ def _staff_page_helpers():
 
 
 from . import routes, offices, people, devices, visits, quarantine  # noqa: E402,F401
+from . import saran  # noqa: E402,F401  (the SKM saran: read, filter, answer)
 
 try:  # report downloads and the paper SKM upload (the reports area)
     importlib.import_module(f"{__name__}.reports")

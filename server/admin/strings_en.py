@@ -187,6 +187,18 @@ EN.update({
     "Populasi (pengguna layanan) per periode, satu per baris: 2026-S2 = 1500":
         "Population (service users) per period, one per line: 2026-S2 = 1500",
     "Survei kepuasan (SKM)": "Satisfaction survey (SKM)",
+    "Saran": "Suggestions", "Saran responden": "Respondents' suggestions",
+    "Saran dari survei kepuasan (SKM). Jawaban kantor tersimpan bersama saran dan tercatat di log audit.":
+        "Suggestions from the satisfaction survey (SKM). The office's answers are kept with them and audited.",
+    "Periode": "Period", "Pokok saran": "Theme", "Semua": "All", "Status": "State",
+    "Belum dijawab": "Not answered", "Sudah dijawab": "Answered", "Kata": "Words", "Tampilkan": "Show",
+    "Periode: 2026-10, 2026-Q4, 2026-S2 atau 2026.": "Period: 2026-10, 2026-Q4, 2026-S2 or 2026.",
+    "{n} saran pada {p}": "{n} suggestions in {p}",
+    "Jawaban / tindak lanjut kantor": "The office's answer / follow-up", "Simpan jawaban": "Save the answer",
+    "Jawaban kantor": "The office's answer", "Tidak ada saran yang cocok.": "No matching suggestions.",
+    "Jawaban atas saran disimpan.": "The answer to the suggestion was saved.",
+    "Paling banyak 2000 karakter.": "At most 2000 characters.",
+    "Jawaban ini tidak berisi saran.": "This response has no suggestion.",
 })
 
 # The visit lifecycle (server/lifecycle.py): status, custody and identity document words, shared
