@@ -141,6 +141,7 @@ def report_ikm_recap(period: str, out: Path, office_codes: tuple[str, ...]):
         tmp.write_bytes(body)
         tmp.replace(out)
     except OSError as exc:
+        out.with_name(out.name + ".part").unlink(missing_ok=True)  # nothing half-written is left
         _fail(f"cannot write {out}: {exc.strerror}")
     click.echo(json.dumps({"out": str(out), "format": fmt, "period": period, **stats}))
 

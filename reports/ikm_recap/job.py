@@ -129,15 +129,18 @@ def run_recap(job_id: str, office_ids: list[int], period_code: str, fmt: str) ->
     except (jobs.ReportError, PeriodError) as exc:
         jobs._write_status(job_id, state="failed", error=str(exc), message="failed")
         return
-    except Exception:  # noqa: BLE001 -- a failed job must say so, not stay "running"
-        log.exception("recap job %s failed", job_id)
+    except Exception as exc:  # noqa: BLE001 -- a failed job must say so, not stay "running"
+        from server.logging import log_failure
+
+        log_failure(log, "recap job %s failed", exc, job_id)
         jobs._write_status(job_id, state="failed", error="internal error", message="failed")
         db.session.rollback()
         return
-    target = recap_path(job_id, fmt)
-    tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.part")
-    tmp.write_bytes(body)
-    tmp.replace(target)
+    try:
+        jobs.write_atomic(recap_path(job_id, fmt), body)  # a full disk leaves no part behind
+    except jobs.ReportError as exc:
+        jobs._write_status(job_id, state="failed", error=str(exc), message="failed")
+        return
     jobs._write_status(job_id, state="done", progress=100, message="done", stats=stats)
 
 
