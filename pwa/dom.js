@@ -41,3 +41,19 @@ export function setError(root, id, message) {
   if (error) error.textContent = message || "";
   if (input) input.setAttribute("aria-invalid", message ? "true" : "false");
 }
+
+/**
+ * A visible "n/max" counter under a long field (`text(n, max)` words it); past the limit it
+ * turns red. Nothing is cut: the form refuses an over-long value with a field error.
+ */
+export function charCounter(input, max, text) {
+  const counter = h("p", { class: "counter", id: `${input.id || input.name}-count` });
+  const update = () => {
+    const n = input.value.length;
+    counter.textContent = text(n, max);
+    counter.classList.toggle("over", n > max);
+  };
+  input.addEventListener("input", update);
+  update();
+  return counter;
+}

@@ -120,7 +120,6 @@ export default {
   profile_title: "About you", gender: "Sex", age_band: "Age", education: "Education",
   occupation: "Occupation", saran: "Suggestions (optional)", submit_survey: "Send survey",
   survey_thanks: "Thank you for your rating!", phone_survey: "Or answer on your phone: scan this QR code",
-  phone_survey_offline: "The phone QR code is only available online.",
   required_note: "Fields marked * are required.", char_count: "{n}/{max} characters", err_too_long: "At most {max} characters (now {n}).",
   edu: { sd: "Primary", smp: "Junior high", sma: "Senior high", d3: "Diploma", s1: "Bachelor", s2: "Master", s3: "Doctorate" },
   occ: { pns: "Civil servant", tni_polri: "Military/Police", swasta: "Private employee", wirausaha: "Self-employed", pelajar: "Student", lainnya: "Other" },

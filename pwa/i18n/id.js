@@ -124,7 +124,6 @@ export default {
   profile_title: "Tentang Anda", gender: "Jenis kelamin", age_band: "Usia", education: "Pendidikan terakhir",
   occupation: "Pekerjaan", saran: "Saran dan masukan (boleh dikosongkan)", submit_survey: "Kirim survei",
   survey_thanks: "Terima kasih atas penilaian Anda!", phone_survey: "Atau isi di ponsel Anda: pindai kode QR ini",
-  phone_survey_offline: "Kode QR untuk ponsel hanya tersedia saat daring.",
   required_note: "Tanda * wajib diisi.", char_count: "{n}/{max} karakter", err_too_long: "Paling banyak {max} karakter (sekarang {n}).",
   edu: { sd: "SD", smp: "SMP", sma: "SMA/SMK", d3: "D1–D3", s1: "D4/S1", s2: "S2", s3: "S3" },
   occ: { pns: "PNS/ASN", tni_polri: "TNI/Polri", swasta: "Pegawai swasta", wirausaha: "Wirausaha", pelajar: "Pelajar/Mahasiswa", lainnya: "Lainnya" },

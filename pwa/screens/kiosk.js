@@ -1,5 +1,5 @@
 // Kiosk mode (guests, no login): welcome, the guest-book form, and the queue slip.
-import { field, h, mount, setError } from "../dom.js";
+import { charCounter, field, h, mount, setError } from "../dom.js";
 import { getLang, setLang, t } from "../i18n.js";
 import { setMeta } from "../db.js";
 import { crossCheck, parseNik } from "../nik.js";
@@ -35,17 +35,7 @@ export async function renderKiosk(main, app) {
 const LIMITS = { institution: 200, address: 300, purpose: 500 };
 
 /** A "n/max" counter under a long field. */
-function counterFor(input, max) {
-  const counter = h("p", { class: "counter", id: `${input.name}-count` });
-  const update = () => {
-    const n = input.value.length;
-    counter.textContent = t("char_count", { n, max });
-    counter.classList.toggle("over", n > max);
-  };
-  input.addEventListener("input", update);
-  update();
-  return counter;
-}
+const counterFor = (input, max) => charCounter(input, max, (n, m) => t("char_count", { n, max: m }));
 
 /** The mark of a required field (its input carries aria-required). */
 const req = () => h("span", { class: "req", "aria-hidden": "true" }, " *");

@@ -1,7 +1,7 @@
 // The SKM survey at the kiosk: nine elements one per screen, the profile, saran, and a
 // one-time QR link (minted by the tablet, offline too) to answer on the guest's own phone.
 import { get, getMeta } from "../db.js";
-import { h, mount } from "../dom.js";
+import { charCounter, h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { hasSurvey, recordEvent, saveSurvey, visitById } from "../records.js";
 import { stepsFor, templateOf } from "../sop.js";
@@ -11,6 +11,7 @@ import { renderSVG } from "../vendor/uqr.js";
 
 export const ELEMENTS = ["persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi", "perilaku", "pengaduan", "sarana"];
 const AGE_BANDS = ["<20", "20-29", "30-39", "40-49", "50-59", "60+"];
+const SARAN_MAX = 1000; // shown as a count under the box; longer is refused, never cut
 
 async function phoneQr(visitId) {
   const box = h("div", { class: "qr", id: "survey-qr" });
@@ -67,12 +68,24 @@ export async function renderSurvey(main, app, visitId = "") {
     const group = (name, options) => h("fieldset", {}, h("legend", {}, t(name)), h("div", { class: "choices wrap" }, options.map(([value, label]) =>
       h("label", { class: "choice", for: `${name}-${value}` }, h("input", { type: "radio", name, value, id: `${name}-${value}`, checked: profile[name] === value,
         onchange: () => { profile[name] = value; } }), h("span", {}, label)))));
-    const saran = h("textarea", { id: "saran", rows: 3, maxlength: 1000 });
+    const saran = h("textarea", { id: "saran", rows: 3 });
+    const saranCount = charCounter(saran, SARAN_MAX, (n, max) => t("char_count", { n, max }));
     const submit = h("button", { class: "btn primary huge", type: "submit", id: "survey-submit" }, t("submit_survey"));
     const message = h("p", { class: "form-message", role: "alert", id: "survey-message" });
+    saran.addEventListener("input", () => {
+      if (saran.value.length > SARAN_MAX) return;
+      saran.setAttribute("aria-invalid", "false");
+      message.textContent = "";
+    });
     mount(screen, h("form", { onsubmit: async (e) => {
       e.preventDefault();
       if (ELEMENTS.every((k) => answers[k] === null)) { message.textContent = t("survey_empty"); return; }
+      if (saran.value.length > SARAN_MAX) {
+        message.textContent = t("err_too_long", { max: SARAN_MAX, n: saran.value.length });
+        saran.setAttribute("aria-invalid", "true");
+        saran.focus();
+        return;
+      }
       submit.disabled = true;
       await saveSurvey({ visit_id: visit?.id || null, answers, profile, saran: saran.value.trim(),
         service_id: visit?.service_id ? Number(visit.service_id) : null, host_id: visit?.host_id ? Number(visit.host_id) : null });
@@ -91,7 +104,7 @@ export async function renderSurvey(main, app, visitId = "") {
     group("age_band", AGE_BANDS.map((a) => [a, a])),
     group("education", Object.entries(t("edu"))),
     group("occupation", Object.entries(t("occ"))),
-    h("div", { class: "field" }, h("label", { for: "saran" }, t("saran")), saran), message,
+    h("div", { class: "field" }, h("label", { for: "saran" }, t("saran")), saran, saranCount), message,
     h("div", { class: "row" }, h("button", { class: "btn ghost big", type: "button", onclick: () => { index -= 1; draw(); } }, t("back")), submit)));
   };
   draw();

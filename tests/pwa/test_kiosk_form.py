@@ -99,3 +99,23 @@ def test_saving_an_empty_card_number_says_why(desk_office, enrol_code, desk_fact
     assert page.get_attribute(".step.current", "data-step") == step
     page.fill("#card-number", "11")
     assert page.text_content("#card-number-error").strip() == ""
+
+
+def test_a_long_suggestion_shows_its_count_and_is_refused_whole_not_cut(kiosk):
+    page = kiosk.page
+    page.evaluate("location.hash = '#/survey'")
+    page.click("#survey-start")
+    page.click("button.answer[data-score='4']")
+    for _ in range(8):
+        page.click("button:has-text('Lewati')")
+    text = "Ruang tunggu perlu kipas angin tambahan. " * 25  # 1025 characters
+    page.fill("#saran", text)
+    assert page.input_value("#saran") == text
+    assert page.text_content("#saran-count").strip() == f"{len(text)}/1000 karakter"
+    page.click("#survey-submit")
+    assert page.text_content("#survey-message").strip() == f"Paling banyak 1000 karakter (sekarang {len(text)})."
+    assert page.locator("#survey-thanks").count() == 0
+    page.fill("#saran", text[:900])
+    assert page.text_content("#survey-message").strip() == ""
+    page.click("#survey-submit")
+    page.wait_for_selector("#survey-thanks")
