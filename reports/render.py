@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 REPORTS_DIR = Path(__file__).resolve().parent
 # Bump when a template or CSS changes, so cached PDFs are not reused.
-TEMPLATE_VERSION = "2026-12-04.1"
+TEMPLATE_VERSION = "2026-12-04.2"
 
 FONT_FILES = {
     "regular": ("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
