@@ -87,9 +87,9 @@ export const push = (token, events, surveys) =>
 export const pull = (token, cursor, limit = 500) =>
   request("GET", `/pull?cursor=${encodeURIComponent(cursor || "")}&limit=${limit}`, { token });
 
-// A blob travels in parts of at most 64 KB (a photo in one), so no request holds a server
-// worker long on a slow link; a cut costs at most the part it cut.
-export const BLOB_PART = 64 * 1024;
+// A blob travels in parts of at most 32 KB (a photo, under 20 KB, in one request): behind
+// nginx, which reads a whole body before the app sees it, a cut costs at most the part it cut.
+export const BLOB_PART = 32 * 1024;
 // A blob upload may take longer than a JSON request on a slow link: allow 2 KB/s at worst.
 const blobTimeout = (size) => Math.max(timeoutMs, Math.ceil(size / 2048) * 1000);
 

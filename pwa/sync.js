@@ -151,7 +151,7 @@ async function pushRecords(token) {
   }
 }
 
-/** Upload one blob, resuming a cut upload; return "stored", "refused" or "again". */
+/** Upload one blob, resuming a cut upload; return "stored", "again", or the refusal's status. */
 async function uploadBlob(token, entry, blob) {
   let offset = held.get(blob.sha) ?? 0;
   if (resumeFirst.has(blob.sha) || (entry.attempts > 0 && !held.has(blob.sha))) {
@@ -183,7 +183,7 @@ async function uploadBlob(token, entry, blob) {
     held.set(blob.sha, result.uploadOffset ?? result.data?.offset ?? offset);
     return "again";
   }
-  if (result.status === 413 || result.status === 415) return "refused";
+  if (result.status === 413 || result.status === 415) return result.status;
   if (result.status === 409 || code === "incomplete_upload") {
     // The server holds a different number of bytes than we thought: ask it, send the rest.
     succeeded();
@@ -195,7 +195,7 @@ async function uploadBlob(token, entry, blob) {
     resumeFirst.delete(blob.sha);
     held.delete(blob.sha);
     const mismatches = (entry.mismatches || 0) + 1;
-    if (mismatches >= MAX_BLOB_MISMATCHES) return "refused";
+    if (mismatches >= MAX_BLOB_MISMATCHES) return 400;
     await write(["outbox"], async (tx) => {
       const current = await tx.objectStore("outbox").get(entry.oid);
       if (current) await tx.objectStore("outbox").put({ ...current, mismatches });
@@ -224,8 +224,8 @@ async function pushBlobs(token) {
       for (;;) {
         const outcome = await uploadBlob(token, entry, blob);
         if (outcome === "stored") { await remove(entry.oid); break; }
-        if (outcome === "refused") {
-          await remove(entry.oid, { type: "blob_refused", status: 415 });
+        if (typeof outcome === "number") {
+          await remove(entry.oid, { type: "blob_refused", status: outcome });
           break;
         }
         entry = (await db.get("outbox", entry.oid)) || entry;

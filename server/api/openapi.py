@@ -121,6 +121,11 @@ SCHEMAS = {
         "type": "object", "required": ["sha256", "stored", "server_time"],
         "properties": {"sha256": {"type": "string"}, "stored": {"type": "boolean"}, "server_time": TIME},
     },
+    "BlobPart": {
+        "type": "object", "required": ["sha256", "stored", "offset", "server_time"],
+        "properties": {"sha256": {"type": "string"}, "stored": {"type": "boolean", "enum": [False]},
+                       "offset": {"type": "integer", "minimum": 1}, "server_time": TIME},
+    },
     "SurveyLinkRequest": {
         "type": "object", "required": ["visit_id"],
         "properties": {"protocol": {"type": "integer", "enum": [1]}, "visit_id": UUID},
@@ -167,6 +172,9 @@ def _ok(description: str, schema: str) -> dict:
 PENDING_HEADER = {"name": "X-Sitamu-Pending", "in": "header", "required": False,
                   "description": "How many records wait in the tablet's outbox (shown to admins).",
                   "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}}
+
+UPLOAD_OFFSET = {"description": "Bytes of the blob the server holds from this tablet.",
+                 "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"}}
 
 SHA_PARAM = {"name": "sha", "in": "path", "required": True,
              "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
@@ -216,21 +224,40 @@ def document() -> dict:
             "/blobs/{sha}": {
                 "put": {"operationId": "putBlob", "summary": "Upload a photo or signature named by its SHA-256.",
                         "security": bearer,
+                        "description": "The whole blob, or a part of it from an offset (Content-Range), to "
+                                       "resume an upload a weak link cut off (sync/PROTOCOL.md, \"Blobs\").",
                         "parameters": [PROTOCOL_HEADER, SHA_PARAM,
                                        {"name": "kind", "in": "query", "required": False,
-                                        "schema": {"type": "string", "enum": ["photo", "signature"]}}],
+                                        "schema": {"type": "string", "enum": ["photo", "signature"]}},
+                                       {"name": "Content-Range", "in": "header", "required": False,
+                                        "description": "The part sent: `bytes first-last/total`.",
+                                        "schema": {"type": "string", "pattern": r"^bytes \d+-\d+/\d+$"}}],
                         "requestBody": {"required": True, "content": {
                             t: {"schema": {"type": "string", "format": "binary"}}
                             for t in ("image/jpeg", "image/png", "image/webp")}},
-                        "responses": {"201": _ok("Stored.", "BlobStored"),
+                        "responses": {"201": _ok("Stored: the last byte is in and the SHA-256 matches.", "BlobStored"),
                                       "200": _ok("Already stored (idempotent).", "BlobStored"),
+                                      "202": {"description": "A part arrived; send the next from `offset`.",
+                                              "headers": {"Upload-Offset": UPLOAD_OFFSET},
+                                              "content": {"application/json": {"schema": {
+                                                  "$ref": "#/components/schemas/BlobPart"}}}},
                                       **COMMON_ERRORS,
-                                      "400": _error("Bad name, or the bytes do not match it (`hash_mismatch`)."),
+                                      "400": _error("Bad name or Content-Range, or the whole blob does not "
+                                                    "match its SHA-256 (`hash_mismatch`: nothing kept)."),
+                                      "409": {"description": "The part starts after the bytes the server holds "
+                                                             "(`offset_mismatch`); send from Upload-Offset.",
+                                              "headers": {"Upload-Offset": UPLOAD_OFFSET},
+                                              "content": {"application/json": {"schema": {
+                                                  "$ref": "#/components/schemas/Error"}}}},
+                                      "411": _error("No Content-Length (`length_required`)."),
                                       "413": _error("Over 512 KiB (`too_large`)."),
                                       "415": _error("Not JPEG, PNG or WebP (`unsupported_type`).")}},
-                "head": {"operationId": "headBlob", "summary": "Tell whether a blob is stored.",
+                "head": {"operationId": "headBlob",
+                         "summary": "Tell whether a blob is stored, else how many bytes of it this tablet sent.",
                          "security": bearer, "parameters": [PROTOCOL_HEADER, SHA_PARAM],
-                         "responses": {"200": {"description": "Stored."}, "404": {"description": "Not stored."},
+                         "responses": {"200": {"description": "Stored."},
+                                       "404": {"description": "Not stored; Upload-Offset: the bytes held.",
+                                               "headers": {"Upload-Offset": UPLOAD_OFFSET}},
                                        "400": {"description": "Bad name."},
                                        "401": {"description": "Unknown or revoked token."},
                                        "426": {"description": "Unsupported protocol version."}}}},
