@@ -27,6 +27,9 @@ import requests
 
 from .rules import PROTOCOL_VERSION, format_time, parse_time
 
+# Blobs travel in parts of at most this many bytes (sync/PROTOCOL.md, "Blobs").
+BLOB_PART = 32 * 1024
+
 
 class Stop(Exception):
     """Syncing cannot go on until something changes (re-enrolment, an app update)."""
@@ -92,9 +95,9 @@ class SyncClient:
     # --- transport ---------------------------------------------------------------------
 
     def request(self, method: str, path: str, body=None, *, raw: bytes | None = None,
-                content_type: str | None = None, params=None, faults: bool = True):
+                content_type: str | None = None, params=None, faults: bool = True, extra_headers=None):
         """Send one request; return (status, json or None, headers). Raise NetworkError."""
-        headers = {"X-Sitamu-Protocol": str(self.protocol), "Accept-Encoding": "gzip"}
+        headers = {"X-Sitamu-Protocol": str(self.protocol), "Accept-Encoding": "gzip", **(extra_headers or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
             headers["X-Sitamu-Pending"] = str(len(self.outbox))
@@ -268,12 +271,44 @@ class SyncClient:
 
     # --- blobs -------------------------------------------------------------------------
 
-    def put_blob(self, data: bytes, content_type: str = "image/jpeg", kind: str = "photo") -> int:
-        """Upload a blob named by its SHA-256; return the status."""
+    def put_blob(self, data: bytes, content_type: str = "image/jpeg", kind: str = "photo",
+                 part: int = BLOB_PART) -> int:
+        """Upload a blob named by its SHA-256 in parts of `part` bytes, resuming after a failed
+        request from the offset the server holds (HEAD); return the final status (201 stored,
+        200 already there, or the refusal's 4xx)."""
         sha = hashlib.sha256(data).hexdigest()
-        status, _, _ = self.call("PUT", f"/blobs/{sha}", raw=data, content_type=content_type,
-                                 params={"kind": kind})
-        return status
+        offset, failures = 0, 0
+        while failures < self.max_attempts:
+            end = min(len(data), offset + part)
+            ranged = offset > 0 or end < len(data)
+            extra = {"Content-Range": f"bytes {offset}-{end - 1}/{len(data)}"} if ranged else None
+            try:
+                status, _, headers = self.request("PUT", f"/blobs/{sha}", raw=data[offset:end],
+                                                  content_type=content_type, params={"kind": kind},
+                                                  extra_headers=extra)
+            except NetworkError:
+                status, headers = 0, {}
+            if status == 202:
+                offset, failures = int(headers["Upload-Offset"]), 0
+                continue
+            if status == 409:
+                offset = int(headers["Upload-Offset"])
+                continue
+            if status == 401:
+                raise Stop("reenroll", status)
+            if status == 426:
+                raise Stop("upgrade", status)
+            if status and status != 429 and status < 500:
+                return status
+            # Cut, lost or refused for now: wait, then go on from what the server holds.
+            failures += 1
+            self.stats.retries += 1
+            self.sleep(self.backoff(failures - 1, headers.get("Retry-After")))
+            status, _, headers = self.call("HEAD", f"/blobs/{sha}")
+            if status == 200:
+                return 200
+            offset = int(headers.get("Upload-Offset", 0))
+        raise Stop("offline")
 
     # --- pull --------------------------------------------------------------------------
 

@@ -142,3 +142,21 @@ def test_partial_uploads_left_for_a_day_expire_in_the_retention_run(client, db, 
     db.session.commit()
     assert run_retention().as_dict()["partial_uploads_expired"] == 1
     assert [r.sha256 for r in db.session.query(BlobUpload)] == [hashlib.sha256(fresh).hexdigest()]
+
+
+def test_python_client_sends_a_big_blob_in_parts_and_resumes_after_lost_requests(live_server, db, make_office):
+    import random
+
+    from server.api.operations import create_enrollment_code
+    from sync.client import Faults, SyncClient
+
+    code, _ = create_enrollment_code(make_office(), None, "Uji")
+    client = SyncClient(live_server, backoff_base=0.001, backoff_cap=0.01, rng=random.Random(5))
+    client.enroll(code)
+    client.faults = Faults(drop_rate=0.3)
+    blob = photo_bytes(100_000)
+    assert client.put_blob(blob, part=16 * 1024) == 201
+    assert client.stats.retries > 0
+    db.session.expire_all()
+    assert db.session.get(Attachment, hashlib.sha256(blob).hexdigest()).data == blob
+    assert client.put_blob(blob) == 200
