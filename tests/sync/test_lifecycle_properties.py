@@ -3,9 +3,12 @@
 Walks are drawn from the real template data (every tier of every template in
 server/sop/templates) by sync.test_vectors.generate_lifecycle.random_walk: at each point the
 desk records what it would for the step walk_steps says is current, or turns the guest away,
-cancels, skips, gives held items back. The oracles here are computed from what the desk
-recorded, independently of derive_visit: the first ending event the desk recorded is the
-outcome, custody is the set of items issued minus the set returned.
+cancels, skips, gives held items back; a tablet that had not seen the end may end the visit
+again. The oracles here are computed from what the desk recorded, independently of
+derive_visit: the outcome is the first polite refusal, screening refusal or cancellation the
+desk recorded, else its first check-out; custody is the items issued minus those returned.
+The same walks, seeded, are the vectors the desk app's ports are held to
+(sync/test_vectors/lifecycle_walks.json, pwa/tests/lifecycle.test.mjs).
 """
 import json
 import random
@@ -303,7 +306,8 @@ def _vectors():
 
 def test_lifecycle_vectors_are_up_to_date_with_the_rules_and_templates():
     """Run `python -m sync.test_vectors.generate_lifecycle` after a rule or template change."""
-    assert VECTORS.read_text(encoding="utf-8") == dumps(build_cases())
+    assert VECTORS.read_text(encoding="utf-8") == dumps(build_cases()), \
+        "the rules or templates changed: run python -m sync.test_vectors.generate_lifecycle"
 
 
 def test_lifecycle_vectors_walk_every_branch_and_end_in_every_outcome_of_every_tier():
