@@ -64,6 +64,18 @@ function syncErrorText(code) {
   return t("sync_err_other", { code });
 }
 
+/** What waits and the time it needs, for staff: a slow link is ordinary, nothing to do. */
+function syncProgress(s) {
+  const w = s.waiting || { records: 0, blobs: 0 };
+  if (!w.records && !w.blobs) return h("span", { class: "pill ok", id: "sync-progress" }, t("sync_all_sent"));
+  const what = [w.records ? t("waiting_records", { n: w.records }) : null,
+    w.blobs ? t("waiting_blobs", { n: w.blobs }) : null].filter(Boolean).join(", ");
+  const left = s.etaSeconds === null || s.etaSeconds === undefined ? null
+    : t("time_left", { time: s.etaSeconds < 60 ? t("under_a_minute") : t("minutes_n", { n: Math.ceil(s.etaSeconds / 60) }) });
+  return h("span", { class: "pill", id: "sync-progress", title: t("sync_by_itself"), dataset: { eta: s.etaSeconds ?? "" } },
+    [what, left].filter(Boolean).join(" · "));
+}
+
 function renderStatus(s) {
   if (s.revoked && !lastStatus.revoked) {
     // The server revoked this tablet: show enrolment (its synced personal data is gone).
@@ -78,6 +90,7 @@ function renderStatus(s) {
   mount(bar,
     h("span", { class: `pill ${s.online ? "ok" : "off"}`, id: "net-state" }, s.online ? t("online") : t("offline")),
     h("span", { class: "pill", id: "pending-count", dataset: { count: s.pending } }, t("waiting_items", { n: s.pending })),
+    guestMode ? null : syncProgress(s),
     h("span", { class: "pill", id: "last-sync" }, last),
     s.attention ? h("a", { class: "pill warn", href: "#/problems", id: "attention" }, t("attention", { n: s.attention })) : null,
     s.upgradeRequired ? h("span", { class: "pill warn" }, t("upgrade_required")) : null,

@@ -2,6 +2,9 @@
 export default {
   app_name: "Sitamu — Digital Guest Book",
   online: "Online", offline: "Offline (no internet)", waiting_items: "{n} waiting to send",
+  sync_all_sent: "Everything sent", waiting_records: "{n} records", waiting_blobs: "{n} photos/signatures",
+  time_left: "about {time} left", minutes_n: "{n} min", under_a_minute: "under a minute",
+  sync_by_itself: "Sent by itself whenever there is signal; nothing to do",
   last_sync: "Last sync {time}", never_synced: "Never synced", sync_now: "Sync now",
   syncing: "Syncing…", attention: "{n} need attention", upgrade_required: "Update the app",
   storage_persisted: "Persistent storage: granted", storage_not_persisted: "Persistent storage: not granted",

@@ -2,6 +2,9 @@
 export default {
   app_name: "Sitamu — Buku Tamu Digital",
   online: "Daring", offline: "Luring (tanpa internet)", waiting_items: "{n} menunggu dikirim",
+  sync_all_sent: "Semua data terkirim", waiting_records: "{n} catatan", waiting_blobs: "{n} foto/tanda tangan",
+  time_left: "sisa ± {time}", minutes_n: "{n} menit", under_a_minute: "kurang dari 1 menit",
+  sync_by_itself: "Terkirim sendiri bila sinyal ada, tidak perlu tindakan",
   last_sync: "Sinkron terakhir {time}", never_synced: "Belum pernah sinkron", sync_now: "Sinkronkan sekarang",
   syncing: "Menyinkronkan…", attention: "{n} perlu perhatian", upgrade_required: "Perbarui aplikasi",
   storage_persisted: "Penyimpanan permanen: diizinkan", storage_not_persisted: "Penyimpanan permanen: tidak diizinkan",

@@ -103,3 +103,22 @@ def test_network_failures_while_uploading_never_set_a_photo_aside(camera_desk, d
     visit = db.session.scalar(select(Visit).where(Visit.queue_number == queue))
     assert db.session.get(Attachment, visit.photo_sha).content_type == "image/webp"
     assert db.session.get(Attachment, visit.signature_sha) is not None
+
+
+def test_staff_see_what_waits_and_that_nothing_needs_doing_guests_see_no_sync_internals(camera_desk):
+    desk, data = camera_desk
+    page = desk.page
+    desk.context.set_offline(True)
+    desk.register(name="Siti Aminah", nik="6171014506900001", sex="P", host="Ir. Agus Salim, M.T.", camera=True)
+    page.click("#slip-done")
+    assert not page.is_visible("#sync-progress")  # the kiosk: a guest holds the tablet
+    desk.login(data["staff"])
+    progress = page.locator("#sync-progress")
+    assert progress.text_content() == "1 catatan, 2 foto/tanda tangan"
+    assert progress.get_attribute("title") == "Terkirim sendiri bila sinyal ada, tidak perlu tindakan"
+    desk.shot("weaklink-staff-waiting")
+    desk.context.set_offline(False)
+    desk.sync()
+    page.wait_for_function("() => document.querySelector('#sync-progress')?.textContent === 'Semua data terkirim'")
+    assert not page.locator("#sync-error").count()
+    desk.shot("weaklink-staff-all-sent")
