@@ -285,7 +285,14 @@ def rq_send_due() -> dict:
 
     app = create_app()
     with app.app_context():
-        return send_due()
+        try:
+            return send_due()
+        except Exception as exc:
+            from .logging import log_failure
+
+            # RQ would log the exception's text, which for a database error may hold values.
+            log_failure(log, "notification job failed", exc)
+            raise RuntimeError(f"notification job failed: {type(exc).__name__}") from None
 
 
 # -- Automatic "guest waiting" messages ----------------------------------------------------
