@@ -537,6 +537,53 @@ def run_profile(pw, app, office_id, proxy, clip, work, name, visits, timeout, ar
     return result
 
 
+ENCODINGS_JS = """async ({src, sides, qualities}) => {
+  const img = new Image();
+  img.src = src;
+  await img.decode();
+  const out = [];
+  for (const side of sides) {
+    const canvas = document.createElement('canvas');
+    canvas.width = side; canvas.height = Math.round(side * img.height / img.width);
+    canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+    for (const type of ['image/webp', 'image/jpeg']) {
+      for (const q of qualities) {
+        const blob = await new Promise((r) => canvas.toBlob(r, type, q));
+        out.push({side, type: blob.type, quality: q, bytes: blob.size});
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def measure_encodings(pw, clip: Path) -> dict:
+    """Encode a frame of the camera clip in Chromium as WebP and JPEG at the sizes that matter."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    width, height = 640, 480
+    data = clip.read_bytes()
+    frame = data[data.index(b"FRAME\n") + 6:]
+    y = Image.frombytes("L", (width, height), frame[:width * height])
+    cb = Image.frombytes("L", (width // 2, height // 2), frame[width * height:width * height * 5 // 4])
+    cr = Image.frombytes("L", (width // 2, height // 2), frame[width * height * 5 // 4:width * height * 3 // 2])
+    image = Image.merge("YCbCr", (y, cb.resize((width, height)), cr.resize((width, height)))).convert("RGB")
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+    page = browser.new_page()
+    rows = page.evaluate(ENCODINGS_JS, {"src": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode(),
+                                        "sides": [640, 480, 400, 320], "qualities": [0.5, 0.6, 0.7, 0.8]})
+    browser.close()
+    table = {}
+    for row in rows:
+        table.setdefault(f"{row['type'].split('/')[1]} {row['side']} px", {})[str(row["quality"])] = row["bytes"]
+    return {"encodings": table}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=100)
@@ -545,7 +592,17 @@ def main() -> None:
     parser.add_argument("--stall-rate", type=float, default=0.0, help="share of requests stalled once")
     parser.add_argument("--stall-seconds", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--encodings", action="store_true",
+                        help="only print the photo's size as WebP and JPEG at several sides and qualities")
     args = parser.parse_args()
+    if args.encodings:
+        from playwright.sync_api import sync_playwright
+
+        clip = Path(tempfile.mkdtemp(prefix="sitamu-bench-clip-")) / "face.y4m"
+        write_clip(clip, frames=1)
+        with sync_playwright() as pw:
+            print(json.dumps(measure_encodings(pw, clip)))
+        return
 
     from flask_migrate import upgrade
     from playwright.sync_api import sync_playwright
