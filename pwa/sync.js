@@ -71,11 +71,15 @@ export function estimateSeconds(bytes, bytesPerSecond = rate) {
 
 /** Refresh the counters shown in the status bar. */
 export async function refreshStatus() {
-  const p = await pending();
   const w = await waiting();
-  emit({ pending: p.total, attention: (await problems()).length, lastSync: await getMeta("last_sync", null),
+  lastRefresh = Date.now();
+  emit({ pending: w.records + w.blobs, attention: (await problems()).length, lastSync: await getMeta("last_sync", null),
     waiting: w, etaSeconds: estimateSeconds(w.bytes) });
 }
+
+// While blobs drain, the counters are refreshed at most once a second (each refresh reads the outbox).
+let lastRefresh = 0;
+const refreshSoon = () => (Date.now() - lastRefresh >= 1000 ? refreshStatus() : null);
 
 /** Return the backoff delay for the n-th consecutive failure (full jitter), in ms. */
 export function backoffDelay(n, random = Math.random) {
@@ -210,15 +214,23 @@ async function uploadBlob(token, entry, blob) {
   return "again";
 }
 
+const RECORD_CHECK_MS = 5000;
+let lastRecordCheck = 0;
+
 async function pushBlobs(token) {
   const db = await openDb();
+  lastRecordCheck = Date.now();
   for (;;) {
     const entries = await peek(["blob"], 50);
     if (!entries.length) return;
     for (const stale of entries) {
       let entry = stale;
-      // Records made meanwhile go first: they are small and the desk's work depends on them.
-      if ((await peek(["event", "survey"], 1)).length) await pushRecords(token);
+      // Records made meanwhile go first (looked for every few seconds): they are small and the
+      // desk's work depends on them.
+      if (Date.now() - lastRecordCheck > RECORD_CHECK_MS) {
+        lastRecordCheck = Date.now();
+        if ((await peek(["event", "survey"], 1)).length) await pushRecords(token);
+      }
       const blob = await db.get("blobs", entry.rid);
       if (!blob) { await remove(entry.oid); continue; }
       for (;;) {
@@ -230,7 +242,7 @@ async function pushBlobs(token) {
         }
         entry = (await db.get("outbox", entry.oid)) || entry;
       }
-      await refreshStatus();
+      await refreshSoon();
     }
   }
 }
