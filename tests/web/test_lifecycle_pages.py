@@ -374,3 +374,34 @@ def test_host_actions_on_another_hosts_guest_are_forbidden(db, tanjabbar, tablet
         assert client.post(f"/host/visits/{visit.id}/{action}").status_code == 403, action
     assert db.session.scalar(db.select(db.func.count()).select_from(VisitEvent).where(
         VisitEvent.device_id.is_(None))) == 0
+
+
+@pytest.mark.parametrize("ending, status, words, reason", [
+    (("host_unavailable", {"reason": "Beliau rapat mendadak."}, "simpan_barang_loker"),
+     "turned_away", "Tidak dapat diterima", "Beliau rapat mendadak."),
+    (("screening", {"result": "refused", "note": "Membawa senjata tajam."}, "pemeriksaan_metal_detektor"),
+     "refused", "Ditolak pemeriksaan", "Membawa senjata tajam."),
+    (("cancelled", {"reason": "Tamu membatalkan sendiri."}, None), "cancelled", "Dibatalkan",
+     "Tamu membatalkan sendiri."),
+    (("checked_out", {}, "kembalikan_kartu"), "checked_out", "Sudah keluar", None),
+])
+def test_visit_page_shows_the_outcome_with_its_reason_and_the_steps_skipped(
+        db, tanjabbar, tablet, make_visit, as_user, ending, status, words, reason):
+    kind, payload, step = ending
+    visit = make_visit(tablet(tanjabbar.office), host=tanjabbar.host, steps=[
+        ("card_issued", 2, {"card_number": "8", "id_held": "other"}, "sambut_dan_registrasi"),
+        ("waiting", 4, {}, "arahkan_ruang_tunggu"),
+        ("step_skipped", 6, {"reason": "Tidak membawa barang"}, "simpan_barang_loker"),
+        (kind, 9, payload, step)])
+    html = as_user(tanjabbar.desk_user).get(f"/admin/visits/{visit.id}").get_data(as_text=True)
+    card = _section(html, "visit-status")
+    assert f'data-status="{status}"' in card and words in card
+    if reason:
+        assert f'<dd data-testid="outcome-reason">{reason}</dd>' in card
+    # The locker step skipped with one tap, by its title; the identity document by its type.
+    skipped = card.split('data-testid="skipped">')[1].split("</dd>")[0]
+    assert "Petugas 2 mempersilahkan tamu menyimpan barang" in skipped
+    assert "Kartu identitas: Identitas lain" in card
+    assert "Langkah dilewati" in html.split("Urutan kejadian")[1]
+    held = "belum dikembalikan" in card
+    assert held is (status != "checked_out")  # a check-out returns what it does not name as kept
