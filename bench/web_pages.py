@@ -1,10 +1,15 @@
 """Time the staff and public pages on the demo data; print one JSON object.
 
 Usage: python bench/web_pages.py [--rounds 5] [--database sqlite:///...]
+                                 [--province 40 --visits 200000]
 Without --database a temporary SQLite database is made and loaded with the demo
-(three offices, about 1400 visits and 3000 survey responses). Each page is requested
-`rounds` times through the WSGI app in-process (no network); the JSON has the median
-and the slowest time per page in milliseconds.
+(three offices, about 1400 visits and 3000 survey responses). With --province, the demo
+volume tool and copies make a province of that many offices and visits (bench/province.py),
+with a 5,000-visit month at TANJABBAR-SETDA. Each page is requested `rounds` times through
+the WSGI app in-process (no network); the JSON has the median and the slowest time per page
+in milliseconds (the first request of a page is the slowest: nothing cached yet), the median
+over all pages, and the XLSX export of the 5,000-visit month (wall and CPU seconds, the
+Python heap's peak and the process's peak resident memory).
 """
 import argparse
 import json
@@ -16,12 +21,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 
 def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--xlsx-probe":
+        return xlsx_probe(*sys.argv[2:])
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database", default=None)
+    parser.add_argument("--province", type=int, default=0, help="offices of a province to make")
+    parser.add_argument("--visits", type=int, default=200_000, help="visits in the province")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -38,14 +48,24 @@ def main() -> None:
                       "RATELIMIT_ENABLED": False, "SITAMU_NOTIFY_MODE": "off"})
     with app.app_context():
         upgrade()
+        built = None
         if not db.session.scalar(db.select(db.func.count()).select_from(Office)):
-            load_demo(seed=2026)
+            if args.province:
+                from province import build_province
+
+                started = time.perf_counter()
+                built = build_province(args.province, args.visits, log=lambda m: print(m, file=sys.stderr))
+                built["seconds"] = round(time.perf_counter() - started, 1)
+            else:
+                load_demo(seed=2026)
         visits = db.session.scalar(db.select(db.func.count()).select_from(Visit))
         visit_id = db.session.scalar(db.select(Visit.id).order_by(Visit.registered_at.desc()).limit(1))
         office = db.session.scalar(db.select(Office).order_by(Office.id).limit(1))
         host_user = db.session.scalar(db.select(StaffUser.username).where(StaffUser.role == "host").limit(1))
         office_code, office_id = office.code, office.id
 
+    month = built["big_month"] if built else ""
+    period = f"?period={month}" if month else ""
     pages = {
         "admin": ("admin", "/admin/"),
         "visits_list": ("admin", "/admin/visits"),
@@ -53,9 +73,17 @@ def main() -> None:
         "visit_detail": ("admin", f"/admin/visits/{visit_id}"),
         "onsite": ("admin", "/admin/onsite"),
         "devices": ("admin", "/admin/devices"),
-        "dashboard_all_offices": ("pengawas", "/dashboard/"),
-        "dashboard_one_office": ("pengawas", f"/dashboard/?office={office_id}"),
-        "dashboard_csv_sop": ("pengawas", "/dashboard/sop.csv"),
+        "dashboard_all_offices": ("pengawas", f"/dashboard/{period}"),
+        "dashboard_one_office": ("pengawas", f"/dashboard/?office={office_id}{period.replace('?', '&')}"),
+        "dashboard_semester": ("pengawas", "/dashboard/?period=2026-S2"),
+        "dashboard_csv_sop": ("pengawas", f"/dashboard/sop.csv{period}"),
+        "dashboard_csv_services": ("pengawas", f"/dashboard/services.csv{period}"),
+        "visit_analytics_all_offices": ("pengawas", f"/dashboard/visits{period}"),
+        "visit_analytics_one_office": ("pengawas", f"/dashboard/visits?office={office_id}{period.replace('?', '&')}"),
+        "visit_analytics_csv_hours": ("pengawas", f"/dashboard/visits/hours.csv{period}"),
+        "exports_page": ("pengawas", f"/dashboard/exports{period}"),
+        "recap_page": ("admin", "/dashboard/recap"),
+        "delivery_page": ("admin", "/dashboard/delivery"),
         "host_inbox": (host_user, "/host/"),
         "public_ikm": (None, f"/p/ikm/{office_code}"),
     }
@@ -76,9 +104,60 @@ def main() -> None:
             times.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (name, response.status_code)
         results[name] = {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}
+    medians = [r["median_ms"] for name, r in results.items()]
+    summary = {"median_of_page_medians_ms": round(statistics.median(medians), 1),
+               "slowest_page_ms": max(r["max_ms"] for r in results.values()),
+               "slowest_page": max(results, key=lambda n: results[n]["max_ms"])}
+    xlsx = _time_xlsx(url, instance, month) if built else None
     print(json.dumps({"benchmark": "web_pages", "database": url.split(":")[0], "visits": visits,
-                      "rounds": args.rounds, "pages": results,
-                      "note": "machine shared with other engineers; figures under load"}))
+                      "province": built, "rounds": args.rounds, "summary": summary, "pages": results,
+                      "xlsx": xlsx, "note": "machine shared with other engineers; figures under load"}))
+
+
+def _time_xlsx(url: str, instance: str, month: str) -> dict:
+    """Time the XLSX export of TANJABBAR-SETDA's big month in a fresh process (so its peak
+    resident memory is the export's, not the province builder's): wall, CPU, memory."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, "--xlsx-probe", url, instance, month],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def xlsx_probe(url: str, instance: str, month: str) -> None:
+    """Request the XLSX export once as the supervisor; print its figures as JSON."""
+    import io
+    import resource
+
+    from openpyxl import load_workbook
+
+    from reports.periods import parse_month
+    from server import create_app
+    from server.extensions import db
+    from server.models import Office, Visit
+
+    app = create_app({"INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": url, "SITAMU_DATA_KEY": "22" * 32,
+                      "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "SITAMU_NOTIFY_MODE": "off"})
+    with app.app_context():
+        office = db.session.scalar(db.select(Office).where(Office.code == "TANJABBAR-SETDA"))
+        p = parse_month(month, office.timezone)
+        rows = db.session.scalar(db.select(db.func.count()).select_from(Visit).where(
+            Visit.office_id == office.id, Visit.registered_at >= p.start, Visit.registered_at < p.end))
+        office_id = office.id
+    client = app.test_client()
+    assert client.post("/login", data={"username": "pengawas", "password": "sitamu-demo"}).status_code == 302
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu, wall = time.process_time(), time.perf_counter()
+    response = client.get(f"/dashboard/exports/visits.xlsx?period={month}&office={office_id}")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert response.status_code == 200, response.status_code
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
+    print(json.dumps({"visits_in_month": rows, "rows_in_sheet": sum(1 for _ in sheet.iter_rows(min_row=2)),
+                      "bytes": len(response.data), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                      "process_peak_rss_mb": round(peak / 1024, 1),
+                      "rss_before_request_mb": round(before / 1024, 1)}))
 
 
 if __name__ == "__main__":

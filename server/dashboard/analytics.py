@@ -4,7 +4,7 @@ wait and stay, how hosts answer, who is turned away and why, who comes back, wha
 One query reads the period's visits (only the columns and derived-state keys needed, never
 names or identity numbers); everything else is counted in Python per office zone.
 """
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict
 from datetime import datetime
 from statistics import median
 
@@ -76,9 +76,38 @@ def _top(counter: Counter, spelling: dict, limit: int = TOP) -> list[tuple[str, 
     return [(spelling[key], n) for key, n in counter.most_common(limit)]
 
 
+# Figures of a page, kept while the period's visits do not change (count and latest update).
+_CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def _period_clause(offices: list[Office], period):
+    clauses = []
+    for office in offices:
+        p = period.in_zone(office.timezone)
+        clauses.append(db.and_(Visit.office_id == office.id, Visit.registered_at >= p.start,
+                               Visit.registered_at < p.end))
+    return db.or_(*clauses) if clauses else Visit.office_id.in_([])
+
+
 def visit_analytics(offices: list[Office], period, service_id: int | None = None,
                     host_id: int | None = None, lang: str = "id") -> dict:
     """Return the period's visit figures for the offices (optionally one service or host)."""
+    stamp = tuple(db.session.execute(db.select(func.count(), func.max(Visit.updated_at)).where(
+        _period_clause(offices, period))).one())
+    key = (tuple(o.id for o in offices), period.code, service_id, host_id, lang, stamp[0], str(stamp[1]))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    figures = _visit_analytics(offices, period, service_id, host_id, lang)
+    _CACHE[key] = figures
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return figures
+
+
+def _visit_analytics(offices: list[Office], period, service_id: int | None, host_id: int | None,
+                     lang: str) -> dict:
     zones = {o.id: o.tz for o in offices}
     state = Visit.state
     columns = (Visit.office_id, Visit.registered_at, Visit.admitted_at, Visit.checked_out_at, Visit.stage,
@@ -88,12 +117,7 @@ def visit_analytics(offices: list[Office], period, service_id: int | None = None
                state["host_received_at"].as_string().label("received"),
                state["outcome"].as_string().label("outcome"),
                state["outcome_reason"].as_string().label("outcome_reason"))
-    clauses = []
-    for office in offices:
-        p = period.in_zone(office.timezone)
-        clauses.append(db.and_(Visit.office_id == office.id, Visit.registered_at >= p.start,
-                               Visit.registered_at < p.end))
-    query = db.select(*columns).where(db.or_(*clauses) if clauses else Visit.office_id.in_([]))
+    query = db.select(*columns).where(_period_clause(offices, period))
     if service_id is not None:
         query = query.where(Visit.service_id == service_id)
     if host_id is not None:

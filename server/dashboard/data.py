@@ -6,8 +6,10 @@ office: a province has dozens of offices. Each office's periods are bounded in i
 from collections import OrderedDict, defaultdict
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from statistics import median
 
+from flask import g, has_request_context
 from sqlalchemy import and_, case, func, or_
 
 from reports.ikm import ELEMENT_KEYS, CONVENTIONS, compute_ikm
@@ -59,7 +61,17 @@ def _convention(offices: list[Office]) -> str:
 
 def survey_sums(offices: list[Office], periods: list[Period], by: str = "office",
                 service_id: int | None = None, host_id: int | None = None) -> dict[tuple, tuple]:
-    """Return {(office id | service id, period index): (respondents, totals, counts)} in one query."""
+    """Return {(office id | service id, period index): (respondents, totals, counts)} in one query
+    (once per request: the page's tables and charts share it)."""
+    key = ("survey_sums", tuple(o.id for o in offices), tuple((p.code, p.tz_name) for p in periods), by,
+           service_id, host_id)
+    cache = g.setdefault("dashboard_cache", {}) if has_request_context() else {}
+    if key not in cache:
+        cache[key] = _survey_sums(offices, periods, by, service_id, host_id)
+    return cache[key]
+
+
+def _survey_sums(offices, periods, by, service_id, host_id) -> dict[tuple, tuple]:
     bucket, where = _bucket(SurveyResponse.submitted_at, SurveyResponse.office_id, offices, periods)
     if bucket is None:
         return {}
@@ -95,6 +107,14 @@ def _combine(parts) -> tuple[int, dict, dict]:
 
 def _result(sums, convention: str):
     respondents, totals, counts = sums
+    return _ikm(tuple(totals[k] for k in ELEMENT_KEYS), tuple(counts[k] for k in ELEMENT_KEYS), respondents,
+                convention)
+
+
+@lru_cache(maxsize=50_000)
+def _ikm(totals: tuple, counts: tuple, respondents: int, convention: str):
+    """compute_ikm, remembered: a closed period's sums come back on every page view, and the
+    exact arithmetic is the page's largest cost over dozens of offices and periods."""
     return compute_ikm(totals, counts, respondents, convention)
 
 
@@ -177,14 +197,17 @@ def service_trend(offices: list[Office], periods: list[Period], limit: int = MAX
 
 
 def visit_volumes(offices: list[Office], periods: list[Period]) -> dict[str, list[int]]:
-    """Return {office code: [visits registered per period]}."""
-    bucket, where = _bucket(Visit.registered_at, Visit.office_id, offices, periods)
+    """Return {office code: [visits registered per period]}: one count per zone and period,
+    each a range of the (office, registered_at) index."""
     counts: dict[tuple, int] = {}
-    if bucket is not None:
-        for office_id, index, n in db.session.execute(
-                db.select(Visit.office_id, bucket, func.count()).where(where).group_by(Visit.office_id, bucket)):
-            if index is not None:
-                counts[(office_id, int(index))] = n
+    for tz, ids in _zones(offices).items():
+        for index, p in enumerate(periods):
+            p = p.in_zone(tz)
+            for office_id, n in db.session.execute(
+                    db.select(Visit.office_id, func.count()).where(
+                        Visit.office_id.in_(ids), Visit.registered_at >= p.start, Visit.registered_at < p.end)
+                    .group_by(Visit.office_id)):
+                counts[(office_id, index)] = n
     return {o.code: [counts.get((o.id, i), 0) for i in range(len(periods))] for o in offices}
 
 

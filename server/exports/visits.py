@@ -6,7 +6,6 @@ photos and signatures are never exported. Times are the office's local time.
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import load_only
 
 from reports.ikm import ELEMENT_KEYS
 from sync.rules import mask_id_number
@@ -43,22 +42,21 @@ def visit_rows(office: Office, period):
     """Yield one row per visit registered in the period (local zone), oldest first."""
     p = period.in_zone(office.timezone)
     hosts, services = _names(Host, office.id), _names(Service, office.id)
-    query = (select(Visit).options(load_only(
-        Visit.registered_at, Visit.admitted_at, Visit.checked_out_at, Visit.queue_number, Visit.name,
-        Visit.id_type, Visit.id_number, Visit.institution, Visit.purpose, Visit.host_id, Visit.service_id,
-        Visit.stage, Visit.state, Visit.unavailable_reason, Visit.cancel_reason, Visit.purged_at))
-        .where(Visit.office_id == office.id, Visit.registered_at >= p.start, Visit.registered_at < p.end)
-        .order_by(Visit.registered_at, Visit.id).execution_options(yield_per=1000))
-    for visit in db.session.scalars(query):
-        local = _local(office, visit.registered_at)
-        state = visit.state or {}
-        outcome = state.get("outcome") or ""
-        reason = state.get("outcome_reason") or visit.cancel_reason or visit.unavailable_reason or ""
-        yield [office.code, local.date(), local, visit.queue_number, visit.name, visit.id_type,
-               mask_id_number(visit.id_number), visit.institution, visit.purpose,
-               hosts.get(visit.host_id, ""), services.get(visit.service_id, ""), visit.stage, outcome, reason,
-               _local(office, visit.admitted_at), _local(office, visit.checked_out_at),
-               _minutes(visit.registered_at, visit.checked_out_at), _minutes(visit.registered_at, visit.admitted_at)]
+    query = (select(Visit.registered_at, Visit.admitted_at, Visit.checked_out_at, Visit.queue_number, Visit.name,
+                    Visit.id_type, Visit.id_number, Visit.institution, Visit.purpose, Visit.host_id,
+                    Visit.service_id, Visit.stage, Visit.unavailable_reason, Visit.cancel_reason,
+                    Visit.state["outcome"].as_string().label("outcome"),
+                    Visit.state["outcome_reason"].as_string().label("outcome_reason"))
+             .where(Visit.office_id == office.id, Visit.registered_at >= p.start, Visit.registered_at < p.end)
+             .order_by(Visit.registered_at, Visit.id).execution_options(yield_per=1000))
+    tz = office.tz
+    for v in db.session.execute(query):
+        local = v.registered_at.astimezone(tz).replace(tzinfo=None)
+        reason = v.outcome_reason or v.cancel_reason or v.unavailable_reason or ""
+        yield [office.code, local.date(), local, v.queue_number, v.name, v.id_type, mask_id_number(v.id_number),
+               v.institution, v.purpose, hosts.get(v.host_id, ""), services.get(v.service_id, ""), v.stage,
+               v.outcome or "", reason, _local(office, v.admitted_at), _local(office, v.checked_out_at),
+               _minutes(v.registered_at, v.checked_out_at), _minutes(v.registered_at, v.admitted_at)]
 
 
 def response_rows(office: Office, period):
