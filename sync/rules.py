@@ -59,9 +59,10 @@ LIFECYCLE_KEYS = ("arrived_at", "location", "location_at", "outcome", "outcome_r
 
 ID_TYPES = ("ktp", "sim", "passport", "other")
 CHANNELS = ("phone", "aiphone", "app", "in_person")
-ACTOR_RE = re.compile(r"^(guest|system|staff:\d{1,12}|host:\d{1,12})$")
-SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-STEP_RE = re.compile(r"^[a-z0-9_]{1,64}$")
+# \Z, not $: "$" also matches before a final newline ("guest\n" would pass).
+ACTOR_RE = re.compile(r"^(guest|system|staff:\d{1,12}|host:\d{1,12})\Z")
+SHA_RE = re.compile(r"^[0-9a-f]{64}\Z")
+STEP_RE = re.compile(r"^[a-z0-9_]{1,64}\Z")
 
 # Registration fields a correction may change, with their maximum lengths.
 REGISTRATION_TEXT = {

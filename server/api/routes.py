@@ -22,7 +22,7 @@ from .operations import (MAX_BATCH_BYTES, MAX_JSON_DEPTH, SyncError, blob_exists
                          json_depth_error, store_blob)
 from .pull import DEFAULT_LIMIT, MAX_LIMIT, pull_changes
 
-SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+SHA_RE = re.compile(r"^[0-9a-f]{64}\Z")  # \Z: "$" would let a final newline in
 # A tablet's last pull is saved at most this often (unless its outbox size changed).
 PULL_STATE_EVERY = timedelta(seconds=30)
 GZIP_MIN_BYTES = 512

@@ -28,7 +28,7 @@ from ..models import Device, Office, SurveyResponse, Visit, VisitEvent
 PREFIX = "m."
 # A tablet with a wrong clock could mint links that never end: at most a week ahead is honoured.
 MAX_AHEAD = timedelta(days=7)
-TOKEN_RE = re.compile(r"^m\.([0-9a-f]{32})\.([0-9a-f]{32})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})$")
+TOKEN_RE = re.compile(r"^m\.([0-9a-f]{32})\.([0-9a-f]{32})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})\Z")
 
 
 @dataclass

@@ -93,3 +93,26 @@ def test_an_admin_cannot_save_a_host_address_with_a_line_break(client, make_user
         "available": "y", "active": "y"})
     assert response.status_code == 400
     assert "e-mail tidak valid" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("where, value", [
+    ("photo_sha", "a" * 64 + "\n"), ("signature_sha", "b" * 64 + "\n"), ("actor", "guest\n"), ("step", "isi_buku_tamu\n"),
+])
+def test_a_trailing_line_break_never_passes_a_pattern(client, tablet_for, where, value):
+    """`$` in a pattern also matches before a final newline: every pattern ends with \\Z."""
+    tablet = tablet_for()
+    event = _registration(str(uuid.uuid4()))
+    if where in ("actor", "step"):
+        event[where] = value
+    else:
+        event["payload"][where] = value
+    response = client.post("/api/v1/push", json={"protocol": 1, "events": [event]}, headers=tablet.headers)
+    assert response.status_code == 200
+    ack = response.get_json()["ack"]
+    assert ack["stored"] == [] and [q["id"] for q in ack["quarantined"]] == [event["id"]]
+
+
+def test_a_blob_name_with_a_trailing_line_break_is_refused(client, tablet_for):
+    tablet = tablet_for()
+    response = client.open("/api/v1/blobs/" + "c" * 64 + "%0A", method="HEAD", headers=tablet.headers)
+    assert response.status_code == 400
