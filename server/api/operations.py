@@ -63,6 +63,8 @@ BLOB_KINDS = ("photo", "signature")
 # Payload fields holding personal data: encrypted inside stored event and quarantine JSON.
 SEALED = ("id_number", "phone")
 SEAL_PREFIX = "enc:"
+# The device of a quarantined record when it is the pushing tablet (ingest_batch).
+PUSHER = object()
 
 
 class SyncError(Exception):
@@ -400,15 +402,17 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     ack = {"stored": [], "duplicate": [], "quarantined": [], "conflict": []}
     quarantine_rows: list[dict] = []
 
-    def quarantine(record, record_type, errors, seq=None, kind="quarantined", message="", device_id=None,
+    def quarantine(record, record_type, errors, seq=None, kind="quarantined", message="", device_id=PUSHER,
                    digest=None):
         """Keep a refused record (once: a re-send finds it there) and name it in the ack
-        (kind None: a stored event displaced by another version, not part of this push)."""
+        (kind None: a stored event displaced by another version, not part of this push, kept
+        under the tablet that sent it)."""
         named = record if isinstance(record, dict) else {}
         record_id = named.get("id") if isinstance(named.get("id"), str) else ""
         visit_id = named.get("visit_id") if isinstance(named.get("visit_id"), str) else None
         quarantine_rows.append({
-            "office_id": office_id, "device_id": device_id or device.id, "record_id": record_id[:36],
+            "office_id": office_id, "device_id": device.id if device_id is PUSHER else device_id,
+            "record_id": record_id[:36],
             "visit_id": visit_id[:36] if visit_id else None, "record_hash": digest or record_hash(record),
             "record_type": record_type, "payload": _seal_record(record), "errors": errors,
             "status": "open", "created_at": now, "device_seq": seq,
@@ -529,8 +533,7 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     inserted |= set(replaced)
     for event, digest in in_batch_dupes:
         if accepted[event["id"]]["content_hash"] == digest:
-            if event["id"] not in ack["duplicate"] and event["id"] not in ack["stored"]:
-                ack["duplicate"].append(event["id"])
+            continue  # the same record twice in one batch: its id already has its outcome
         else:
             quarantine(event, "event", {"id": "same id, different content"}, seq=event["seq"], kind="conflict",
                        message="same id, different content", digest=digest)
