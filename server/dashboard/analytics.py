@@ -10,6 +10,8 @@ from statistics import median
 
 from sqlalchemy import func
 
+from reports.outcome import visit_lifecycle
+
 from ..extensions import db
 from ..models import Host, Office, Service, Visit
 
@@ -55,21 +57,25 @@ def _stats(values: list[float]) -> dict:
             "buckets": [(label, n) for label, n, _ in buckets]}
 
 
-def _outcome(row) -> str:
-    outcome = row.outcome
-    if outcome in OUTCOMES:
-        return outcome
-    if outcome:  # an outcome this page does not know yet: count it as finished
-        return "checked_out"
-    if row.stage == "cancelled":
-        return "cancelled"
-    if row.stage == "refused" or row.screening == "refused":
-        return "refused"
-    if row.unavailable_reason and row.admitted_at is None:
-        return "turned_away"
-    if row.checked_out_at is not None or row.stage in ("checked_out", "done"):
-        return "checked_out"
-    return "on_site"
+class _Row:
+    """A selected row as reports.outcome.visit_lifecycle reads it (the derived state's keys
+    selected one by one, so no visit's whole state is parsed in Python)."""
+
+    def __init__(self, row):
+        self.stage, self.screening = row.stage, row.screening
+        self.unavailable_reason, self.cancel_reason = row.unavailable_reason, row.cancel_reason
+        self.consent_at, self.registered_at, self.checked_out_at = None, row.registered_at, row.checked_out_at
+        # Visits derived with the lifecycle always carry arrived_at; older ones have no outcome key.
+        self.state = {"outcome": row.outcome, "outcome_reason": row.outcome_reason,
+                      "arrived_at": row.arrived, "by_appointment": row.by_appointment in ("true", "1")} \
+            if row.arrived is not None else {}
+
+
+def _outcome(row) -> tuple[str, str, bool]:
+    """Return (outcome or "on_site", reason, by appointment) as the register reads them."""
+    life = visit_lifecycle(_Row(row))
+    outcome = life.outcome if life.outcome in OUTCOMES else ("on_site" if life.outcome is None else "checked_out")
+    return outcome, life.reason, life.by_appointment
 
 
 def _top(counter: Counter, spelling: dict, limit: int = TOP) -> list[tuple[str, int]]:
@@ -116,7 +122,9 @@ def _visit_analytics(offices: list[Office], period, service_id: int | None, host
                state["host_notified_at"].as_string().label("notified"),
                state["host_received_at"].as_string().label("received"),
                state["outcome"].as_string().label("outcome"),
-               state["outcome_reason"].as_string().label("outcome_reason"))
+               state["outcome_reason"].as_string().label("outcome_reason"),
+               state["arrived_at"].as_string().label("arrived"),
+               state["by_appointment"].as_string().label("by_appointment"))
     query = db.select(*columns).where(_period_clause(offices, period))
     if service_id is not None:
         query = query.where(Visit.service_id == service_id)
@@ -131,7 +139,7 @@ def _visit_analytics(offices: list[Office], period, service_id: int | None, host
     institutions, purposes, hosts, services = Counter(), Counter(), Counter(), Counter()
     spelling: dict[str, str] = {}
     per_guest = Counter()
-    total = 0
+    total = appointments = 0
     for row in db.session.execute(query):
         total += 1
         local = row.registered_at.astimezone(zones[row.office_id])
@@ -146,11 +154,10 @@ def _visit_analytics(offices: list[Office], period, service_id: int | None, host
         minutes = _minutes(_parse(row.notified), _parse(row.received) or row.admitted_at)
         if minutes is not None:
             answer.append(minutes)
-        outcome = _outcome(row)
+        outcome, reason, by_appointment = _outcome(row)
         outcomes[outcome] += 1
+        appointments += by_appointment
         if outcome in reasons:
-            reason = (row.outcome_reason or (row.cancel_reason if outcome == "cancelled" else
-                                             row.unavailable_reason) or "").strip()
             if reason:
                 key = " ".join(reason.casefold().split())
                 reasons[outcome][key] += 1
@@ -178,7 +185,7 @@ def _visit_analytics(offices: list[Office], period, service_id: int | None, host
     first, last = (min(hours + [8]), max(hours + [16])) if hours else (8, 16)
     lang_index = 1 if lang == "en" else 0
     return {
-        "total": total,
+        "total": total, "by_appointment": appointments,
         "hours": list(range(first, last + 1)),
         "weekdays": list(WEEKDAYS_EN if lang == "en" else WEEKDAYS_ID),
         "heat": [[heat[d][h] for h in range(first, last + 1)] for d in range(7)],

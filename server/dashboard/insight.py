@@ -81,7 +81,9 @@ def visits_csv(table: str):
         return csv_response(name, ["ukuran", "jumlah", "median_menit", "p90_menit",
                                    *[f"menit_{b}" for b, _ in f["stay"]["buckets"]]], rows)
     if table == "outcomes":
-        return csv_response(name, ["hasil", "keterangan", "kunjungan"], [[k, label, n] for label, n, k in f["outcomes"]])
+        return csv_response(name, ["hasil", "keterangan", "kunjungan"],
+                            [*([k, label, n] for label, n, k in f["outcomes"]),
+                             ["by_appointment", "Dengan janji temu", f["by_appointment"]]])
     if table == "reasons":
         return csv_response(name, ["hasil", "alasan", "kunjungan"],
                             [[kind, reason, n] for kind, rows in f["reasons"].items() for reason, n in rows])

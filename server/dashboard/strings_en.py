@@ -95,4 +95,8 @@ EN = {
     'Tulis satu alamat e-mail per baris.': 'Write one e-mail address a line.',
     'Isi paling sedikit satu penerima.': 'Give at least one recipient.',
     'Pengiriman terjadwal {office} disimpan.': 'Scheduled delivery of {office} saved.',
+    'Janji temu': 'Appointments',
+    'Kunjungan dengan janji temu:': 'Visits by appointment:',
+    'dari': 'of',
+    'Ketidakhadiran (janji temu tanpa kunjungan) akan tampil di sini setelah fitur janji temu tersedia.': 'No-shows (appointments without a visit) will appear here once appointments are available.',
 }

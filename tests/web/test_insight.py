@@ -105,7 +105,7 @@ def test_peak_hours_are_counted_in_the_offices_local_time(db, staffed, as_user, 
     assert sum(int(n) for row in rows[1:] for n in row[1:]) == 2
 
 
-def test_turned_away_and_cancellation_reasons_prefer_the_visit_outcome(db, staffed, as_user, tablet, make_visit):
+def test_turned_away_and_cancellation_reasons_read_the_visit_lifecycle(db, staffed, as_user, tablet, make_visit):
     desk = tablet(staffed.office)
     at = datetime(2026, 10, 7, 3, tzinfo=timezone.utc)
     make_visit(desk, host=staffed.host, at=at, steps=[("host_unavailable", 3, {"reason": "Sedang rapat"}, None)])
@@ -113,14 +113,14 @@ def test_turned_away_and_cancellation_reasons_prefer_the_visit_outcome(db, staff
                steps=[("host_unavailable", 3, {"reason": "sedang  RAPAT"}, None)])
     make_visit(desk, host=staffed.host, at=at + timedelta(hours=2), steps=[("cancelled", 4, {"reason": "Salah alamat"}, None)])
     newer = make_visit(desk, host=staffed.host, at=at + timedelta(hours=3))
-    newer.state = dict(newer.state, outcome="turned_away", outcome_reason="Pejabat dinas luar")
+    newer.state = dict(newer.state, outcome="turned_away", outcome_reason="Pejabat dinas luar", by_appointment=True)
     db.session.commit()
     client = as_user(staffed.users["office_admin"])
     reasons = {(r[0], r[1]): int(r[2]) for r in _csv(client.get(f"/dashboard/visits/reasons.csv?period={OCT}"))[1:]}
     assert reasons == {("turned_away", "Sedang rapat"): 2, ("turned_away", "Pejabat dinas luar"): 1,
                        ("cancelled", "Salah alamat"): 1}
     outcomes = {r[0]: int(r[2]) for r in _csv(client.get(f"/dashboard/visits/outcomes.csv?period={OCT}"))[1:]}
-    assert outcomes["turned_away"] == 3 and outcomes["cancelled"] == 1
+    assert outcomes["turned_away"] == 3 and outcomes["cancelled"] == 1 and outcomes["by_appointment"] == 1
 
 
 def test_repeat_guests_institutions_and_waits_are_counted(db, staffed, as_user, tablet, make_visit):
