@@ -510,7 +510,7 @@ def derive_visit(events) -> dict:
                 if visit["card_number"]:
                     issue("card", when, number=visit["card_number"])
             held = payload.get("id_held")
-            if held is None and "ktp_held" in payload:
+            if held is None and payload.get("ktp_held") is not None:
                 held = "ktp" if payload["ktp_held"] else ""
             if held is not None:
                 visit["ktp_held"] = bool(held)
@@ -542,8 +542,8 @@ def derive_visit(events) -> dict:
             for key, item in CHECKOUT_RETURNS.items():
                 if key in payload:
                     visit["returned"][key] = bool(payload[key])
-                # A check-out returns everything it does not name as kept.
-                if payload.get(key, True):
+                # A check-out returns everything it does not name as kept (false).
+                if payload.get(key) is None or payload[key]:
                     give_back(item, when)
         elif kind == "returned":
             for item in payload["items"]:

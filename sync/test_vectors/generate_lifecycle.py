@@ -100,9 +100,9 @@ class _Desk:
         while number in self.used_ids:
             number += 1
         self.used_ids.add(number)
-        if kind != "checked_out" and ch.chance(10):
+        if ch.chance(10):
             # A client may send null for an optional field it leaves out (validation reads it as
-            # absent). Not for the check-out flags yet: see the xfail in test_lifecycle_properties.
+            # absent).
             payload = {**{name: None for name, field in EVENT_KINDS[kind].items() if not field.required},
                        **payload}
         event = {"id": str(uuid.UUID(int=number, version=4)), "visit_id": self.visit_id, "seq": device["seq"],
@@ -243,7 +243,11 @@ def random_walk(chooser, steps: list[dict], visit_id: str, max_events: int = MAX
             else:
                 desk.record(kind, _payload(ch, kind, visit), step=current)
             continue
-        if pick < 70:
+        if pick < 70 and kind == "finished" and not visit["admitted_at"]:
+            # The desk shows the guest in before the meeting ends (Perbup 75/2017 step 5: the ADC
+            # shows the guest in, reminding of the time limit): "Persilakan masuk", no step.
+            desk.record("admitted", _payload(ch, "admitted", visit))
+        elif pick < 70:
             if kind == "step_done" and registration is not None and n < registration and ch.chance(50):
                 kind = "arrived"  # the lobby step recorded as the guest's arrival
             desk.record(kind, _payload(ch, kind, visit), step=current)

@@ -179,8 +179,13 @@ def assert_lifecycle_holds(steps, walked):
             # On site: a step to do exactly while the walk is not finished, and the guest is
             # where the last step done put them.
             assert (current is None) == walk_is_finished(steps, walk_now), where
-            done = sorted(walk_now["done"], key=lambda key: walk_now["done"][key])
-            places = [completion_location(visit["step_last"].get(key)) for key in done]
+            # (The desk's "Persilakan masuk" before a meeting step that ends with `finished`,
+            # Tanjabbar's audience, is an `admitted` without a step: it puts the guest with the host.)
+            placed = [(walk_now["done"][key], completion_location(visit["step_last"].get(key)))
+                      for key in walk_now["done"]]
+            placed += [(format_time(corrected_time(e)), "with_host") for e in prefix
+                       if e["kind"] == "admitted" and not e.get("step")]
+            places = [p for _, p in sorted(placed, key=lambda item: item[0])]
             assert visit["location"] == next((p for p in reversed(places) if p), "desk"), where
         # Custody: issued minus returned, whatever the outcome.
         assert visit["custody_outstanding"] == issued_minus_returned(prefix), where
@@ -261,15 +266,7 @@ class OrdinaryDesk(RandomChooser):
         return options[0]
 
 
-TANJABBAR_AUDIENCE = ("Tanjabbar's audience step (menghadap / bertemu) is recorded as `finished`, so the guest "
-                      "goes from 'screening' (or 'waiting') straight to 'finished' and is never 'with_host' while "
-                      "meeting the host; and `admitted.reminded` (PROTOCOL: Perbup 75/2017 step 5) cannot be "
-                      "recorded on it (issue 12, item 4: reception cannot tell who waits and who is inside)")
-
-
-@pytest.mark.parametrize("tier", [
-    pytest.param(t, marks=pytest.mark.xfail(strict=True, reason=TANJABBAR_AUDIENCE)) if t[0] == "tanjabbar-2017" else t
-    for t in TIERS], ids=TIER_IDS)
+@pytest.mark.parametrize("tier", TIERS, ids=TIER_IDS)
 def test_on_the_main_path_of_every_tier_the_guest_is_with_the_host_before_leaving(tier):
     steps = tier[2]
     walked = random_walk(OrdinaryDesk(), steps, "9a2c0f5e-1111-4a2b-8c3d-0000000000aa")
@@ -364,14 +361,7 @@ def _derive_in_the_desk_app(events) -> dict:
     return json.loads(result.stdout)
 
 
-NULL_FLAGS = ("A check-out naming a flag as null (valid: validate_event reads a null optional field as "
-              "absent, and PROTOCOL.md says an absent flag counts as returned) keeps the item outstanding in "
-              "sync/rules.py (`payload.get(key, True)` is None) but returns it in pwa/derive.js "
-              "(`payload[key] === null` gives back): the server's reconciliation and the tablet's disagree")
-
-
 @pytest.mark.skipif(which("node") is None, reason="node is not installed")
-@pytest.mark.xfail(strict=True, reason=NULL_FLAGS)
 def test_a_check_out_with_null_flags_gives_the_same_custody_on_the_server_and_the_tablet():
     visit_id = "9a2c0f5e-1111-4a2b-8c3d-0000000000bb"
     events = [
@@ -387,18 +377,11 @@ def test_a_check_out_with_null_flags_gives_the_same_custody_on_the_server_and_th
     ]
     assert all(validate_event(event) == {} for event in events)
     server, tablet = derive_visit(events), _derive_in_the_desk_app(events)
-    # Today: server ['card', 'id_document'], tablet [].
     assert server["custody_outstanding"] == tablet["custody_outstanding"]
     assert server["custody"] == tablet["custody"]
 
 
-NULL_KTP_HELD = ("A card_issued with `ktp_held: null` (and no id_held) after one that kept a SIM: sync/rules.py "
-                 "reads the null as 'no KTP' and sets the visit's ktp_held to false, pwa/derive.js skips it and "
-                 "keeps true (the view older tablets and outstanding() fall back on)")
-
-
 @pytest.mark.skipif(which("node") is None, reason="node is not installed")
-@pytest.mark.xfail(strict=True, reason=NULL_KTP_HELD)
 def test_a_card_issued_with_a_null_ktp_held_gives_the_same_visit_on_the_server_and_the_tablet():
     visit_id = "9a2c0f5e-1111-4a2b-8c3d-0000000000cc"
     events = [
@@ -411,5 +394,4 @@ def test_a_card_issued_with_a_null_ktp_held_gives_the_same_visit_on_the_server_a
     ]
     assert all(validate_event(event) == {} for event in events)
     server, tablet = derive_visit(events), _derive_in_the_desk_app(events)
-    # Today: server ktp_held False, tablet True.
     assert server == tablet
