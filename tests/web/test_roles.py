@@ -42,6 +42,8 @@ ACCESS = {
     "admin.quarantine": ADMINS,
     "admin.quarantine_item": ADMINS,
     "admin.quarantine_dismiss": ADMINS,
+    "admin.saran": ADMINS | {"supervisor"},
+    "admin.saran_reply": ADMINS,
     "dashboard.index": ADMINS | {"supervisor"},
     "dashboard.table_csv": ADMINS | {"supervisor"},
     "dashboard.visits": ADMINS | {"supervisor"},
@@ -63,6 +65,8 @@ ACCESS = {
     "host.availability": {"host"},
     "public.survey": EVERYONE,
     "public.ikm": EVERYONE,
+    "public.poster": EVERYONE,
+    "public.walk_in_survey": EVERYONE,
 }
 # Pages owned by the reports area (server/admin/reports.py) are tested there.
 OTHER_AREAS = ("server.admin.reports",)
@@ -104,7 +108,23 @@ def world(db, staffed, tablet, make_visit):
     return {"office_id": s.office.id, "user_id": s.users["receptionist"].id, "host_id": s.host.id,
             "service_id": s.service.id, "device_id": desk.device.id, "visit_id": visit.id,
             "item_id": item.id, "table": "ikm", "token": token, "code": s.office.code,
-            "kind": "photo", "what": "visits", "fmt": "xlsx", "job_id": job}
+            "kind": "photo", "what": "visits", "fmt": "xlsx", "job_id": job,
+            "response_id": _saran_response(s.office)}
+
+
+def _saran_response(office) -> str:
+    """A survey response with a saran, as its id (the saran page's reply URL)."""
+    import uuid
+    from datetime import datetime, timezone
+
+    from server.extensions import db
+    from server.models import SurveyResponse
+
+    response = SurveyResponse(id=str(uuid.uuid4()), office_id=office.id, persyaratan=4,
+                              saran="Parkir diperluas.", submitted_at=datetime.now(timezone.utc))
+    db.session.add(response)
+    db.session.commit()
+    return response.id
 
 
 def _finished_recap(office) -> str:
