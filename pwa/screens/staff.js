@@ -78,7 +78,9 @@ export async function renderBoard(main, app) {
     h("span", { class: "n" }, v.name || ""),
     h("span", { class: "to" }, hosts.get(String(v.host_id))?.name || services.get(String(v.service_id))?.name || ""),
     h("span", { class: "t" }, localTime(v.arrived_at || v.registered_at, tz)),
-    h("span", { class: "s", dataset: { status: statusOf(v) } }, v.has_registration === false ? t("arrived_waiting") : statusLabel(v))));
+    h("span", { class: "s", dataset: { status: statusOf(v) } }, v.has_registration === false ? t("arrived_waiting") : statusLabel(v),
+      // Something still held for a guest whose visit ended: it is in the reconciliation too.
+      outstanding(v).length && !onSite(v) ? h("span", { class: "held-badge", title: t("custody_title") }, ` · ${t("custody_title")}`) : null)));
   const here = visits.filter(onSite);
   const gone = visits.filter((v) => !onSite(v));
   const lobby = lobbySteps(stepsFor(templateOf(await app.office()), null));
