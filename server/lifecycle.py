@@ -3,7 +3,9 @@ labels every staff page shows, and a reader of a visit's lifecycle from its stor
 
 The lifecycle itself is derived by `sync.rules.derive_visit` (sync/PROTOCOL.md, "The visit
 lifecycle") and kept in `Visit.state`; pages never read the events their own way. Labels are
-Indonesian source text; the English is in server/admin/strings_en.py like every page string.
+Indonesian source text, the same words as the desk app's (pwa/i18n, `status_*`), so the board,
+the visit screen and these pages name a visit alike; the English is in
+server/admin/strings_en.py like every page string.
 """
 from datetime import datetime
 
@@ -16,24 +18,24 @@ from .i18n import translate
 
 # Where a guest on site is (`location`), in SOP order, then the outcomes: every `status`.
 LOCATION_LABELS = {
-    "desk": "Di meja tamu",
+    "desk": "Di meja penerima tamu",
     "waiting": "Di ruang tunggu",
-    "screening": "Di loker / pemeriksaan",
-    "with_host": "Sedang menghadap",
-    "finished": "Selesai menghadap",
+    "screening": "Loker / pemeriksaan",
+    "with_host": "Sedang bertemu",
+    "finished": "Selesai bertemu",
 }
 OUTCOME_LABELS = {
-    "checked_out": "Sudah keluar",
-    "turned_away": "Tidak dapat diterima",
-    "refused": "Ditolak pemeriksaan",
+    "checked_out": "Sudah pulang",
+    "turned_away": "Tidak dapat ditemui",
+    "refused": "Ditolak di pemeriksaan",
     "cancelled": "Dibatalkan",
 }
-LEFT_LABEL = "Sudah pergi"  # the location of a visit with an outcome
+LEFT_LABEL = "Sudah pulang"  # the location of a visit with an outcome
 STATUS_LABELS = {**LOCATION_LABELS, **OUTCOME_LABELS}
 STATUSES = tuple(STATUS_LABELS)
 # What the desk holds for a guest, and the identity documents it may keep.
-CUSTODY_LABELS = {"card": "Kartu tamu", "id_document": "Kartu identitas", "locker": "Loker"}
-ID_DOCUMENT_LABELS = {"ktp": "KTP", "sim": "SIM", "passport": "Paspor", "other": "Identitas lain"}
+CUSTODY_LABELS = {"card": "Kartu tamu", "id_document": "Identitas", "locker": "Loker"}
+ID_DOCUMENT_LABELS = {"ktp": "KTP", "sim": "SIM", "passport": "Paspor", "other": "Tanda pengenal lain"}
 
 # For a row stored before the lifecycle was kept (a purged visit the migration skipped): the
 # status its stage stands for.
@@ -160,7 +162,7 @@ def id_document_label(kind: str | None) -> str:
 
 
 def describe_item(item: str, held: dict) -> str:
-    """Return one held item as the desk names it: "Kartu tamu 11", "Kartu identitas: KTP",
+    """Return one held item as the desk names it: "Kartu tamu 11", "Identitas: KTP",
     "Loker 4 (tas)"."""
     label = custody_label(item)
     if item == "id_document":

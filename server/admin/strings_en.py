@@ -204,12 +204,14 @@ EN.update({
 # The visit lifecycle (server/lifecycle.py): status, custody and identity document words, shared
 # by the admin pages and the host inbox; then the visit, on-site and index pages.
 EN.update({
-    "Di meja tamu": "At the desk", "Di ruang tunggu": "In the waiting room",
-    "Di loker / pemeriksaan": "At the locker / screening", "Sedang menghadap": "With the host",
-    "Selesai menghadap": "Meeting finished", "Sudah pergi": "Left",
-    "Tidak dapat diterima": "Turned away",
-    "Kartu tamu": "Guest card", "Kartu identitas": "Identity document",
-    "KTP": "KTP (ID card)", "SIM": "SIM (driving licence)", "Paspor": "Passport", "Identitas lain": "Other ID",
+    "Di meja penerima tamu": "At the desk", "Di ruang tunggu": "In the waiting room",
+    "Loker / pemeriksaan": "Locker / screening", "Sedang bertemu": "With the host",
+    "Selesai bertemu": "Meeting finished", "Sudah pulang": "Left",
+    "Tidak dapat ditemui": "Host unavailable", "Ditolak di pemeriksaan": "Refused at screening",
+    "Sedang menghadap": "With the host", "Selesai menghadap": "Meeting finished",
+    "Kartu tamu": "Guest card",  # "Identitas" (ID) is above
+    "KTP": "KTP (ID card)", "SIM": "SIM (driving licence)", "Paspor": "Passport",
+    "Tanda pengenal lain": "Other valid ID",
     "Tamu tiba": "Guest arrived", "Barang titipan dikembalikan": "Held items returned",
     "Langkah dilewati": "Steps skipped",
     "Semua yang di lokasi": "Everyone on site", "barang dititip": "items held",

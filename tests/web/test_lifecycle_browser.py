@@ -63,13 +63,13 @@ def test_desk_gives_back_card_and_ktp_from_the_on_site_page(db, tanjabbar, table
 
     row.locator("button", has_text="Semua").click()
     page.wait_for_load_state()
-    assert "Tercatat dikembalikan: Kartu tamu, Kartu identitas." in page.inner_text(".flash")
+    assert "Tercatat dikembalikan: Kartu tamu, Identitas." in page.inner_text(".flash")
     assert page.locator(f"[data-testid=custody] tr[data-visit='{visit.id}']").count() == 0
     db.session.expire_all()
     assert not db.session.get(Visit, visit.id).custody_open
     page.goto(live_server + f"/admin/visits/{visit.id}")
     status = page.locator("[data-testid=visit-status]")
-    assert "Tidak dapat diterima" in status.inner_text() and "belum dikembalikan" not in status.inner_text()
+    assert "Tidak dapat ditemui" in status.inner_text() and "belum dikembalikan" not in status.inner_text()
     page.screenshot(path=str(artifacts / "web-visit-returned.png"), full_page=True)
     assert page.errors == []
 

@@ -68,6 +68,26 @@ def test_status_words_cover_every_location_outcome_custody_item_and_id_type(app)
         assert [w for w in words if w not in english()] == []
 
 
+def test_status_words_are_the_desk_apps_in_both_languages(app):
+    """The board and visit screen (pwa/i18n) and the web pages name a status alike."""
+    from pathlib import Path
+
+    from server import lifecycle
+    from server.i18n import english
+
+    i18n = Path(__file__).resolve().parents[2] / "pwa" / "i18n"
+
+    def desk_words(name):
+        text = (i18n / name).read_text(encoding="utf-8")
+        return dict(re.findall(r'status_([a-z_]+): "([^"]*)"', text))
+
+    indonesian, english_desk = desk_words("id.js"), desk_words("en.js")
+    ours = {**lifecycle.STATUS_LABELS, "left": lifecycle.LEFT_LABEL}
+    assert {k: indonesian.get(k) for k in ours} == ours
+    with app.app_context():
+        assert {k: english().get(v) for k, v in ours.items()} == {k: english_desk.get(k) for k in ours}
+
+
 def test_a_row_without_a_stored_lifecycle_reads_its_stage(db, staffed, tablet, make_visit):
     from server import lifecycle
 
@@ -97,7 +117,7 @@ def test_every_page_shows_the_derived_status_in_words(db, tanjabbar, tablet, mak
     for page, html in pages.items():
         assert 'data-status="waiting"' in html and "Di ruang tunggu" in html, page
         assert "Terdaftar" not in html, page
-    assert "Kartu tamu 12" in pages["detail"] and "Kartu identitas: SIM" in pages["detail"]
+    assert "Kartu tamu 12" in pages["detail"] and "Identitas: SIM" in pages["detail"]
     index = admin.get("/admin/").get_data(as_text=True)
     row = index.split(tanjabbar.office.name)[1].split("</tr>")[0]
     assert re.search(r'data-testid="on-site-count"><a [^>]*>1<', row)
@@ -138,7 +158,7 @@ def test_turned_away_guest_with_card_and_ktp_held_is_listed_for_return_not_on_si
     assert "Tamu Ditolak Halus" not in _section(html, "onsite")
     custody = _section(html, "custody")
     row = custody.split(f'data-visit="{visit.id}"')[1].split("</tr>")[0]
-    assert "Tamu Ditolak Halus" in row and "Tidak dapat diterima" in row and "Beliau dinas luar" in row
+    assert "Tamu Ditolak Halus" in row and "Tidak dapat ditemui" in row and "Beliau dinas luar" in row
     assert '<td class="code" data-item="card">11</td>' in row
     assert '<td data-item="id_document">KTP</td>' in row
     assert '<td data-item="locker">–</td>' in row
@@ -264,12 +284,12 @@ def test_kaltim_guest_checked_out_leaves_the_on_site_list(db, make_office, make_
         ("step_done", 25, {}, "isi_skm")])
     client = as_user(make_user("security", office=office))
     row = _section(client.get("/admin/onsite").get_data(as_text=True), "onsite")
-    assert "Tamu Kaltim" in row and 'data-status="finished"' in row and "Selesai menghadap" in row
+    assert "Tamu Kaltim" in row and 'data-status="finished"' in row and "Selesai bertemu" in row
     desk.push([desk.event(visit.id, "checked_out", NOW, {})])
     html = client.get("/admin/onsite").get_data(as_text=True)
     assert "Tamu Kaltim" not in html
     detail = _section(client.get(f"/admin/visits/{visit.id}").get_data(as_text=True), "visit-status")
-    assert 'data-status="checked_out"' in detail and "Sudah keluar" in detail
+    assert 'data-status="checked_out"' in detail and "Sudah pulang" in detail
 
 
 # -- the host inbox ----------------------------------------------------------------------------
@@ -315,7 +335,7 @@ def test_aide_records_the_guest_going_in_with_the_time_limit_and_the_meeting_end
     assert visit.state["location"] == "finished" and visit.state["outcome"] is None
     html = client.get("/host/").get_data(as_text=True)
     assert 'data-testid="with-host-guest"' not in html
-    assert "Selesai menghadap" in html.split('id="answered-h"')[1]
+    assert "Selesai bertemu" in html.split('id="answered-h"')[1]
     client.post(f"/host/visits/{visit.id}/finished")
     assert len(_events(db, visit.id, "finished")) == 1
 
@@ -357,13 +377,13 @@ def test_aide_declines_after_receiving_and_before_the_meeting_not_after(db, tanj
     assert visit.state["outcome"] == "turned_away" and visit.custody_open
     assert visit.state["outcome_reason"] == "Mendadak rapat dengan Gubernur."
     answered = client.get("/host/").get_data(as_text=True).split('id="answered-h"')[1]
-    assert "Tidak dapat diterima: Mendadak rapat dengan Gubernur." in re.sub(r"<[^>]+>", "", answered)
+    assert "Tidak dapat ditemui: Mendadak rapat dengan Gubernur." in re.sub(r"<[^>]+>", "", answered)
 
     # Once the guest went in, the aide can no longer turn them away.
     later = make_visit(desk, host=tanjabbar.host, name="Tamu Sudah Masuk", steps=[("admitted", 5, {}, None)])
     response = client.post(f"/host/visits/{later.id}/unavailable", data={f"v{later.id[:8]}-reason": "Batal"},
                            follow_redirects=True)
-    assert "Status tamu sudah berubah: Sedang menghadap." in response.get_data(as_text=True)
+    assert "Status tamu sudah berubah: Sedang bertemu." in response.get_data(as_text=True)
     assert _events(db, later.id, "host_unavailable") == []
 
 
@@ -378,12 +398,12 @@ def test_host_actions_on_another_hosts_guest_are_forbidden(db, tanjabbar, tablet
 
 @pytest.mark.parametrize("ending, status, words, reason", [
     (("host_unavailable", {"reason": "Beliau rapat mendadak."}, "simpan_barang_loker"),
-     "turned_away", "Tidak dapat diterima", "Beliau rapat mendadak."),
+     "turned_away", "Tidak dapat ditemui", "Beliau rapat mendadak."),
     (("screening", {"result": "refused", "note": "Membawa senjata tajam."}, "pemeriksaan_metal_detektor"),
-     "refused", "Ditolak pemeriksaan", "Membawa senjata tajam."),
+     "refused", "Ditolak di pemeriksaan", "Membawa senjata tajam."),
     (("cancelled", {"reason": "Tamu membatalkan sendiri."}, None), "cancelled", "Dibatalkan",
      "Tamu membatalkan sendiri."),
-    (("checked_out", {}, "kembalikan_kartu"), "checked_out", "Sudah keluar", None),
+    (("checked_out", {}, "kembalikan_kartu"), "checked_out", "Sudah pulang", None),
 ])
 def test_visit_page_shows_the_outcome_with_its_reason_and_the_steps_skipped(
         db, tanjabbar, tablet, make_visit, as_user, ending, status, words, reason):
@@ -401,7 +421,7 @@ def test_visit_page_shows_the_outcome_with_its_reason_and_the_steps_skipped(
     # The locker step skipped with one tap, by its title; the identity document by its type.
     skipped = card.split('data-testid="skipped">')[1].split("</dd>")[0]
     assert "Petugas 2 mempersilahkan tamu menyimpan barang" in skipped
-    assert "Kartu identitas: Identitas lain" in card
+    assert "Identitas: Tanda pengenal lain" in card
     assert "Langkah dilewati" in html.split("Urutan kejadian")[1]
     held = "belum dikembalikan" in card
     assert held is (status != "checked_out")  # a check-out returns what it does not name as kept
