@@ -13,10 +13,10 @@ SQLite writers are serialised, so ids commit in order; tx_id stays 0 and the ord
 from sqlalchemy import event, insert, literal_column
 from sqlalchemy.orm import Session
 
-from .models import ChangeLog, Host, Office, Service, StaffUser, SurveyLink, Visit
+from .models import Appointment, ChangeLog, Host, Office, Service, StaffUser, SurveyLink, Visit
 
 ENTITIES = {Office: "office", Host: "host", Service: "service", StaffUser: "staff",
-            Visit: "visit", SurveyLink: "survey_link"}
+            Visit: "visit", SurveyLink: "survey_link", Appointment: "appointment"}
 
 PG_TX_ID = literal_column("pg_current_xact_id()::text::bigint")
 

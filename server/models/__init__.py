@@ -1,4 +1,5 @@
 """The central store: every table of Sitamu, one module per area."""
+from .appointment import Appointment
 from .audit import AuditLog
 from .delivery import ReportDelivery, ReportDispatch
 from .device import Device, EnrollmentCode
@@ -11,7 +12,7 @@ from .sync import ChangeLog, Quarantine, SurveyLink
 from .visit import Attachment, BlobUpload, Visit, VisitEvent
 
 __all__ = [
-    "AuditLog", "Attachment", "BlobUpload", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host", "IkmFollowUp",
+    "Appointment", "AuditLog", "Attachment", "BlobUpload", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host", "IkmFollowUp",
     "Notification", "Office", "Quarantine", "ROLES", "ReportDelivery", "ReportDispatch", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
     "VisitEvent",
 ]

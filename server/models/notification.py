@@ -22,6 +22,9 @@ class Notification(db.Model):
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
     host_id: Mapped[int | None] = mapped_column(ForeignKey("host.id"))
     visit_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The appointment a guest's ticket, reminder or status message is about (its ticket PDF is
+    # attached when the message is sent).
+    appointment_id: Mapped[str | None] = mapped_column(String(36), index=True)
     channel: Mapped[str] = mapped_column(String(12), default="email")
     # The host's work address (an office contact, not a guest's personal data).
     recipient: Mapped[str] = mapped_column(String(120))

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import Encrypted
 from ..extensions import db
 from .base import JSONType, UTCDateTime, utcnow
 
@@ -61,6 +62,12 @@ class Office(db.Model):
     # Idle minutes after which a desk tablet locks staff mode (the PIN is asked again).
     staff_lock_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     ikm_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Public booking (/janji/<code>): {"hours": {"0": ["08:00", "15:00"], ...} (Monday = "0"),
+    # "closed": ["2026-12-25", ...], "slot_minutes": 30}; None means the defaults
+    # (server/appointments/slots.py).
+    booking: Mapped[dict | None] = mapped_column(JSONType)
+    # The ECDSA P-256 private key that signs QR tickets, as PEM, encrypted; made on first use.
+    ticket_key: Mapped[str | None] = mapped_column(Encrypted)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -101,6 +108,10 @@ class Host(db.Model):
     email: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     available: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bookings: "off", "auto" (approved at once) or "approval" (by the host, aide or office).
+    booking_mode: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    # Guests per booking slot.
+    booking_capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # The polite reason shown to guests while the host is unavailable.
     unavailable_reason: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -122,6 +133,10 @@ class Service(db.Model):
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Bookings: "off", "auto" (approved at once) or "approval" (by the host, aide or office).
+    booking_mode: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    # Guests per booking slot.
+    booking_capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
