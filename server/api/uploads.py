@@ -18,7 +18,7 @@ from ..models import Attachment, BlobUpload, Device
 from ..models.base import utcnow
 from .operations import BLOB_KINDS, BLOB_TYPES, SyncError, _insert, store_blob
 
-RANGE_RE = re.compile(r"^bytes (\d{1,9})-(\d{1,9})/(\d{1,9})$")
+RANGE_RE = re.compile(r"^bytes (\d{1,9})-(\d{1,9})/(\d{1,9})\Z")
 READ_PIECE = 16 * 1024
 
 
