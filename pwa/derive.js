@@ -21,7 +21,7 @@ const KIND_STAGE = {
 // The payload values that decide which SOP branch a step took (kept with each step's last completion).
 const OUTCOME_FIELDS = { verification: ["ok"], screening: ["result"], service_feedback: ["sufficient"] };
 const REGISTRATION = ["queue_number", "id_type", "id_number", "name", "phone", "institution", "address",
-  "purpose", "host_id", "service_id", "photo_sha", "signature_sha", "consent_version", "consent_at"];
+  "purpose", "host_id", "service_id", "photo_sha", "signature_sha", "consent_version", "consent_at", "appointment_id"];
 
 function parseMs(value) {
   const ms = Date.parse(value);
@@ -77,7 +77,7 @@ export function deriveVisit(events) {
     arrived_at: null, location: "desk", location_at: null,
     outcome: null, outcome_reason: "", outcome_at: null, status: "desk",
     custody: {}, custody_outstanding: [], skipped: [], time_limit_reminded: false,
-    by_appointment: false,
+    by_appointment: false, appointment_id: null,
   };
   let rank = RANK.registered;
   let registrationSeen = false;
@@ -121,6 +121,7 @@ export function deriveVisit(events) {
       visit.has_registration = true;
       for (const name of REGISTRATION) if (payload[name] !== undefined && payload[name] !== null) visit[name] = payload[name];
       visit.registered_at = when;
+      visit.by_appointment = visit.appointment_id !== null;
     } else if (kind === "verification") {
       visit.verified = !!payload.ok;
       visit.fields_to_correct = [...(payload.fields || [])].sort();
@@ -201,6 +202,22 @@ export function deriveVisit(events) {
   visit.status = visit.outcome || visit.location;
   visit.on_site = visit.outcome === null;
   return visit;
+}
+
+/**
+ * Return the visit id that keeps an appointment several visits checked in with (sync/rules.py
+ * first_checkin): the earliest registration by corrected time, a tie to the smaller visit id,
+ * a visit without a registration time after every one with it; null for none. Any order, any
+ * duplicates give the same answer.
+ */
+export function firstCheckin(checkins) {
+  let best = null;
+  for (const checkin of checkins) {
+    const ms = typeof checkin.registered_at === "string" ? Date.parse(checkin.registered_at) : NaN;
+    const key = { none: Number.isNaN(ms), ms: Number.isNaN(ms) ? 0 : ms, id: String(checkin.visit_id) };
+    if (best === null || key.none < best.none || (key.none === best.none && (key.ms < best.ms || (key.ms === best.ms && key.id < best.id)))) best = key;
+  }
+  return best === null ? null : best.id;
 }
 
 /** Return true while the guest is still on site (the visit has no outcome). */

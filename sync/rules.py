@@ -55,7 +55,7 @@ CUSTODY_ITEMS = ("card", "id_document", "locker")
 # The derived fields of the lifecycle (every screen shows these; tablets get them by pull).
 LIFECYCLE_KEYS = ("arrived_at", "location", "location_at", "outcome", "outcome_reason", "outcome_at",
                   "status", "custody", "custody_outstanding", "skipped", "time_limit_reminded",
-                  "by_appointment", "cancelled_at")
+                  "by_appointment", "appointment_id", "cancelled_at")
 
 ID_TYPES = ("ktp", "sim", "passport", "other")
 CHANNELS = ("phone", "aiphone", "app", "in_person")
@@ -151,6 +151,13 @@ def _time(value):
     return None if parse_time(value) is not None else "must be an ISO 8601 UTC time"
 
 
+def _optional_uuid(value):
+    if value is None:
+        return None
+    # Lower case, with dashes: the form the server keeps, so one appointment has one spelling.
+    return None if _is_uuid(value) and str(uuid.UUID(value)) == value else "must be a UUID (lower case)"
+
+
 def _field_list(value):
     if not isinstance(value, list) or not all(isinstance(v, str) and v in CORRECTABLE for v in value):
         return "must be a list of field names: " + ", ".join(CORRECTABLE)
@@ -203,6 +210,8 @@ REGISTRATION = {
     "signature_sha": _Field(_sha),
     "consent_version": _Field(_line(32)),
     "consent_at": _Field(_time),
+    # The appointment the guest checked in with at the desk (sync/PROTOCOL.md, "Appointments").
+    "appointment_id": _Field(_optional_uuid),
 }
 
 # Each event kind and the fields its payload may hold.
@@ -423,7 +432,7 @@ def derive_visit(events) -> dict:
         "arrived_at": None, "location": "desk", "location_at": None,
         "outcome": None, "outcome_reason": "", "outcome_at": None, "status": "desk",
         "custody": {}, "custody_outstanding": [], "skipped": [], "time_limit_reminded": False,
-        "by_appointment": False,
+        "by_appointment": False, "appointment_id": None,
     }
     rank = STAGE_RANK["registered"]
     registration_seen = False
@@ -483,6 +492,7 @@ def derive_visit(events) -> dict:
                 if name in payload and payload[name] is not None:
                     visit[name] = payload[name]
             visit["registered_at"] = when
+            visit["by_appointment"] = visit["appointment_id"] is not None
         elif kind == "verification":
             visit["verified"] = bool(payload["ok"])
             visit["fields_to_correct"] = sorted(payload.get("fields") or [])
@@ -578,6 +588,27 @@ def derive_visit(events) -> dict:
     visit["status"] = visit["outcome"] or visit["location"]
     visit["on_site"] = visit["outcome"] is None
     return visit
+
+
+# --- appointments ---------------------------------------------------------------------------
+
+def first_checkin(checkins) -> str | None:
+    """Return the visit id that keeps an appointment several visits checked in with, or None.
+
+    `checkins` are `{"visit_id", "registered_at"}` (a derived visit's registration time, the
+    corrected time): the earliest registration keeps the appointment, a tie goes to the smaller
+    visit id; a visit without a registration time comes after every one with it. The answer
+    depends only on the set of check-ins (any order, any duplicates); the other visits are the
+    duplicates (`appointment_duplicate`). JavaScript port: pwa/derive.js `firstCheckin`, tested
+    against sync/test_vectors/first_checkin.json.
+    """
+    best = None
+    for checkin in checkins:
+        when = parse_time(checkin.get("registered_at"))
+        key = (when is None, when or datetime.min.replace(tzinfo=timezone.utc), str(checkin["visit_id"]))
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[2]
 
 
 # --- the SOP walk ----------------------------------------------------------------------------

@@ -10,12 +10,13 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sync.rules import derive_visit, format_time, walk_steps
+from sync.rules import derive_visit, first_checkin, format_time, walk_steps
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "server" / "sop" / "templates"
 
 VISIT = "9a2c0f5e-1111-4a2b-8c3d-000000000001"
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 09:00 WIB
+APPOINTMENT = "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab"
 
 
 def ev(n, kind, minutes, payload=None, offset_ms=0, step=None, actor="staff:3"):
@@ -113,7 +114,10 @@ CASES = [
         ev(1, "registration", 0, REG), ev(2, "card_issued", 1, {"card_number": "3", "ktp_held": True}),
         ev(3, "screening", 5, {"result": "refused", "note": "Membawa senjata tajam"}),
         ev(4, "checked_out", 7, {})]),
+    ("checked in by appointment", [
+        ev(1, "registration", 0, {**REG, "appointment_id": APPOINTMENT}), ev(2, "verification", 2, {"ok": True})]),
 ]
+
 
 
 
@@ -229,6 +233,25 @@ WALKS = [
 ]
 
 
+def checkin(visit_n, minutes, ms=0):
+    """A visit that checked in with the appointment: its id and registration (corrected) time."""
+    at = None if minutes is None else format_time(T0 + timedelta(minutes=minutes, milliseconds=ms))
+    return {"visit_id": f"7e1d0c3b-0000-4000-8000-{visit_n:012d}", "registered_at": at}
+
+
+# Several visits checking in one appointment (tablets offline): which one keeps it.
+CHECKINS = [
+    ("none", []),
+    ("one", [checkin(5, 3)]),
+    ("earliest registration keeps it", [checkin(1, 9), checkin(2, 4), checkin(3, 7)]),
+    ("a millisecond decides", [checkin(9, 4, ms=1), checkin(8, 4, ms=2)]),
+    ("a tie goes to the smaller visit id", [checkin(4, 5), checkin(2, 5), checkin(3, 5)]),
+    ("the same check-in twice counts once", [checkin(6, 2), checkin(6, 2), checkin(7, 8)]),
+    ("a visit without a registration time comes last", [checkin(1, None), checkin(2, 30)]),
+    ("only visits without a registration time: the smaller id", [checkin(3, None), checkin(2, None)]),
+]
+
+
 def main() -> None:
     here = Path(__file__).resolve().parent
     cases = [{"name": name, "events": events, "expected": derive_visit(events)} for name, events in CASES]
@@ -237,7 +260,9 @@ def main() -> None:
               "expected": walk_steps(template_steps(key, tier), derive_visit(events))}
              for name, key, tier, events in WALKS]
     (here / "walk.json").write_text(json.dumps(walks, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {len(cases)} derive cases and {len(walks)} walk cases to {here}")
+    checkins = [{"name": name, "checkins": given, "expected": first_checkin(given)} for name, given in CHECKINS]
+    (here / "first_checkin.json").write_text(json.dumps(checkins, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {len(cases)} derive cases, {len(walks)} walk cases and {len(checkins)} check-in cases to {here}")
 
 
 if __name__ == "__main__":
