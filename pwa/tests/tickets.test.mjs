@@ -1,0 +1,165 @@
+// Appointment tickets verified offline (pwa/tickets.js) with tickets signed here as the server
+// signs them (sync/PROTOCOL.md, "Appointments"), and the check-in rule's JS port against the
+// shared vectors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { bookingCode, checkTicket, fromBase64url, readInput, toBase64url, verifySignature } from "../tickets.js";
+import { deriveVisit, firstCheckin } from "../derive.js";
+
+const subtle = globalThis.crypto.subtle;
+const APPT = "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab";
+const TODAY = "2026-12-04";
+
+async function keyPair() {
+  const pair = await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const { kty, crv, x, y } = await subtle.exportKey("jwk", pair.publicKey);
+  return { privateKey: pair.privateKey, jwk: { kty, crv, x, y } };
+}
+
+/** Sign a ticket exactly as the contract says: SITAMU1.<b64url compact JSON>.<b64url P1363>. */
+async function sign(privateKey, { a = APPT, o = "KALBAR", d = TODAY, t = "09:30", q = "J-007" } = {}) {
+  const payload = toBase64url(new TextEncoder().encode(JSON.stringify({ a, o, d, t, q })));
+  const sig = new Uint8Array(await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, new TextEncoder().encode(payload)));
+  return `SITAMU1.${payload}.${toBase64url(sig)}`;
+}
+
+const office = (jwk) => ({ code: "KALBAR", ticket_public_key: jwk });
+const pulled = (over = {}) => ({ id: APPT, code: bookingCode(APPT), office_code: "KALBAR", date: TODAY, time: "09:30", queue: "J-007",
+  status: "approved", name: "Siti Aminah", institution: "CV Maju", purpose: "Audiensi", host_id: 7, service_id: null, ...over });
+
+test("a valid ticket booked after the last sync is accepted from its QR alone", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const result = await checkTicket(await sign(privateKey), { office: office(jwk), today: TODAY, appointments: [] });
+  assert.equal(result.ok, true);
+  assert.equal(result.appointmentId, APPT);
+  assert.equal(result.appointment, null);
+  assert.deepEqual(result.ticket, { a: APPT, o: "KALBAR", d: TODAY, t: "09:30", q: "J-007" });
+});
+
+test("a valid ticket of a pulled appointment brings the appointment", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const result = await checkTicket(await sign(privateKey), { office: office(jwk), today: TODAY, appointments: [pulled()] });
+  assert.equal(result.ok, true);
+  assert.equal(result.appointment.name, "Siti Aminah");
+});
+
+test("a ticket signed with another key is forged", async () => {
+  const mine = await keyPair();
+  const forger = await keyPair();
+  const result = await checkTicket(await sign(forger.privateKey), { office: office(mine.jwk), today: TODAY });
+  assert.deepEqual(result, { ok: false, reason: "forged" });
+});
+
+test("a ticket whose payload was changed after signing is forged", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const good = await sign(privateKey, { d: "2026-12-01" });
+  const [, payload, sig] = good.split(".");
+  const changed = JSON.parse(new TextDecoder().decode(fromBase64url(payload)));
+  changed.d = TODAY;
+  const tampered = `SITAMU1.${toBase64url(new TextEncoder().encode(JSON.stringify(changed)))}.${sig}`;
+  assert.equal((await checkTicket(tampered, { office: office(jwk), today: TODAY })).reason, "forged");
+  // A signature of the wrong length, or DER instead of r||s, is no signature either.
+  assert.equal(await verifySignature(payload, new Uint8Array(70), jwk), false);
+});
+
+test("a ticket of another office is refused even when signed by its own office", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const result = await checkTicket(await sign(privateKey, { o: "KALTIM" }), { office: office(jwk), today: TODAY });
+  assert.equal(result.ok, false);
+  assert.equal(result.reason, "other_office");
+});
+
+test("a ticket is valid on its date only: before is not_yet, after is expired", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const ctx = { office: office(jwk), today: TODAY };
+  assert.equal((await checkTicket(await sign(privateKey, { d: "2026-12-05" }), ctx)).reason, "not_yet");
+  assert.equal((await checkTicket(await sign(privateKey, { d: "2026-12-03" }), ctx)).reason, "expired");
+  assert.equal((await checkTicket(await sign(privateKey, { d: "2025-12-04" }), ctx)).reason, "expired");
+});
+
+test("a cancelled appointment, pulled or as a tombstone, refuses its ticket", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const ticket = await sign(privateKey);
+  for (const gone of [pulled({ status: "cancelled" }), { id: APPT, status: "cancelled", tombstone: true }]) {
+    const result = await checkTicket(ticket, { office: office(jwk), today: TODAY, appointments: [gone] });
+    assert.equal(result.reason, "cancelled");
+  }
+});
+
+test("a ticket of the old day of a moved appointment is refused; the new day's ticket is accepted", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const moved = { office: office(jwk), today: TODAY, appointments: [pulled({ date: "2026-12-07", status: "rescheduled" })] };
+  const old = await checkTicket(await sign(privateKey), moved);
+  assert.equal(old.reason, "rescheduled");
+  assert.equal(old.date, "2026-12-07");
+  // Moved away from yesterday (its tombstone): today's new ticket of the same appointment counts.
+  const tomb = { office: office(jwk), today: TODAY, appointments: [pulled({ date: "2026-12-03", status: "cancelled", tombstone: true })] };
+  assert.equal((await checkTicket(await sign(privateKey), tomb)).ok, true);
+});
+
+test("a ticket already checked in on this tablet is refused with the queue number", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const result = await checkTicket(await sign(privateKey), { office: office(jwk), today: TODAY, checkedIn: new Map([[APPT, "A-004"]]) });
+  assert.equal(result.reason, "already");
+  assert.equal(result.queue, "A-004");
+});
+
+test("without the office's key a QR ticket cannot be checked", async () => {
+  const { privateKey } = await keyPair();
+  assert.equal((await checkTicket(await sign(privateKey), { office: { code: "KALBAR" }, today: TODAY })).reason, "no_key");
+});
+
+test("malformed texts are invalid, not errors", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const good = await sign(privateKey);
+  const [, payload, sig] = good.split(".");
+  const notJson = toBase64url(new TextEncoder().encode("{a:1"));
+  const noDate = toBase64url(new TextEncoder().encode(JSON.stringify({ a: APPT, o: "KALBAR", t: "09:30", q: "J-007" })));
+  for (const text of ["", "   ", "SITAMU1.", `SITAMU1.${payload}`, `SITAMU1.${payload}.${sig}.x`, `SITAMU1.${payload}.***`,
+    `SITAMU1.${notJson}.${sig}`, `SITAMU1.${noDate}.${sig}`, "SITAMU1.a.b", "https://example.org/x", "5F0C2A9", "5F0C2A9EX", "ZZZZZZZZ", null]) {
+    assert.deepEqual(await checkTicket(text, { office: office(jwk), today: TODAY }), { ok: false, reason: "invalid" }, String(text));
+  }
+  assert.equal(readInput(null).kind, "invalid");
+});
+
+test("a booking code is found among the pulled appointments, any case, spaces and dashes ignored", async () => {
+  const { jwk } = await keyPair();
+  const ctx = { office: office(jwk), today: TODAY, appointments: [pulled()] };
+  for (const typed of ["5F0C2A9E", "5f0c2a9e", " 5f0c-2a9e ", "5F0C 2A9E"]) {
+    const result = await checkTicket(typed, ctx);
+    assert.equal(result.ok, true, typed);
+    assert.equal(result.appointment.name, "Siti Aminah");
+  }
+  assert.equal((await checkTicket("DEADBEEF", ctx)).reason, "unknown_code");
+  assert.equal((await checkTicket("5F0C2A9E", { ...ctx, appointments: [pulled({ date: "2026-12-05" })] })).reason, "not_yet");
+  assert.equal((await checkTicket("5F0C2A9E", { ...ctx, appointments: [pulled({ status: "cancelled" })] })).reason, "cancelled");
+  assert.equal((await checkTicket("5F0C2A9E", { ...ctx, appointments: [pulled({ office_code: "KALTIM" })] })).reason, "unknown_code");
+});
+
+test("bookingCode is the first 8 hex characters of the id, upper case", () => {
+  assert.equal(bookingCode(APPT), "5F0C2A9E");
+});
+
+test("base64url round-trips every byte value", () => {
+  const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+  assert.deepEqual(fromBase64url(toBase64url(bytes)), bytes);
+  assert.equal(fromBase64url("a"), null);
+  assert.equal(fromBase64url("ab=="), null);
+});
+
+const vectors = JSON.parse(readFileSync(new URL("../../sync/test_vectors/first_checkin.json", import.meta.url)));
+for (const vector of vectors) {
+  test(`firstCheckin matches the server rules: ${vector.name}`, () => {
+    assert.equal(firstCheckin(vector.checkins), vector.expected);
+    assert.equal(firstCheckin([...vector.checkins].reverse().concat(vector.checkins)), vector.expected);
+  });
+}
+
+test("a registration with an appointment_id derives a visit by appointment", () => {
+  const visit = deriveVisit([{ id: "00000000-0000-4000-8000-000000000001", visit_id: "00000000-0000-4000-8000-0000000000aa", seq: 1,
+    kind: "registration", actor: "guest", device_time: "2026-12-04T02:00:00.000Z", clock_offset_ms: 0,
+    payload: { queue_number: "A-001", id_type: "ktp", name: "Siti", appointment_id: APPT } }]);
+  assert.equal(visit.by_appointment, true);
+  assert.equal(visit.appointment_id, APPT);
+});
