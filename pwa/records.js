@@ -94,6 +94,8 @@ export async function registerVisit(form, { photo = null, signature = null } = {
       photo_sha: null, signature_sha: null, consent_version: CONSENT_VERSION, consent_at: isoNow(),
     };
     if (form.host_id) payload.host_id = Number(form.host_id); else payload.service_id = Number(form.service_id);
+    // A guest who checked in with an appointment ticket (screens/checkin.js).
+    if (form.appointment_id) payload.appointment_id = form.appointment_id;
     for (const b of withBlobs) {
       payload[b.field] = b.sha;
       await tx.objectStore("blobs").put({ sha: b.sha, type: b.type, data: b.data, visit_id: visitId, kind: b.field === "photo_sha" ? "photo" : "signature" });

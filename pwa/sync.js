@@ -17,7 +17,7 @@ const QUICK_TRIES = 6;
 // Whole-blob SHA-256 mismatches (the bytes on the tablet are not what they are named) before
 // the blob is set aside. Network failures never count towards this.
 const MAX_BLOB_MISMATCHES = 3;
-const PULLED = new Set(["office", "host", "service", "staff", "survey_link"]);
+const PULLED = new Set(["office", "host", "service", "staff", "survey_link", "appointment"]);
 
 const status = {
   online: globalThis.navigator?.onLine ?? true, pending: 0, lastSync: null, error: null,
@@ -263,7 +263,11 @@ async function applyChanges(changes, timezone) {
         }
       } else if (PULLED.has(change.entity)) {
         const key = change.entity === "office" ? "office:current" : `${change.entity}:${id}`;
-        if (change.op === "delete") await tx.objectStore("pulled").delete(key);
+        if (change.op === "delete" && change.entity === "appointment") {
+          // Cancelled, declined or moved: kept as a tombstone (with the day it had), so its ticket is refused offline.
+          const old = (await tx.objectStore("pulled").get(key))?.data || {};
+          await tx.objectStore("pulled").put({ key, entity: change.entity, id, data: { id, date: old.date ?? null, office_code: old.office_code, status: "cancelled", tombstone: true } });
+        } else if (change.op === "delete") await tx.objectStore("pulled").delete(key);
         else await tx.objectStore("pulled").put({ key, entity: change.entity, id, data: change.data });
       }
     }
