@@ -60,6 +60,8 @@ POLICY = {
     "admin.report_job": ADMINS | {"supervisor"}, "admin.report_job_status": ADMINS | {"supervisor"},
     "admin.report_download": ADMINS | {"supervisor"}, "admin.report_paper": ADMINS,
     "admin.report_plans": ADMINS,
+    "admin.saran": ADMINS | {"supervisor"}, "admin.saran_reply": ADMINS,
+    "public.poster": PUBLIC, "public.walk_in_survey": PUBLIC,
 }
 # Strings that exist only in office B's data (and in a second host's guest, for the host rule).
 B_MARKERS = ("Kantor Rahasia Bravo", "Pejabat Rahasia Bravo", "Tamu Rahasia Bravo", "RAHASIA-B")
@@ -100,12 +102,20 @@ def _office_world(client, make_office, make_user, make_host, make_service, lette
     quarantine_id = _db.session.scalar(select(Quarantine.id).where(Quarantine.office_id == office.id))
     from reports import jobs
     job_id = jobs.start_job("ikm", office.id, "2026-11", user_id=admin.id)["job_id"]
+    from datetime import datetime, timezone
+
+    from server.models import SurveyResponse
+    saran = SurveyResponse(id=str(uuid.uuid4()), office_id=office.id, persyaratan=4,
+                           saran=f"Saran untuk {names['office']}", submitted_at=datetime.now(timezone.utc))
+    _db.session.add(saran)
+    _db.session.commit()
     return {
         "office": office, "tablet": tablet, "device": device, "staff": staff,
         "params": {"office_id": office.id, "host_id": host.id, "service_id": service.id,
                    "user_id": staff["receptionist"].id, "device_id": device.id,
                    "item_id": quarantine_id, "visit_id": own_guest["visit_id"],
-                   "code": office.code, "token": survey_token, "sha": sha, "job_id": job_id},
+                   "code": office.code, "token": survey_token, "sha": sha, "job_id": job_id,
+                   "response_id": saran.id},
         "other_host_visit": other_guest["visit_id"],
     }
 
