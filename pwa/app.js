@@ -4,6 +4,7 @@ import { h, mount } from "./dom.js";
 import { getLang, setLang, t } from "./i18n.js";
 import { onStatus, refreshStatus, requestBackgroundSync, startSyncLoop, syncNow } from "./sync.js";
 import { purgeOld } from "./records.js";
+import { renderCheckin } from "./screens/checkin.js";
 import { renderEnroll } from "./screens/enroll.js";
 import { renderKiosk, renderRegister, renderSlip } from "./screens/kiosk.js";
 import { renderBoard, renderLogin, renderProblems, renderReconcile, renderVisit } from "./screens/staff.js";
@@ -106,7 +107,7 @@ async function route() {
     await renderEnroll(main, app, device?.revoked);
     return;
   }
-  const staffOnly = { staff: renderBoard, visit: renderVisit, reconcile: renderReconcile, problems: renderProblems };
+  const staffOnly = { staff: renderBoard, visit: renderVisit, reconcile: renderReconcile, problems: renderProblems, checkin: renderCheckin };
   // A guest screen means a guest holds the tablet: staff mode locks, the PIN is asked again.
   if (!staffOnly[path]) lockStaff(false);
   if (app.staff && Date.now() - lastActivity > lockMs) lockStaff(false);
@@ -121,6 +122,7 @@ async function route() {
     case "visit": await renderVisit(main, app, arg); break;
     case "reconcile": await renderReconcile(main, app); break;
     case "problems": await renderProblems(main, app); break;
+    case "checkin": await renderCheckin(main, app); break;
     default: await renderKiosk(main, app);
   }
   main.focus({ preventScroll: true });

@@ -87,7 +87,8 @@ export async function registerVisit(form, { photo = null, signature = null } = {
     const joined = form.visit_id ? await tx.objectStore("visits").get(form.visit_id) : null;
     const visitId = joined ? joined.id : uuid();
     const payload = {
-      queue_number: joined?.local?.queue_number || joined?.server?.queue_number || await nextQueueNumber(tx, device?.letter, day),
+      queue_number: joined?.local?.queue_number || joined?.server?.queue_number
+        || (/^[A-Za-z0-9-]{1,16}$/.test(form.queue_number || "") ? form.queue_number : await nextQueueNumber(tx, device?.letter, day)),
       id_type: form.id_type, id_number: form.id_type === "ktp" ? cleanNik(form.id_number) : (form.id_number || "").trim(),
       name: form.name.trim(), phone: (form.phone || "").trim(), institution: (form.institution || "").trim(),
       address: (form.address || "").trim(), purpose: (form.purpose || "").trim(),

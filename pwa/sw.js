@@ -1,14 +1,14 @@
 // Service worker: precache the app shell in a versioned cache, serve it offline, delete old
 // caches on activate, and wake the page's sync loop on Background Sync.
-const VERSION = "2026-12-04.4";
+const VERSION = "2026-12-04.5";
 const CACHE = `sitamu-desk-${VERSION}`;
-// vendor/jsqr.js is imported only when a tablet without BarcodeDetector scans its enrolment QR;
+// vendor/jsqr.js is imported only when a tablet without BarcodeDetector scans a QR (enrolment, tickets);
 // it is precached so that works offline too.
 const SHELL = [
   "./", "index.html", "app.css", "app.js", "manifest.webmanifest",
   "api.js", "db.js", "derive.js", "dom.js", "encode.js", "i18n.js", "i18n/id.js", "i18n/en.js", "nik.js", "outbox.js",
-  "pin.js", "records.js", "returning.js", "sha256.js", "sop.js", "surveylink.js", "sync.js", "util.js",
-  "screens/enroll.js", "screens/kiosk.js", "screens/staff.js", "screens/survey.js",
+  "pin.js", "records.js", "returning.js", "sha256.js", "sop.js", "surveylink.js", "sync.js", "tickets.js", "util.js",
+  "screens/checkin.js", "screens/enroll.js", "screens/kiosk.js", "screens/staff.js", "screens/survey.js",
   "vendor/idb.js", "vendor/jsqr.js", "vendor/uqr.js",
   "icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-512.png",
 ];

@@ -25,7 +25,7 @@ function codeFromScan(raw) {
  * canvas (Windows and Linux tablets). jsQR is imported only now, so the app shell does not
  * load it; the service worker precaches it, so scanning works offline too.
  */
-async function frameReader(video) {
+export async function frameReader(video) {
   if ("BarcodeDetector" in window) {
     try {
       const formats = await window.BarcodeDetector.getSupportedFormats?.();

@@ -9,6 +9,7 @@ import { findReturningGuest } from "../returning.js";
 import { refreshStatus, syncNow } from "../sync.js";
 import { localDay, localTime } from "../util.js";
 import { stepsFor, templateOf } from "../sop.js";
+import { dropCheckin, heldCheckin } from "./checkin.js";
 
 /** Render the kiosk welcome screen with the language choice. */
 export async function renderKiosk(main, app) {
@@ -125,11 +126,14 @@ function clearErrorsOnEdit(form, message) {
 
 /** Render the guest-book form. */
 export async function renderRegister(main, app, joinVisitId = null) {
+  // A guest checked in by appointment (#/register/janji, screens/checkin.js): the form comes filled in.
+  const appointment = joinVisitId === "janji" ? await heldCheckin() : null;
+  if (joinVisitId === "janji") joinVisitId = null;
   const hosts = (await app.entities("host")).filter((x) => x.active !== false);
   const services = (await app.entities("service")).filter((x) => x.active !== false);
   const form = h("form", { class: "register", novalidate: true, id: "register-form" });
   let idType = "ktp";
-  let meetKind = hosts.length ? "host" : "service";
+  let meetKind = hosts.length && !(appointment?.service_id && !appointment.host_id) ? "host" : "service";
   const inputs = {
     id_number: h("input", { name: "id_number", inputmode: "numeric", autocomplete: "off", maxlength: 24, class: "mono", "aria-required": "true" }),
     sex: null,
@@ -236,6 +240,8 @@ export async function renderRegister(main, app, joinVisitId = null) {
   const submit = h("button", { class: "btn primary huge", type: "submit", id: "register-submit" }, t("submit_register"));
   mount(form,
     h("h1", {}, t("register_title")),
+    appointment ? h("p", { class: "notice", id: "appointment-banner" },
+      t(appointment.pulled ? "appointment_banner" : "appointment_banner_unsynced", { queue: appointment.queue, time: appointment.time })) : null,
     h("p", { class: "req-note" }, t("required_note")),
     h("details", { class: "returning" }, h("summary", {}, t("returning")), h("div", { class: "row" }, lookup, find), lookupMsg),
     h("fieldset", {}, h("legend", {}, t("id_type")), idTypes,
@@ -261,6 +267,7 @@ export async function renderRegister(main, app, joinVisitId = null) {
   mount(main, form);
   clearErrorsOnEdit(form, message);
   pad.canvas.addEventListener("pointerup", () => { if (!pad.empty) setError(form, "signature", ""); });
+  if (appointment) prefillFromAppointment(form, inputs, appointment, { hosts, hostSearch, drawHosts });
   photo.start();
   addEventListener("hashchange", () => photo.stop(), { once: true });
 
@@ -304,6 +311,7 @@ export async function renderRegister(main, app, joinVisitId = null) {
       institution: value("institution"), address: value("address"), purpose: value("purpose"),
       host_id: meetKind === "host" ? hostId : null, service_id: meetKind === "service" ? serviceId : null,
       visit_id: joinVisitId || null,
+      appointment_id: appointment?.appointment_id || null, queue_number: appointment?.queue || null,
     };
     const template = templateOf(await app.office());
     const tier = meetKind === "host" ? hosts.find((x) => String(x.id) === String(hostId))?.tier : null;
@@ -313,6 +321,7 @@ export async function renderRegister(main, app, joinVisitId = null) {
       // Tap-to-committed time, read by bench/pwa.py.
       if (window.__sitamu) (window.__sitamu.saves ||= []).push(performance.now() - tapped);
       photo.stop();
+      if (appointment) await dropCheckin();
       if (photoDropped) app.flash(t("photo_dropped"), "warn");
       await refreshStatus();
       syncNow();
@@ -322,6 +331,27 @@ export async function renderRegister(main, app, joinVisitId = null) {
       message.textContent = t("save_failed", { why: error?.name || error });
     }
   });
+}
+
+/** Fill the guest book from a checked-in appointment: what the pulled appointment knows (nothing of the NIK). */
+function prefillFromAppointment(form, inputs, appointment, { hosts, hostSearch, drawHosts }) {
+  for (const k of ["name", "institution", "purpose"]) {
+    if (!appointment[k]) continue;
+    inputs[k].value = appointment[k];
+    inputs[k].dispatchEvent(new Event("input", { bubbles: true })); // the character counters
+  }
+  if (appointment.id_type && appointment.id_type !== "ktp") form.querySelector(`input[name=id_type][value=${appointment.id_type}]`)?.click();
+  const host = hosts.find((x) => String(x.id) === String(appointment.host_id));
+  if (host) {
+    hostSearch.value = host.name;
+    drawHosts();
+    const radio = form.querySelector(`input[name=host][value="${host.id}"]`);
+    if (radio) radio.checked = true;
+  } else if (appointment.service_id) {
+    form.querySelector("input[name=meet_kind][value=service]")?.click();
+    const radio = form.querySelector(`input[name=service][value="${appointment.service_id}"]`);
+    if (radio) radio.checked = true;
+  }
 }
 
 /** Render the queue slip (printable). */

@@ -9,6 +9,7 @@ import { problems } from "../outbox.js";
 import { checkPin } from "../pin.js";
 import { hasSurvey, recordArrival, recordEvent, recordEvents, viewOf, visitById, visitsOfDay } from "../records.js";
 import { actorName, stepDone, stepTitle, stepsFor, templateOf, walk } from "../sop.js";
+import { checkinsOf, scheduledSection } from "./checkin.js";
 import { refreshStatus, syncNow } from "../sync.js";
 import { localDay, localTime } from "../util.js";
 
@@ -65,6 +66,12 @@ function staffHeader(app, title) {
       h("button", { class: "btn small ghost", type: "button", onclick: () => { app.staff = null; app.go("#/kiosk"); } }, t("logout"))));
 }
 
+/** "Janji temu" on a visit by appointment; "duplikat" on a second check-in of one ticket. */
+function appointmentBadge(duplicate) {
+  return h("span", { class: `appt-badge${duplicate ? " dup" : ""}`, dataset: { duplicate: duplicate ? "1" : "0" } },
+    duplicate ? t("appointment_duplicate") : t("by_appointment"));
+}
+
 /** Render the day's queue board. */
 export async function renderBoard(main, app) {
   const tz = await app.timezone();
@@ -73,9 +80,12 @@ export async function renderBoard(main, app) {
   const visits = [...earlier, ...await visitsOfDay(today)];
   const hosts = new Map((await app.entities("host")).map((x) => [String(x.id), x]));
   const services = new Map((await app.entities("service")).map((x) => [String(x.id), x]));
+  const { duplicates } = await checkinsOf();
   const row = (v) => h("li", {}, h("a", { class: `visit-row stage-${v.stage}`, href: `#/visit/${v.id}`, dataset: { queue: v.queue_number || "" } },
     h("span", { class: "q" }, v.queue_number || "—"),
-    h("span", { class: "n" }, v.name || ""),
+    h("span", { class: "n" }, v.name || "",
+      // Came by appointment; a second check-in of one ticket (two tablets offline) is flagged.
+      v.by_appointment ? appointmentBadge(duplicates.has(v.id) || v.appointment_duplicate === true) : null),
     h("span", { class: "to" }, hosts.get(String(v.host_id))?.name || services.get(String(v.service_id))?.name || ""),
     h("span", { class: "t" }, localTime(v.arrived_at || v.registered_at, tz)),
     h("span", { class: "s", dataset: { status: statusOf(v) } }, v.has_registration === false ? t("arrived_waiting") : statusLabel(v),
@@ -90,6 +100,7 @@ export async function renderBoard(main, app) {
     app.render();
   } }, t("arrived_btn")) : null;
   mount(main, h("section", { class: "board" }, staffHeader(app, t("board_title")), arrive,
+    await scheduledSection(app),
     visits.length ? null : h("p", { class: "empty" }, t("board_empty")),
     here.length ? [h("h2", {}, `${t("on_site")} (${here.length})`), h("ul", { class: "visits", id: "on-site" }, here.map(row))] : null,
     gone.length ? [h("h2", {}, `${t("done_today")} (${gone.length})`), h("ul", { class: "visits done", id: "done-today" }, gone.map(row))] : null));
