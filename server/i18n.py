@@ -9,7 +9,7 @@ from functools import cache
 
 from flask_babel import get_locale
 
-AREAS = ("admin", "dashboard", "host", "public", "reports_web", "privacy")
+AREAS = ("admin", "dashboard", "host", "public", "reports_web", "privacy", "appointments")
 
 EN: dict[str, str] = {
     "Masuk": "Log in",

@@ -79,7 +79,11 @@ def _inbox_context(host: Host, unavailable_forms: dict | None = None) -> dict:
         meetings[visit.id] = {"since": since, "minutes": minutes, "until": until,
                               "late": until is not None and now > until}
     before = groups["waiting"] + groups["received"]
-    return {"host": host, "office": host.office, **groups, "lives": lives, "meetings": meetings,
+    from ..appointments.operations import date_text
+    from ..appointments.staff import STATUS_LABELS, decision_forms, host_pending
+    return {"appointments": host_pending(host), "appointment_forms": decision_forms(),
+            "appointment_date_text": date_text, "status_labels": STATUS_LABELS,
+            "host": host, "office": host.office, **groups, "lives": lives, "meetings": meetings,
             "time_limit": limit,
             "waited": {v.id: int((now - v.registered_at).total_seconds() // 60) for v in before},
             "action": ActionForm(formdata=None), "receive": ReceiveForm(formdata=None),
