@@ -84,3 +84,19 @@ def test_supervisor_reads_but_does_not_answer_and_other_offices_are_forbidden(st
 def test_saran_page_in_english(staffed, as_user, saran):
     html = _page(as_user(staffed.users["office_admin"]), staffed.office, lang="en")
     assert "3 suggestions in October 2026" in html and "Save the answer" in html
+
+
+def test_saran_page_in_a_real_browser(staffed, saran, live_server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.fill("#username", staffed.users["office_admin"].username)
+    page.fill("#password", "password123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/admin/saran?office_id={staffed.office.id}&period=2026-10")
+    assert page.locator('[data-testid="saran"]').count() == 3
+    target = f"#reply-{saran['parkir'].id}"
+    page.fill(target, "Lahan parkir tambahan disiapkan.")
+    page.click(f"#saran-{saran['parkir'].id} button[type=submit]")
+    assert page.input_value(target) == "Lahan parkir tambahan disiapkan."
+    page.screenshot(path=str(artifacts / "admin-saran.png"), full_page=True)
+    page.close()
