@@ -35,7 +35,8 @@ STATUS_LABELS = {**LOCATION_LABELS, **OUTCOME_LABELS}
 STATUSES = tuple(STATUS_LABELS)
 # What the desk holds for a guest, and the identity documents it may keep.
 CUSTODY_LABELS = {"card": "Kartu tamu", "id_document": "Identitas", "locker": "Loker"}
-ID_DOCUMENT_LABELS = {"ktp": "KTP", "sim": "SIM", "passport": "Paspor", "other": "Tanda pengenal lain"}
+ID_DOCUMENT_LABELS = {"ktp": "KTP", "sim": "SIM", "passport": "Paspor",
+                      "other": "Tanda pengenal lain"}
 
 # For a row stored before the lifecycle was kept (a purged visit the migration skipped): the
 # status its stage stands for.
@@ -45,7 +46,8 @@ STAGE_STATUS = {
     "checked_out": "checked_out", "refused": "refused", "cancelled": "cancelled",
 }
 # state["returned"] flags of an old check-out, by custody item.
-_CHECKOUT_FLAGS = {"card": "card_returned", "id_document": "ktp_returned", "locker": "locker_returned"}
+_CHECKOUT_FLAGS = {"card": "card_returned", "id_document": "ktp_returned",
+                   "locker": "locker_returned"}
 
 class Lifecycle(dict):
     """A visit's lifecycle as the rules derived it, times as aware datetimes. Keys: status,
@@ -70,7 +72,8 @@ def read(visit) -> Lifecycle:
                    for item, held in (state.get("custody") or {}).items()}
         outstanding = list(state.get("custody_outstanding") or [])
         life = Lifecycle(status=state["status"], location=state.get("location") or "desk",
-                         outcome=state.get("outcome"), outcome_reason=state.get("outcome_reason") or "",
+                         outcome=state.get("outcome"),
+                         outcome_reason=state.get("outcome_reason") or "",
                          outcome_at=_time(state.get("outcome_at")),
                          location_at=_time(state.get("location_at")),
                          arrived_at=_time(state.get("arrived_at")))
@@ -78,9 +81,11 @@ def read(visit) -> Lifecycle:
         custody, outstanding = _custody_from_columns(visit, state)
         status = STAGE_STATUS.get(visit.stage, "desk")
         outcome = status if status in OUTCOME_LABELS else None
-        reason = {"turned_away": visit.unavailable_reason, "cancelled": visit.cancel_reason}.get(outcome, "")
+        reason = {"turned_away": visit.unavailable_reason,
+                  "cancelled": visit.cancel_reason}.get(outcome, "")
         life = Lifecycle(status=status, location="left" if outcome else status, outcome=outcome,
-                         outcome_reason=reason or "", outcome_at=visit.checked_out_at if outcome == "checked_out" else None,
+                         outcome_reason=reason or "",
+                         outcome_at=visit.checked_out_at if outcome == "checked_out" else None,
                          location_at=None, arrived_at=visit.registered_at)
     life.update(custody=custody, custody_outstanding=outstanding,
                 skipped=list(state.get("skipped") or []),
@@ -98,18 +103,22 @@ def _custody_from_columns(visit, state: dict) -> tuple[dict, list]:
     if visit.card_number:
         custody["card"] = {"number": visit.card_number}
     if visit.ktp_held:
-        custody["id_document"] = {"type": visit.id_type if visit.id_type in ID_DOCUMENT_LABELS else "ktp"}
+        kind = visit.id_type if visit.id_type in ID_DOCUMENT_LABELS else "ktp"
+        custody["id_document"] = {"type": kind}
     if visit.locker_number:
         custody["locker"] = {"number": visit.locker_number, "items": ""}
     for item, held in custody.items():
         back = visit.checked_out_at is not None and returned.get(_CHECKOUT_FLAGS[item], True)
         held.update(issued_at=None, returned_at=visit.checked_out_at if back else None)
-    return custody, [item for item in CUSTODY_ITEMS if item in custody and custody[item]["returned_at"] is None]
+    outstanding = [item for item in CUSTODY_ITEMS
+                   if item in custody and custody[item]["returned_at"] is None]
+    return custody, outstanding
 
 
 def status_column(model):
     """Return a SQL expression of a visit row's status (its stage's for rows without one)."""
-    fallback = case(*((model.stage == stage, status) for stage, status in STAGE_STATUS.items()), else_="desk")
+    fallback = case(*((model.stage == stage, status) for stage, status in STAGE_STATUS.items()),
+                    else_="desk")
     return func.coalesce(model.state["status"].as_string(), fallback)
 
 

@@ -272,4 +272,5 @@ def visit_returned(visit_id: str):
     if request.form.get("back") == "detail":
         return redirect(url_for("admin.visit_detail", visit_id=visit.id))
     office = request.form.get("office", "")
-    return redirect(url_for("admin.onsite", office=office if office.isdigit() else None, _anchor=f"custody-{visit.office_id}"))
+    return redirect(url_for("admin.onsite", office=office if office.isdigit() else None,
+                            _anchor=f"custody-{visit.office_id}"))
