@@ -122,9 +122,26 @@ def _smtp_send(note: Notification, config) -> None:
     message["Subject"] = header_text(note.subject)  # rows queued before subjects were cleaned
     message["Message-ID"] = make_msgid(idstring=f"sitamu-{note.id}")
     message.set_content(note.body)
+    if note.appointment_id:
+        _attach_ticket(note, message)
     with smtplib.SMTP(config["SITAMU_SMTP_HOST"], config["SITAMU_SMTP_PORT"],
                       timeout=SMTP_TIMEOUT) as smtp:
         smtp.send_message(message)
+
+
+def _attach_ticket(note: Notification, message: EmailMessage) -> None:
+    """Attach the ticket PDF to a guest's message about an approved appointment (rendered at
+    send time, so a moved appointment's e-mail carries the ticket of its new time)."""
+    from .appointments.operations import ticket_pdf
+    from .models import Appointment
+    from .models.appointment import ACTIVE_STATUSES
+
+    appointment = db.session.get(Appointment, note.appointment_id)
+    if (appointment is None or appointment.status not in ACTIVE_STATUSES or appointment.purged_at is not None
+            or note.host_id is not None or note.recipient != (appointment.email or "")):
+        return
+    message.add_attachment(ticket_pdf(appointment), maintype="application", subtype="pdf",
+                           filename=f"tiket-{appointment.code}.pdf")
 
 
 def _error_label(exc: Exception) -> str:

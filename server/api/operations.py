@@ -739,6 +739,11 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
     db.session.execute(_visit_upsert(dialect, tuple(rows[0])), rows)
     log_changes(db.session.connection(), [
         {"office_id": office_id, "entity": "visit", "entity_id": v, "op": "put"} for v in derived])
+    if any(d.get("appointment_id") for d in derived.values()):
+        # A check-in by appointment: mark the appointment and tell the host (server/appointments).
+        from ..appointments.operations import record_checkins
+
+        record_checkins(office_id, derived, {v: d.get("registered_at") or "" for v, d in derived.items()})
 
 
 # --- surveys -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from .. import jsoncodec
 from ..extensions import db
 from ..models import ChangeLog, Device, Host, Office, Service, StaffUser, SurveyLink, Visit
 from ..models.base import among
+from ..appointments.tickets import office_private_key, public_jwk
 
 log = logging.getLogger("sitamu.sync")
 
@@ -98,7 +99,9 @@ def office_data(office: Office) -> dict:
             "visit_time_limit": office.visit_time_limit, "staff_lock_minutes": office.staff_lock_minutes,
             # The base of the phone-survey links the tablet mints (the guest's phone opens it).
             "public_url": current_app.config.get("SITAMU_PUBLIC_URL", "").rstrip("/"),
-            "device_retention_days": office.device_retention_days, "logo_sha": office.logo_sha}
+            "device_retention_days": office.device_retention_days, "logo_sha": office.logo_sha,
+            # Verifies appointment QR tickets offline (sync/PROTOCOL.md "Appointments").
+            "ticket_public_key": public_jwk(office) if office.ticket_key else None}
 
 
 def host_data(host: Host) -> dict:
@@ -212,13 +215,26 @@ def _reference_changes(office: Office) -> list[dict]:
     for link in db.session.scalars(select(SurveyLink).where(
             SurveyLink.office_id == office.id, SurveyLink.expires_at > _now()).order_by(SurveyLink.id)):
         changes.append({"entity": "survey_link", "id": str(link.id), "op": "put", "data": survey_link_data(link)})
+    changes += _appointment_changes(office)
     return changes
+
+
+def _appointment_changes(office: Office) -> list[dict]:
+    """Return puts for the office's appointments a desk may check in: today and the next 7 days."""
+    from ..appointments.operations import appointment_data, desk_window_query
+
+    return [{"entity": "appointment", "id": a.id, "op": "put", "data": appointment_data(a)}
+            for a in db.session.scalars(desk_window_query(office))]
 
 
 def pull_changes(device: Device, cursor: str, limit: int = DEFAULT_LIMIT) -> dict:
     """Return the next page of changes for the device's office (does not commit)."""
     limit = max(1, min(limit, MAX_LIMIT))
     office = device.office
+    if office.ticket_key is None:
+        # The tablet needs the office's ticket key before any booking exists: made once, kept.
+        office_private_key(office)
+        db.session.commit()
     if not cursor:
         tx, cid = _watermark(office.id)
         return _snapshot_page(office, tx, cid, "", limit, first=True)
@@ -303,6 +319,16 @@ def _materialise(office: Office, latest: dict[tuple, str]) -> list[dict]:
                     current[("visit", visit_id)] = views[visit_id]
                 else:
                     current[("visit", visit_id)] = "skip"
+        elif entity == "appointment":
+            from ..appointments.operations import appointment_data, visible_to_desk
+            from ..models import Appointment
+
+            found = {a.id: a for a in db.session.scalars(select(Appointment).where(among(Appointment.id, ids)))}
+            for appointment_id in ids:
+                appointment = found.get(appointment_id)
+                current[("appointment", appointment_id)] = (
+                    appointment_data(appointment) if appointment is not None and visible_to_desk(appointment, office)
+                    else None)  # cancelled, declined, moved out of the window, purged: a tombstone
         elif entity in MODELS:
             model, serialise = MODELS[entity]
             int_ids = [int(i) for i in ids if i.isdigit()]

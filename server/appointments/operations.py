@@ -607,6 +607,15 @@ def visible_to_desk(appointment: Appointment, office: Office, now: datetime | No
             and appointment.status in ACTIVE_STATUSES + ("checked_in",) and first <= appointment.date <= last)
 
 
+def desk_window_query(office: Office, now: datetime | None = None):
+    """Return the select of the appointments the office's desks hold."""
+    first, last = window_dates(office, now)
+    return select(Appointment).where(
+        Appointment.office_id == office.id, Appointment.purged_at.is_(None), Appointment.date >= first,
+        Appointment.date <= last, Appointment.status.in_(ACTIVE_STATUSES + ("checked_in",))
+    ).order_by(Appointment.date, Appointment.time, Appointment.id)
+
+
 def appointment_data(appointment: Appointment) -> dict:
     """Return what a desk sees of an appointment: no NIK or phone, only their masks."""
     from sync.rules import mask_id_number

@@ -53,3 +53,7 @@ def booked(db, book):
         return db.session.scalars(db.select(Appointment).order_by(Appointment.created_at.desc())).first(), token
 
     return do
+
+
+from tests.sync.conftest import enrolled, tablet_for  # noqa: E402,F401  (fixtures)
+from tests.web.conftest import mail_config, smtp_server  # noqa: E402,F401  (fixtures)
