@@ -104,7 +104,7 @@ def start_server(url: str, instance: str):
         env = {**os.environ, "PYTHONPATH": str(REPO), "SITAMU_DATABASE_URL": normalize_database_url(url),
                "SITAMU_INSTANCE_PATH": instance, "SITAMU_DATA_KEY": DATA_KEY, "SITAMU_SECRET_KEY": "bench",
                "SITAMU_LOG_LEVEL": "WARNING",
-               # As in production: several workers share limits through Redis (gunicorn.conf.py
+               # As in production: several workers share limits through Redis (deploy/gunicorn.conf.py
                # refuses to start them without it).
                "SITAMU_REDIS_URL": os.environ.get("SITAMU_REDIS_URL", "redis://127.0.0.1:6379/14")}
         command = [sys.executable, "-m", "gunicorn", "-w", workers, "-b", f"127.0.0.1:{port}",

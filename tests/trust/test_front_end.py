@@ -1,5 +1,5 @@
 """Issue 13 (items 14 and 15): the front end as shipped. Debian's nginx with
-deploy/nginx/sitamu.conf in front of gunicorn (gunicorn.conf.py) holds slow clients, so the app
+deploy/nginx/sitamu.conf in front of gunicorn (deploy/gunicorn.conf.py) holds slow clients, so the app
 still answers; rate limits hold across several gunicorn workers through Redis, and gunicorn
 refuses several workers without Redis."""
 import http.client
@@ -78,7 +78,7 @@ def _gunicorn(site, workers: int, redis: bool, extra: list[str] | None = None):
     env.pop("SITAMU_REDIS_URL", None)
     if redis:
         env["SITAMU_REDIS_URL"] = REDIS_URL
-    command = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "-w", str(workers),
+    command = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "deploy" / "gunicorn.conf.py"), "-w", str(workers),
                "-b", f"127.0.0.1:{port}", *(extra or []), "server:create_app()"]
     proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)

@@ -1,6 +1,6 @@
-"""gunicorn settings for Sitamu (read from the working folder, or given with -c).
+"""gunicorn settings for Sitamu (given with -c; kept in deploy/ with the nginx conf and the systemd units).
 
-    .venv/bin/gunicorn -c gunicorn.conf.py -w 4 'server:create_app()'
+    .venv/bin/gunicorn -c deploy/gunicorn.conf.py -w 4 'server:create_app()'
 
 Behind nginx (deploy/nginx/sitamu.conf), which holds slow clients and buffers bodies so the
 sync workers only ever see whole requests. Rate limits and lockouts live in Flask-Limiter's
