@@ -14,12 +14,13 @@ def register_cli(app) -> None:
     from reports.cli import ikm_group, report_group, worker
     from sync.cli import sync_sim
 
+    from .appointments.cli import appointments_cli
     from .notify import notify_cli
     from .privacy import cli as privacy_cli
 
     for command in (create_admin, demo, sync_sim, ikm_group, report_group, worker,
                     privacy_cli.rotate_key, privacy_cli.retention, privacy_cli.backup,
-                    privacy_cli.restore, notify_cli):
+                    privacy_cli.restore, notify_cli, appointments_cli):
         app.cli.add_command(command)
 
 

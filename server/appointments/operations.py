@@ -455,7 +455,7 @@ def queue_reminders(now: datetime | None = None) -> int:
         for appointment in db.session.scalars(select(Appointment).where(
                 Appointment.office_id == office.id, Appointment.date == tomorrow,
                 Appointment.status.in_(ACTIVE_STATUSES), Appointment.reminded_at.is_(None),
-                Appointment.purged_at.is_(None))):
+                Appointment.purged_at.is_(None))).all():
             appointment.reminded_at = now
             if queue_guest_email(appointment, "reminder") is not None:
                 count += 1
@@ -472,7 +472,7 @@ def mark_no_shows(now: datetime | None = None) -> int:
         today = now.astimezone(office.tz).date()
         for appointment in db.session.scalars(select(Appointment).where(
                 Appointment.office_id == office.id, Appointment.date < today,
-                Appointment.status.in_(ACTIVE_STATUSES))):
+                Appointment.status.in_(ACTIVE_STATUSES))).all():
             appointment.status = "no_show"
             count += 1
     db.session.commit()
@@ -654,21 +654,39 @@ def find_by_nik(nik: str, office_ids: list[int] | None) -> list[Appointment]:
     return list(db.session.scalars(query))
 
 
-def run_retention(now: datetime | None = None) -> int:
+def purge_guest_appointments(visits, now: datetime | None = None) -> int:
+    """Purge the appointments of the guest of these visits (erasure): those the visits checked
+    in, and those booked with the same NIK at the same offices; return how many."""
+    from sqlalchemy import or_
+
+    pairs = {(v.office_id, v.nik_hash) for v in visits if v.nik_hash}
+    conditions = [Appointment.checked_in_visit_id.in_([v.id for v in visits])]
+    conditions += [(Appointment.office_id == office_id) & (Appointment.nik_hash == nik_hash)
+                   for office_id, nik_hash in pairs]
+    found = db.session.scalars(select(Appointment).where(or_(*conditions), Appointment.purged_at.is_(None))).all()
+    for appointment in found:
+        purge_appointment(appointment, now)
+        record_audit("privacy.erase", office_id=appointment.office_id, target_type="appointment",
+                     target_id=appointment.id)
+    return len(found)
+
+
+def run_retention(now: datetime | None = None, office_code: str | None = None) -> int:
     """Purge appointments past their office's retention (by date), and delete the letters of
-    declined or cancelled ones at once after their date; return appointments purged."""
+    declined or cancelled ones once their date has passed; return appointments purged."""
     now = now or utcnow()
     count = 0
-    for office in db.session.scalars(select(Office)):
+    offices = select(Office) if not office_code else select(Office).where(Office.code == office_code)
+    for office in db.session.scalars(offices):
         cutoff = (now - timedelta(days=office.retention_days)).astimezone(office.tz).date()
         for appointment in db.session.scalars(select(Appointment).where(
-                Appointment.office_id == office.id, Appointment.purged_at.is_(None), Appointment.date < cutoff)):
+                Appointment.office_id == office.id, Appointment.purged_at.is_(None), Appointment.date < cutoff)).all():
             purge_appointment(appointment, now)
             count += 1
         today = now.astimezone(office.tz).date()
         for appointment in db.session.scalars(select(Appointment).where(
                 Appointment.office_id == office.id, Appointment.letter_sha.is_not(None),
-                Appointment.status.in_(("declined", "cancelled")), Appointment.date < today)):
+                Appointment.status.in_(("declined", "cancelled")), Appointment.date < today)).all():
             delete_letter(appointment)
     db.session.commit()
     return count

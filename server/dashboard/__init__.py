@@ -52,6 +52,8 @@ def _title(text: str) -> str:
 @roles_required(*ROLES)
 def index():
     """Show IKM per office, trends (offices, elements, services), visits, SOP step times, freshness."""
+    from ..appointments.stats import appointment_stats
+
     offices, (period, period_error) = _offices(), _period()
     lang = str(get_locale())
     periods = period.previous(TREND_PERIODS - 1) + [period]
@@ -96,7 +98,8 @@ def index():
         pooled_steps=pooled_steps, fresh=fresh, element_keys=ELEMENT_KEYS, element_labels=ELEMENT_LABELS,
         ikm_chart=ikm_chart, trend_chart=trend_chart, element_chart=element_chart,
         service_chart=service_chart, volume_chart=volume_chart, step_chart=step_chart, lang=lang,
-        step_title=data.step_title, chosen=request.args.getlist("office")), 400 if period_error else 200
+        step_title=data.step_title, chosen=request.args.getlist("office"),
+        appointment_rows=appointment_stats(offices, period)), 400 if period_error else 200
 
 
 @bp.route("/<any(ikm, trend, elements, services, volume, sop, freshness):table>.csv")

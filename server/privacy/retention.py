@@ -37,11 +37,13 @@ class RetentionReport:
     quarantine: int = 0
     change_log: int = 0  # sync change-log rows older than any live pull cursor
     partial_uploads: int = 0  # blob uploads a tablet began and left for a day (sync/PROTOCOL.md)
+    appointments: int = 0  # bookings and invitations past retention (server/appointments)
 
     def as_dict(self) -> dict:
         return {"visits": self.visits, "purged_total": sum(self.visits.values()),
                 "attachments_deleted": self.attachments, "quarantine_scrubbed": self.quarantine,
-                "change_log_pruned": self.change_log, "partial_uploads_expired": self.partial_uploads}
+                "change_log_pruned": self.change_log, "partial_uploads_expired": self.partial_uploads,
+                "appointments_purged": self.appointments}
 
 
 def _scrub(value):
@@ -181,6 +183,9 @@ def run_retention(now: datetime | None = None, office_code: str | None = None,
         report.visits[office.code] = count
         if count:
             log.info("retention purged visits", extra={"office_id": office.id, "count": count})
+    from ..appointments.operations import run_retention as appointments_retention
+
+    report.appointments = appointments_retention(now, office_code)
     if not office_code:  # the change log is shared by all offices: pruned on a full run only
         report.change_log = prune_change_log()
         report.partial_uploads = expire_partial_uploads(now)

@@ -106,8 +106,13 @@ def correct_visit(visit: Visit, changes: dict, user) -> list[str]:
 
 def erase_visits(visits: list[Visit], user, reference: str = "") -> int:
     """Erase the personal data of these visits at the guest's request, in one transaction."""
+    from ..appointments.operations import purge_guest_appointments
+
     blobs: set[str] = set()
     now = utcnow()
+    # The guest's bookings go with the visits: those checked in by them, and those made with
+    # the same NIK at the same offices (read before the purge clears the lookup hash).
+    purge_guest_appointments(visits, now)
     for visit in visits:
         blobs |= purge_visit(visit, now)
         record_audit("privacy.erase", office_id=visit.office_id, target_type="visit",
