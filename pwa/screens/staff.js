@@ -125,7 +125,9 @@ function actionFor(step, visit, ctx) {
   if (kind === "correction") {
     const wanted = visit.fields_to_correct?.length ? visit.fields_to_correct : ["id_number"];
     const limits = { id_number: 32, name: 160, phone: 32, institution: 200, address: 1000 };
-    const inputs = Object.fromEntries(wanted.map((f) => [f, h("input", { value: visit[f] || "", maxlength: limits[f] || 200, class: f === "id_number" ? "mono" : "" })]));
+    // An error clears as soon as its field is edited.
+    const inputs = Object.fromEntries(wanted.map((f) => [f, h("input", { value: visit[f] || "", maxlength: limits[f] || 200, class: f === "id_number" ? "mono" : "",
+      oninput: (e) => setError(e.target.form, `fix-${f}`, "") })]));
     return h("form", { class: "action", id: "correction-form", novalidate: true, onsubmit: (e) => {
       e.preventDefault();
       if (inputs.id_number && visit.id_type === "ktp") {
