@@ -166,9 +166,11 @@ def median_chart(rows: list[tuple[str, float | None, float | None]], *, title: s
         else:
             w = plot_w * min(median / hi, 1)
             late = standard is not None and median > standard
+            # The value after the bar or the standard's tick, whichever ends further right.
+            end = max(w, plot_w * min(standard / hi, 1) if standard is not None else 0)
             parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
                          f'fill="{LATE if late else PALETTE[0]}"/>'
-                         f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" class="value">{_fmt(median, 1)}{escape(unit)}</text>')
+                         f'<text x="{label_w + end + 6:.1f}" y="{y + 15}" class="value">{_fmt(median, 1)}{escape(unit)}</text>')
         if standard is not None:
             sx = label_w + plot_w * min(standard / hi, 1)
             parts.append(f'<line x1="{sx:.1f}" y1="{y - 3}" x2="{sx:.1f}" y2="{y + bar_h + 3}" class="standard"/>')
