@@ -90,12 +90,12 @@ function refusal(result) {
 }
 
 /** The "Tamu terjadwal hari ini" section of the board (null when nobody is expected). */
-export async function scheduledSection(app) {
+export async function scheduledSection(app, { link = true } = {}) {
   const today = await officeToday(app);
   const expected = await scheduledToday(app, today);
   const hosts = new Map((await app.entities("host")).map((x) => [String(x.id), x]));
   const services = new Map((await app.entities("service")).map((x) => [String(x.id), x]));
-  const open = h("a", { class: "btn primary big", href: "#/checkin", id: "go-checkin" }, t("checkin_open"));
+  const open = link ? h("a", { class: "btn primary big", href: "#/checkin", id: "go-checkin" }, t("checkin_open")) : null;
   const message = h("p", { class: "field-error", role: "alert", id: "scheduled-message" });
   const row = (x) => h("li", { class: "scheduled-row", dataset: { appointment: x.id, code: x.code || bookingCode(x.id) } },
     h("span", { class: "t" }, x.time || ""),
@@ -140,7 +140,7 @@ export async function renderCheckin(main, app) {
   mount(main, h("section", { class: "checkin" },
     h("div", { class: "staff-head" }, h("h1", {}, t("checkin_title")),
       h("nav", { class: "row", "aria-label": t("mode_staff") }, h("a", { class: "btn small ghost", href: "#/staff", id: "checkin-back" }, t("board_title")))),
-    form, await scheduledSection(app)));
+    form, await scheduledSection(app, { link: false })));
   input.focus();
 }
 
