@@ -65,7 +65,8 @@ SCHEMAS = {
             "step": {"type": "string", "pattern": "^[a-z0-9_]{1,64}$"},
             "device_time": TIME, "clock_offset_ms": {"type": "integer"},
             "payload": {"type": "object", "description": "By kind; see sync/rules.py. Registration: "
-                        "queue_number, id_type (" + ", ".join(ID_TYPES) + "), id_number, name, ..."}},
+                        "queue_number, id_type (" + ", ".join(ID_TYPES) + "), id_number, name, ..., "
+                        "appointment_id (optional UUID: a check-in by appointment)"}},
     },
     "SurveyResponse": {
         "type": "object", "required": ["id", "submitted_at", "answers"],
@@ -108,9 +109,34 @@ SCHEMAS = {
     "Change": {
         "type": "object", "required": ["entity", "id", "op"],
         "properties": {"entity": {"type": "string", "enum": ["office", "host", "service", "staff", "visit",
-                                                              "survey_link"]},
+                                                              "survey_link", "appointment"]},
                        "id": {"type": "string"}, "op": {"type": "string", "enum": ["put", "delete"]},
-                       "data": {"type": "object"}},
+                       "data": {"type": "object", "description": "By entity (sync/PROTOCOL.md, Pull); for "
+                                "`appointment` see the Appointment schema; the `office` record carries "
+                                "`ticket_public_key` (TicketPublicKey)."}},
+    },
+    "TicketPublicKey": {
+        "type": "object", "description": "The office's ECDSA P-256 ticket key as a JWK (WebCrypto importKey "
+        "\"jwk\"); verifies the IEEE P1363 signature of a ticket's QR text SITAMU1.<payload>.<signature>.",
+        "required": ["kty", "crv", "x", "y"],
+        "properties": {"kty": {"type": "string", "enum": ["EC"]}, "crv": {"type": "string", "enum": ["P-256"]},
+                       "x": {"type": "string"}, "y": {"type": "string"}},
+    },
+    "Appointment": {
+        "type": "object", "description": "An approved appointment of the next 7 days as a desk sees it (a "
+        "tombstone when cancelled, declined, moved out of the window or purged); no NIK or phone.",
+        "required": ["id", "code", "office_code", "date", "time", "queue", "status", "kind"],
+        "properties": {
+            "id": UUID, "code": {"type": "string", "pattern": "^[0-9A-F]{8}$"},
+            "office_code": {"type": "string"}, "date": {"type": "string", "format": "date"},
+            "time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "queue": {"type": "string", "example": "J-007"},
+            "service_id": {"type": "integer", "nullable": True}, "host_id": {"type": "integer", "nullable": True},
+            "status": {"type": "string", "enum": ["approved", "rescheduled", "checked_in"]},
+            "name": {"type": "string"}, "institution": {"type": "string"}, "purpose": {"type": "string"},
+            "id_type": {"type": "string"}, "id_number_masked": {"type": "string"},
+            "phone_masked": {"type": "string"}, "kind": {"type": "string", "enum": ["booking", "invitation"]},
+            "group": {"type": "string", "nullable": True}},
     },
     "PullResponse": {
         "type": "object", "required": ["cursor", "more", "reset", "changes", "server_time"],

@@ -55,13 +55,21 @@ POLICY = {
     "dashboard.recap_download": {"central_admin", "supervisor"},
     "dashboard.delivery": ADMINS, "dashboard.delivery_save": ADMINS,
     "host.inbox": {"host"}, "host.availability": {"host"}, "host.receive": {"host"},
-    "host.unavailable": {"host"},
+    "host.unavailable": {"host"}, "host.admitted": {"host"}, "host.finished": {"host"},
+    "admin.visit_returned": ADMINS | DESK,
     "admin.reports": ADMINS | {"supervisor"}, "admin.report_start": ADMINS | {"supervisor"},
     "admin.report_job": ADMINS | {"supervisor"}, "admin.report_job_status": ADMINS | {"supervisor"},
     "admin.report_download": ADMINS | {"supervisor"}, "admin.report_paper": ADMINS,
     "admin.report_plans": ADMINS,
     "admin.saran": ADMINS | {"supervisor"}, "admin.saran_reply": ADMINS,
     "public.poster": PUBLIC, "public.walk_in_survey": PUBLIC,
+    "appointments_public.book": PUBLIC, "appointments_public.status": PUBLIC,
+    "appointments_public.cancel": PUBLIC, "appointments_public.change": PUBLIC,
+    "appointments_public.ticket": PUBLIC,
+    "appointments.index": ADMINS | DESK | {"supervisor"}, "appointments.ticket": ADMINS | DESK | {"supervisor", "host"},
+    "appointments.approve": ADMINS | {"host"}, "appointments.decline": ADMINS | {"host"},
+    "appointments.reschedule": ADMINS | {"host"}, "appointments.letter": ADMINS | {"host"},
+    "appointments.settings": ADMINS, "appointments.invite": ADMINS | {"host"},
 }
 # Strings that exist only in office B's data (and in a second host's guest, for the host rule).
 B_MARKERS = ("Kantor Rahasia Bravo", "Pejabat Rahasia Bravo", "Tamu Rahasia Bravo", "RAHASIA-B")
@@ -109,15 +117,34 @@ def _office_world(client, make_office, make_user, make_host, make_service, lette
                            saran=f"Saran untuk {names['office']}", submitted_at=datetime.now(timezone.utc))
     _db.session.add(saran)
     _db.session.commit()
+    appointment_id = _booking(office, host, names["guest"])
     return {
         "office": office, "tablet": tablet, "device": device, "staff": staff,
         "params": {"office_id": office.id, "host_id": host.id, "service_id": service.id,
                    "user_id": staff["receptionist"].id, "device_id": device.id,
                    "item_id": quarantine_id, "visit_id": own_guest["visit_id"],
                    "code": office.code, "token": survey_token, "sha": sha, "job_id": job_id,
-                   "response_id": saran.id},
+                   "response_id": saran.id, "appointment_id": appointment_id},
         "other_host_visit": other_guest["visit_id"],
     }
+
+
+def _booking(office, host, guest: str) -> str:
+    """Book the host (bookings by approval) for the next working day, with a letter."""
+    from datetime import datetime, timedelta
+
+    from server.appointments.operations import create_booking
+
+    host.booking_mode = "approval"
+    day = datetime.now(office.tz).date() + timedelta(days=1)
+    while day.weekday() > 3:
+        day += timedelta(days=1)
+    appointment, _ = create_booking(office, host, {
+        "date": day, "time": "09:00", "id_type": "ktp", "id_number": SHARED_NIK, "name": guest,
+        "phone": "081255550101", "email": "", "institution": "", "purpose": "Audiensi"},
+        letter=b"%PDF-1.4 " + guest.encode())
+    _db.session.commit()
+    return appointment.id
 
 
 @pytest.fixture
