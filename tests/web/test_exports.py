@@ -126,3 +126,21 @@ def test_every_export_is_audited(db, staffed, as_user):
     as_user(staffed.users["supervisor"]).get("/dashboard/exports/responses.csv?period=2026-10")
     entry = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "export.responses")).one()
     assert entry.office_id == staffed.office.id and entry.detail["period"] == "2026-10"
+
+
+def test_every_csv_and_spreadsheet_writer_goes_through_the_one_neutraliser():
+    """A new CSV or XLSX writer elsewhere would bypass neutralise: CSV and workbooks are
+    written only by server/webutil.py (csv_response) and server/exports/spreadsheet.py."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = set()
+    for folder in ("server", "reports", "sync"):
+        for path in (root / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if re.search(r"csv\.(writer|DictWriter)\(|Workbook\(|xlsxwriter", text):
+                writers.add(path.relative_to(root).as_posix())
+    assert writers == {"server/webutil.py", "server/exports/spreadsheet.py"}, writers
+    for name in writers:
+        assert "neutralise" in (root / name).read_text(encoding="utf-8"), name
