@@ -104,7 +104,8 @@ export async function verifySignature(payload, signature, jwk) {
  *
  * Returns `{ok: true, appointmentId, ticket, appointment}` (`appointment` null for a ticket
  * booked after the last sync) or `{ok: false, reason, ...}` with reason one of: invalid,
- * unknown_code, no_key, forged, other_office, not_yet, expired, cancelled, rescheduled, already.
+ * unknown_code, no_key, forged, other_office, not_yet, expired, cancelled, rescheduled (with the
+ * new `date` and `time`), already (checked in here, or pulled as `checked_in`).
  * A QR ticket is checked by its signature, so it needs no pulled appointment; a typed code is
  * looked up among the pulled ones.
  */
@@ -135,12 +136,14 @@ export async function checkTicket(text, ctx) {
   if (gone && (!appointment.date || appointment.date === ticket.d)) {
     return { ok: false, reason: "cancelled", ticket };
   }
-  // A ticket of the day the appointment had before it was moved: the new ticket is the one that counts.
-  if (appointment && !gone && appointment.date && appointment.date !== ticket.d) {
-    return { ok: false, reason: "rescheduled", ticket, date: appointment.date };
+  // A ticket of the day or time the appointment had before it was moved: the new ticket is the one that counts.
+  if (appointment && !gone && ((appointment.date && appointment.date !== ticket.d) || (appointment.time && ticket.t && appointment.time !== ticket.t))) {
+    return { ok: false, reason: "rescheduled", ticket, date: appointment.date, time: appointment.time || "" };
   }
   if (gone) appointment = null; // the tombstone of another day: this ticket was made after it
   const already = ctx.checkedIn?.get?.(ticket.a);
   if (already !== undefined) return { ok: false, reason: "already", ticket, queue: already };
+  // Another desk's check-in reached the server (pulled as `checked_in`) before its visit reached this tablet.
+  if (appointment?.status === "checked_in") return { ok: false, reason: "already", ticket, queue: appointment.queue || "" };
   return { ok: true, appointmentId: ticket.a, ticket, appointment };
 }

@@ -138,7 +138,7 @@ export default {
   checkin_err_not_yet: "Ticket refused: not today yet (scheduled {date} at {time}).",
   checkin_err_expired: "Ticket refused: expired (scheduled {date} at {time}).",
   checkin_err_cancelled: "Ticket refused: this appointment was cancelled.",
-  checkin_err_rescheduled: "Ticket refused: an old ticket, the appointment moved to {date}.",
+  checkin_err_rescheduled: "Ticket refused: an old ticket, the appointment moved to {date} at {time}.",
   checkin_err_already: "Ticket refused: already checked in (queue {queue}).",
   by_appointment: "appointment", appointment_duplicate: "appointment checked in twice",
   appointment_banner: "Appointment {queue} at {time}. Check the guest's identity against the KTP before saving.",

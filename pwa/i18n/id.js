@@ -142,7 +142,7 @@ export default {
   checkin_err_not_yet: "Tiket ditolak: belum hari ini (jadwal {date} pukul {time}).",
   checkin_err_expired: "Tiket ditolak: kedaluwarsa (jadwal {date} pukul {time}).",
   checkin_err_cancelled: "Tiket ditolak: janji temu ini dibatalkan.",
-  checkin_err_rescheduled: "Tiket ditolak: tiket lama, janji temu dipindah ke {date}.",
+  checkin_err_rescheduled: "Tiket ditolak: tiket lama, janji temu dipindah ke {date} pukul {time}.",
   checkin_err_already: "Tiket ditolak: sudah check-in (antrean {queue}).",
   by_appointment: "janji temu", appointment_duplicate: "check-in ganda janji temu",
   appointment_banner: "Janji temu {queue} pukul {time}. Periksa identitas tamu dengan KTP sebelum menyimpan.",

@@ -49,7 +49,7 @@ async function scheduledToday(app, today) {
   const { kept } = await checkinsOf();
   const office = await app.office();
   return (await app.entities("appointment"))
-    .filter((x) => x.date === today && !VOID.has(x.status) && !x.tombstone && !kept.has(x.id)
+    .filter((x) => x.date === today && !VOID.has(x.status) && x.status !== "checked_in" && !x.tombstone && !kept.has(x.id)
       && (!x.office_code || !office?.code || x.office_code === office.code))
     .sort((a, b) => `${a.time}${a.queue}`.localeCompare(`${b.time}${b.queue}`));
 }
@@ -85,7 +85,7 @@ export async function dropCheckin() { await setMeta("checkin", null); }
 /** The sentence that says why a ticket was refused. */
 function refusal(result) {
   const v = { date: result.ticket?.d || "", time: result.ticket?.t || "", office: result.ticket?.o || "", queue: result.queue || "", code: result.code || "" };
-  if (result.reason === "rescheduled") v.date = result.date;
+  if (result.reason === "rescheduled") Object.assign(v, { date: result.date, time: result.time });
   return t(`checkin_err_${result.reason}`, v);
 }
 

@@ -94,6 +94,9 @@ test("a ticket of the old day of a moved appointment is refused; the new day's t
   assert.equal(old.reason, "rescheduled");
   assert.equal(old.date, "2026-12-07");
   // Moved away from yesterday (its tombstone): today's new ticket of the same appointment counts.
+  const later = await checkTicket(await sign(privateKey), { ...moved, appointments: [pulled({ time: "14:00" })] });
+  assert.equal(later.reason, "rescheduled");
+  assert.equal(later.time, "14:00");
   const tomb = { office: office(jwk), today: TODAY, appointments: [pulled({ date: "2026-12-03", status: "cancelled", tombstone: true })] };
   assert.equal((await checkTicket(await sign(privateKey), tomb)).ok, true);
 });
@@ -103,6 +106,12 @@ test("a ticket already checked in on this tablet is refused with the queue numbe
   const result = await checkTicket(await sign(privateKey), { office: office(jwk), today: TODAY, checkedIn: new Map([[APPT, "A-004"]]) });
   assert.equal(result.reason, "already");
   assert.equal(result.queue, "A-004");
+});
+
+test("an appointment pulled as checked_in (another desk's check-in reached the server) is refused", async () => {
+  const { privateKey, jwk } = await keyPair();
+  const result = await checkTicket(await sign(privateKey), { office: office(jwk), today: TODAY, appointments: [pulled({ status: "checked_in" })] });
+  assert.equal(result.reason, "already");
 });
 
 test("without the office's key a QR ticket cannot be checked", async () => {
