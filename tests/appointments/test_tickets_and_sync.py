@@ -49,7 +49,7 @@ def test_the_ticket_signature_verifies_with_the_public_key_and_a_forged_one_does
 
 
 def test_the_ticket_pdf_shows_office_date_time_and_code_and_its_qr_holds_the_signed_text(
-        tmp_path, client, db, booking_office, booked):
+        tmp_path, client, db, booking_office, booked, artifacts):
     office, service, _ = booking_office
     day = next_weekday(office)
     appointment, token = booked(office, f"s{service.id}", day, "10:30")
@@ -64,6 +64,7 @@ def test_the_ticket_pdf_shows_office_date_time_and_code_and_its_qr_holds_the_sig
     # The QR segno draws is the signed ticket text: decode it with the vendored jsQR under node.
     png = tmp_path / "page.png"
     subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    (artifacts / "appointments-ticket.png").write_bytes(png.read_bytes())
     decoded = _decode_qr(png)
     db.session.refresh(appointment)
     assert verify_ticket(decoded, public_jwk(office))["a"] == appointment.id
