@@ -210,7 +210,7 @@ EN.update({
     "Tidak dapat ditemui": "Host unavailable", "Ditolak di pemeriksaan": "Refused at screening",
     "Sedang menghadap": "With the host", "Selesai menghadap": "Meeting finished",
     "Kartu tamu": "Guest card",  # "Identitas" (ID) is above
-    "KTP": "KTP (ID card)", "SIM": "SIM (driving licence)", "Paspor": "Passport",
+    "KTP": "KTP (ID card)", "SIM": "Driving licence", "Paspor": "Passport",
     "Tanda pengenal lain": "Other valid ID",
     "Tamu tiba": "Guest arrived", "Barang titipan dikembalikan": "Held items returned",
     "Langkah dilewati": "Steps skipped",
