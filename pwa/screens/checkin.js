@@ -103,7 +103,7 @@ export async function scheduledSection(app, { link = true } = {}) {
     h("span", { class: "n" }, x.name || "", x.group ? h("span", { class: "muted" }, ` · ${x.group}`) : null),
     h("span", { class: "to" }, hosts.get(String(x.host_id))?.name || services.get(String(x.service_id))?.name || ""),
     h("span", { class: "mono code" }, x.code || bookingCode(x.id)),
-    h("button", { class: "btn small", type: "button", id: `checkin-${x.code || bookingCode(x.id)}`, onclick: async () => {
+    h("button", { class: "btn small", type: "button", id: `checkin-${x.code || bookingCode(x.id)}`, "aria-label": `${t("checkin_btn")} ${x.name || x.queue || ""}`.trim(), onclick: async () => {
       const result = await tryCheckin(app, x.code || bookingCode(x.id));
       if (!result.ok) message.textContent = refusal(result);
     } }, t("checkin_btn")));

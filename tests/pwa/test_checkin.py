@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from sqlalchemy import select
 
 from server.extensions import db as _db
+from tests.pwa.conftest import LANDSCAPE, Desk
+from tests.pwa.test_accessibility import axe_problems
 from server.models import Appointment, Device, Visit
 from sync.rules import first_checkin, format_time
 
@@ -318,3 +320,34 @@ def test_two_offline_tablets_checking_in_one_ticket_keep_one_check_in(ticket_off
         assert sorted(badges) == ["0", "1"]
         assert desk.page.locator(f"#scheduled-list li[data-appointment='{booked.id}']").count() == 0
     b.shot("checkin-duplicate-flagged")
+
+
+def test_checkin_screens_have_no_serious_accessibility_violations(browser, live_server, artifacts, ticket_office,
+                                                                  make_appointment, enrol_code):
+    data = ticket_office()
+    office = data["office"]
+    booked = make_appointment(office, host=data["hosts"][0], name="Siti Aminah")
+    make_appointment(office, service=data["service"], name="Rombongan Dinas", group_label="Rapat koordinasi PBJ")
+    # axe is injected as an inline script, which the app's CSP rightly forbids: bypass it here only.
+    context = browser.new_context(viewport=LANDSCAPE, locale="id-ID", timezone_id="Asia/Jakarta", bypass_csp=True)
+    found = {}
+    try:
+        desk = Desk(context, live_server, artifacts)
+        desk.enrol(enrol_code(office, data["staff"]))
+        context.set_offline(True)
+        give_pulled(desk, data["jwk"], [booked] + list(_db.session.scalars(
+            select(Appointment).where(Appointment.office_id == office.id, Appointment.id != booked.id))))
+        desk.login(data["staff"])
+        found["board"] = axe_problems(desk.page)
+        checkin(desk, "0000000G")
+        refused_reason(desk)
+        found["checkin-refused"] = axe_problems(desk.page)
+        desk.page.click("#lang-switch")
+        desk.page.wait_for_selector("text=Scheduled guests today")
+        checkin(desk, data["sign"](booked, d=office_today(office, -1)))
+        assert "expired" in refused_reason(desk)[1]
+        desk.shot("checkin-refused-en")
+        found["checkin-en"] = axe_problems(desk.page)
+    finally:
+        context.close()
+    assert {k: v for k, v in found.items() if v} == {}
