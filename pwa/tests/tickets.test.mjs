@@ -1,11 +1,15 @@
 // Appointment tickets verified offline (pwa/tickets.js) with tickets signed here as the server
 // signs them (sync/PROTOCOL.md, "Appointments"), and the check-in rule's JS port against the
 // shared vectors.
+import "fake-indexeddb/auto";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { bookingCode, checkTicket, fromBase64url, readInput, toBase64url, verifySignature } from "../tickets.js";
 import { deriveVisit, firstCheckin } from "../derive.js";
+import { all, get } from "../db.js";
+import { syncNow } from "../sync.js";
+import { enrolledDesk } from "./fake_server.mjs";
 
 const subtle = globalThis.crypto.subtle;
 const APPT = "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab";
@@ -171,4 +175,29 @@ test("a registration with an appointment_id derives a visit by appointment", () 
     payload: { queue_number: "A-001", id_type: "ktp", name: "Siti", appointment_id: APPT } }]);
   assert.equal(visit.by_appointment, true);
   assert.equal(visit.appointment_id, APPT);
+});
+
+test("a pulled appointment's deletion leaves a tombstone (id and day, no personal data) that refuses its ticket; a put again replaces it", async () => {
+  const server = await enrolledDesk();
+  const { privateKey, jwk } = await keyPair();
+  server.changes.push({ entity: "office", id: "1", op: "put", data: { id: 1, code: "KALBAR", timezone: "Asia/Jakarta", ticket_public_key: jwk } });
+  server.changes.push({ entity: "appointment", id: APPT, op: "put", data: pulled() });
+  await syncNow();
+  assert.equal((await get("pulled", `appointment:${APPT}`)).data.name, "Siti Aminah");
+  const office = (await get("pulled", "office:current")).data;
+  const appointments = async () => (await all("pulled", "entity", "appointment")).map((r) => r.data);
+  const ticket = await sign(privateKey);
+  assert.equal((await checkTicket(ticket, { office, today: TODAY, appointments: await appointments() })).ok, true);
+
+  server.changes.push({ entity: "appointment", id: APPT, op: "delete" });
+  await syncNow();
+  assert.deepEqual((await get("pulled", `appointment:${APPT}`)).data,
+    { id: APPT, date: TODAY, office_code: "KALBAR", status: "cancelled", tombstone: true });
+  assert.equal((await checkTicket(ticket, { office, today: TODAY, appointments: await appointments() })).reason, "cancelled");
+  assert.equal((await checkTicket(bookingCode(APPT), { office, today: TODAY, appointments: await appointments() })).reason, "cancelled");
+
+  server.changes.push({ entity: "appointment", id: APPT, op: "put", data: pulled({ time: "13:00" }) });
+  await syncNow();
+  assert.equal((await get("pulled", `appointment:${APPT}`)).data.tombstone, undefined);
+  assert.equal((await checkTicket(await sign(privateKey, { t: "13:00" }), { office, today: TODAY, appointments: await appointments() })).ok, true);
 });
