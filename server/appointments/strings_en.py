@@ -89,6 +89,10 @@ EN = {
         "Or upload a CSV of participants (columns: nama, nik, hp, email, instansi)",
     "Isi nama tamu, atau unggah CSV peserta.": "Give the guest's name, or upload a CSV of participants.",
     "{n} undangan dibuat.": "{n} invitations made.",
+    # Admin visit page
+    "datang dengan janji temu": "came by appointment",
+    "check-in ganda: janji temu ini tercatat pada kunjungan lain":
+        "double check-in: this appointment is recorded on another visit",
     # Dashboard
     "Janji temu per layanan": "Appointments per service", "Pemesanan": "Bookings", "Disetujui (rata-rata jam)":
         "Approved (mean hours)", "Waktu persetujuan (jam)": "Time to approve (hours)", "Jarak pesan (hari)": "Lead time (days)",

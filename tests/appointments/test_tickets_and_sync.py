@@ -186,3 +186,28 @@ def test_the_ticket_e_mail_carries_the_pdf(app, db, booking_office, booked, smtp
     parts = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
     assert len(parts) == 1 and parts[0].get_filename() == f"tiket-{appointment.code}.pdf"
     assert parts[0].get_payload(decode=True).startswith(b"%PDF")
+
+
+def test_the_admin_visit_page_flags_the_second_check_in_and_the_register_marks_appointment_visits(
+        client, db, booking_office, booked, tablet_for, make_user, login):
+    from reports.periods import period_containing
+    from reports.register import gather_register
+
+    office, service, _ = booking_office
+    appointment, _ = booked(office, f"s{service.id}", next_weekday(office))
+    first, second = tablet_for(office), tablet_for(office)
+    second.clock = first.clock + timedelta(minutes=3)
+    early, late = first.registration(appointment_id=appointment.id), second.registration(appointment_id=appointment.id)
+    for tablet, event in ((first, early), (second, late)):
+        assert client.post("/api/v1/push", json={"protocol": 1, "events": [event]}, headers=tablet.headers).status_code == 200
+    login(make_user("office_admin", office=office))
+    kept = client.get(f"/admin/visits/{early['visit_id']}").data.decode()
+    flagged = client.get(f"/admin/visits/{late['visit_id']}").data.decode()
+    assert 'data-testid="by-appointment"' in kept and 'data-testid="appointment-duplicate"' not in kept
+    assert appointment.code in kept
+    assert 'data-testid="appointment-duplicate"' in flagged
+    db.session.expire_all()
+    visit = db.session.get(Visit, early["visit_id"])
+    register = gather_register(office, period_containing(visit.registered_at, "month", office.timezone))
+    notes = {row["queue_number"]: row["note"] for row in register.rows}
+    assert all("datang dengan janji temu" in note for note in notes.values()) and len(notes) >= 1
