@@ -4,9 +4,8 @@ with the office's public key (WebCrypto), refused with its reason (forged, other
 today, expired, cancelled, already checked in), and two offline tablets checking in one ticket.
 
 Tickets are signed here exactly as sync/PROTOCOL.md ("Appointments") says, with a key pair kept
-where the server keeps the office's ticket key (`Office.ticket_key`). Appointments and the
-office's public key reach the tablet by pull; where the server does not send them (yet), they
-are put where the pull puts them (the "pulled" store, as pwa/sync.js stores them).
+where the server keeps the office's ticket key (`Office.ticket_key`), so the office's public key
+and the appointments reach the tablet by the real pull, and the check-ins by the real push.
 """
 import base64
 import json
@@ -25,6 +24,7 @@ from server.extensions import db as _db
 from tests.pwa.conftest import LANDSCAPE, Desk
 from tests.pwa.test_accessibility import axe_problems
 from server.models import Appointment, Device, Visit
+from server.appointments.operations import cancel
 from sync.rules import first_checkin, format_time
 
 NIK = "6171014506900001"  # a woman born 1990-06-05 (Pontianak)
@@ -97,28 +97,31 @@ def pull_data(appointment) -> dict:
             "date": appointment.date.isoformat(), "time": appointment.time, "queue": appointment.queue,
             "service_id": appointment.service_id, "host_id": appointment.host_id, "status": appointment.status,
             "name": appointment.name, "institution": appointment.institution, "purpose": appointment.purpose,
-            "id_type": appointment.id_type, "id_number_masked": "•••• •••• •••• 0001", "phone_masked": "",
+            "id_type": appointment.id_type, "id_number_masked": "", "phone_masked": "",
             "kind": appointment.kind, "group": appointment.group_label}
 
 
-PUT_PULLED = """async ([jwk, puts, tombstones]) => {
+PULLED = """async () => {
   const db = await import(new URL("db.js", location.href).href);
-  await db.write(["pulled"], async (tx) => {
-    const store = tx.objectStore("pulled");
-    const office = await store.get("office:current");
-    if (!office.data.ticket_public_key) await store.put({ ...office, data: { ...office.data, ticket_public_key: jwk } });
-    for (const a of puts) if (!(await store.get(`appointment:${a.id}`))) await store.put({ key: `appointment:${a.id}`, entity: "appointment", id: a.id, data: a });
-    // A tombstone as pwa/sync.js keeps it: the id and the day the appointment had.
-    for (const a of tombstones) await store.put({ key: `appointment:${a.id}`, entity: "appointment", id: a.id,
-      data: { id: a.id, date: a.date, office_code: a.office_code, status: "cancelled", tombstone: true } });
-  });
-  return (await db.all("pulled", "entity", "appointment")).length;
+  return { key: (await db.get("pulled", "office:current"))?.data?.ticket_public_key ?? null,
+           appointments: (await db.all("pulled", "entity", "appointment")).map((r) => r.data) };
 }"""
 
 
-def give_pulled(desk, jwk, puts=(), tombstones=()):
-    """Make sure the tablet holds the office key and these appointments as a pull leaves them."""
-    desk.page.evaluate(PUT_PULLED, [jwk, [pull_data(a) for a in puts], [pull_data(a) for a in tombstones]])
+def pulled(desk) -> dict:
+    """Return what the tablet holds by pull: the office's ticket key and the appointments by id."""
+    state = desk.page.evaluate(PULLED)
+    return {"key": state["key"], "appointments": {a["id"]: a for a in state["appointments"]}}
+
+
+def assert_pulled(desk, jwk, appointments=(), absent=()):
+    """The pull gave the tablet the office's ticket key and exactly these appointments' records."""
+    state = pulled(desk)
+    assert state["key"] == jwk
+    for appointment in appointments:
+        assert state["appointments"][appointment.id] == pull_data(appointment)
+    for appointment in absent:
+        assert appointment.id not in state["appointments"]
 
 
 def checkin(desk, text, *, press_enter=True):
@@ -177,11 +180,12 @@ def test_offline_desk_checks_in_a_scheduled_guest_by_booking_code(ticket_office,
     office, host = data["office"], data["hosts"][1]
     expected = make_appointment(office, host=host, name="Siti Aminah", institution="Dinas PUPR", purpose="Audiensi paket jalan")
     later = make_appointment(office, service=data["service"], name="Budi Hartono")
-    make_appointment(office, days=1, host=host, name="Besok Saja")  # tomorrow's: not on today's list
+    tomorrow = make_appointment(office, days=1, host=host, name="Besok Saja")  # pulled, not on today's list
+    pending = make_appointment(office, host=host, name="Belum Disetujui", status="pending")
     desk = desk_factory()
     desk.enrol(enrol_code(office, data["staff"]))
     desk.context.set_offline(True)
-    give_pulled(desk, data["jwk"], [expected, later, make_appointment(office, days=1, name="Lusa")])
+    assert_pulled(desk, data["jwk"], [expected, later, tomorrow], absent=[pending])
     desk.login(data["staff"])
     page = desk.page
 
@@ -228,7 +232,7 @@ def test_barcode_scanner_checks_in_a_ticket_booked_after_the_last_sync(ticket_of
     desk = desk_factory()
     desk.enrol(enrol_code(office, data["staff"]))
     desk.context.set_offline(True)
-    give_pulled(desk, data["jwk"])  # the office key only: no appointment pulled
+    assert_pulled(desk, data["jwk"])  # the office key only: no appointment pulled
     # Booked and approved after the tablet went offline: only its signed QR can tell the desk.
     fresh = make_appointment(office, host=data["hosts"][0], name="Tamu Baru", time="10:15", queue="J-042")
     desk.login(data["staff"])
@@ -245,6 +249,8 @@ def test_barcode_scanner_checks_in_a_ticket_booked_after_the_last_sync(ticket_of
     desk.sync()
     (visit,) = server_visits(fresh.id)
     assert visit.state["by_appointment"] is True and visit.name == "Tamu Baru"
+    _db.session.refresh(fresh)
+    assert (fresh.status, fresh.checked_in_visit_id) == ("checked_in", visit.id)
 
 
 def test_refused_tickets_say_why(ticket_office, make_appointment, enrol_code, desk_factory, make_office):
@@ -254,8 +260,14 @@ def test_refused_tickets_say_why(ticket_office, make_appointment, enrol_code, de
     cancelled = make_appointment(office, host=data["hosts"][0], name="Batal")
     desk = desk_factory()
     desk.enrol(enrol_code(office, data["staff"]))
+    assert_pulled(desk, data["jwk"], [good, cancelled])
+    # Cancelled on the server after the tablet pulled it: the next pull brings its tombstone.
+    cancel(cancelled, "Tamu berhalangan")
+    _db.session.commit()
+    desk.sync()
+    assert pulled(desk)["appointments"][cancelled.id] == {
+        "id": cancelled.id, "date": cancelled.date.isoformat(), "office_code": office.code, "status": "cancelled", "tombstone": True}
     desk.context.set_offline(True)
-    give_pulled(desk, data["jwk"], [good], tombstones=[cancelled])
     desk.login(data["staff"])
     forger = ec.generate_private_key(ec.SECP256R1())
     other = make_office(name="Kantor Lain")
@@ -293,7 +305,7 @@ def test_two_offline_tablets_checking_in_one_ticket_keep_one_check_in(ticket_off
     ticket = data["sign"](booked)
     for desk in (a, b):
         desk.context.set_offline(True)
-        give_pulled(desk, data["jwk"], [booked])
+        assert_pulled(desk, data["jwk"], [booked])
     a.login(data["staff"])
     checkin(a, ticket)
     qa = finish_guest_book(a)
@@ -312,6 +324,10 @@ def test_two_offline_tablets_checking_in_one_ticket_keep_one_check_in(ticket_off
     first = first_checkin([{"visit_id": v.id, "registered_at": format_time(v.registered_at)} for v in visits])
     # A registered first (its guest book was saved before B's): A's visit keeps the appointment.
     assert _db.session.get(Device, next(v for v in visits if v.id == first).device_id).name == "Meja A"
+    # The server keeps the appointment on that visit and flags the other one.
+    _db.session.refresh(booked)
+    assert (booked.status, booked.checked_in_visit_id) == ("checked_in", first)
+    assert {v.id: bool(v.state.get("appointment_duplicate")) for v in visits} == {v.id: v.id != first for v in visits}
     # Both tablets see both visits and flag the same one, the second check-in.
     for desk in (a, b):
         desk.login(data["staff"])
@@ -335,8 +351,7 @@ def test_checkin_screens_have_no_serious_accessibility_violations(browser, live_
         desk = Desk(context, live_server, artifacts)
         desk.enrol(enrol_code(office, data["staff"]))
         context.set_offline(True)
-        give_pulled(desk, data["jwk"], [booked] + list(_db.session.scalars(
-            select(Appointment).where(Appointment.office_id == office.id, Appointment.id != booked.id))))
+        assert_pulled(desk, data["jwk"], [booked])
         desk.login(data["staff"])
         found["board"] = axe_problems(desk.page)
         checkin(desk, "0000000G")

@@ -9,7 +9,7 @@ from PIL import Image
 from tests.conftest import CHROMIUM
 
 from .conftest import LANDSCAPE, Desk
-from .test_checkin import finish_guest_book, give_pulled, make_appointment, server_visits, ticket_office  # noqa: F401 (fixtures)
+from .test_checkin import finish_guest_book, assert_pulled, make_appointment, server_visits, ticket_office  # noqa: F401 (fixtures)
 from .test_enrol_scan import ARGS
 
 
@@ -55,7 +55,7 @@ def test_offline_desk_checks_in_by_scanning_the_ticket_qr(browser, live_server, 
         desk = Desk(context, live_server, artifacts)
         desk.enrol(enrol_code(office, data["staff"]))
         context.set_offline(True)
-        give_pulled(desk, data["jwk"], [booked])
+        assert_pulled(desk, data["jwk"], [booked])
         desk.login(data["staff"])
         page = desk.page
         page.click("#go-checkin")
