@@ -132,3 +132,18 @@ def test_the_booking_page_has_english(client, db, booking_office):
     office, _, _ = booking_office
     page = client.get(f"/janji/{office.code}?lang=en").data.decode()
     assert "Book an appointment" in page and "Buat janji temu" not in page
+
+
+def test_the_whatsapp_text_names_office_time_and_code_but_no_personal_data(db, booking_office, booked):
+    from urllib.parse import unquote
+
+    from server.appointments import operations as ops
+
+    office, service, _ = booking_office
+    appointment, token = booked(office, f"s{service.id}", next_weekday(office))
+    text = ops.whatsapp_text(appointment)
+    assert office.name in text and appointment.code in text and appointment.time in text and token in text
+    link = ops.whatsapp_link(appointment)
+    assert link.startswith("https://wa.me/?text=")
+    for secret in (NIK, "Siti", "0812", "siti@"):
+        assert secret not in unquote(link)
