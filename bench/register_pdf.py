@@ -111,12 +111,12 @@ def plain_document(data) -> str:
 
     head = "".join(f"<th>{h}</th>" for h in ("No", "Hari/Tanggal", "Jam Masuk", "Jam Keluar", "Nama",
                                               "Instansi/Alamat", "Nomor Identitas", "Keperluan",
-                                              "Bertemu Dengan", "Antrean/Kartu", "Tanda Tangan"))
+                                              "Bertemu Dengan", "Keterangan", "Antrean/Kartu", "Tanda Tangan"))
     rows = []
     for r in data.rows:
         cells = [r["no"], f"{r['weekday']}, {r['date']}", r["time_in"], r["time_out"], r["name"],
                  f"{r['institution']}, {r['address']}", f"{r['id_type']} {r['identity']}", r["purpose"],
-                 r["host"], f"{r['queue_number']} / {r['card_number']}"]
+                 r["host"], r["note"], f"{r['queue_number']} / {r['card_number']}"]
         sig = f'<img src="sitamu-blob:{r["signature_sha"]}">' if r["signature_sha"] else ""
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + f"<td>{sig}</td></tr>")
     css = register_css() + """
