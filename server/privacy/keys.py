@@ -16,7 +16,7 @@ from ..extensions import db
 
 # Lookup hashes to rebuild when the column they are derived from is re-encrypted:
 # {(table, encrypted column): hash column}.
-LOOKUP_HASHES = {("visit", "id_number"): "nik_hash"}
+LOOKUP_HASHES = {("visit", "id_number"): "nik_hash", ("appointment", "id_number"): "nik_hash"}
 # JSON columns holding sealed values ("enc:<key id>:...", see server/api/operations.py).
 SEALED_JSON = (("visit_event", "payload"), ("quarantine", "payload"))
 SEAL_PREFIX = "enc:"
