@@ -161,7 +161,9 @@ def unavailable(visit_id: str):
 @roles_required("host")
 def admitted(visit_id: str):
     """Record "Tamu menghadap": the guest went in and was told the office's time limit (the
-    SOP's reminder). No step key: the meeting step is completed by "Selesai menghadap"."""
+    SOP's reminder). It completes the tier's step whose event is `admitted` where there is one
+    (Kalbar's terima_tamu, Kaltim's antar_ke_layanan); otherwise (Tanjabbar) no step: the
+    meeting step is completed by "Selesai menghadap"."""
     host, visit = _own_visit_or_403(visit_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -169,7 +171,8 @@ def admitted(visit_id: str):
         _moved_on(visit)
     else:
         minutes = visit.office.visit_time_limit
-        if _record(visit, host, "admitted", {"time_limit_minutes": minutes, "reminded": True}):
+        step = lifecycle.step_of_kind(lifecycle.visit_steps(visit), "admitted")
+        if _record(visit, host, "admitted", {"time_limit_minutes": minutes, "reminded": True}, step=step):
             flash(_("Tamu {queue} menghadap; batas waktu {n} menit.", queue=visit.queue_number,
                     n=minutes), "success")
     return redirect(url_for("host.inbox"))

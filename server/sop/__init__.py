@@ -184,6 +184,9 @@ def _start_time(event) -> datetime | None:
     return consent - timedelta(milliseconds=_get(event, "clock_offset_ms") or 0)
 
 
+UNTIMED_KINDS = ("step_skipped", "host_unavailable", "cancelled")
+
+
 def step_durations(steps: list[dict], events, places: int | None = 2) -> dict[str, float]:
     """Return how many minutes each SOP step of a visit took, from its events.
 
@@ -193,8 +196,8 @@ def step_durations(steps: list[dict], events, places: int | None = 2) -> dict[st
     clock. A step's time runs from the previous completion to its own. The first step runs from
     the visit's start, which is known only when the registration's `consent_at` is earlier than
     the first event (the guest opened the form); otherwise the first step is not measured.
-    A step done more than once (a loop back) has its times added up; a step not done or
-    skipped (`step_skipped`) is absent. Minutes are rounded to `places` (None: unrounded, for
+    A step done more than once (a loop back) has its times added up; a step not done, skipped
+    (`step_skipped`) or where the visit ended (`host_unavailable`, `cancelled`) is absent. Minutes are rounded to `places` (None: unrounded, for
     a median rounded once).
     """
     known = {s["key"] for s in steps}
@@ -217,8 +220,10 @@ def step_durations(steps: list[dict], events, places: int | None = 2) -> dict[st
         key = _get(event, "step")
         if not key or key not in known:
             continue
-        if _get(event, "kind") == "step_skipped":
-            clock, start_known = when, True  # a step skipped (no bags for the locker) is not timed
+        if _get(event, "kind") in UNTIMED_KINDS:
+            # A step skipped (no bags for the locker) or where the visit ended (the polite
+            # refusal, a cancel) is not timed against its standard.
+            clock, start_known = when, True
             continue
         if key in timed and (start_known or when > clock):
             spent = (when - clock).total_seconds() / 60

@@ -126,3 +126,16 @@ def test_protocol_shaped_events_are_timed_by_device_time_minus_offset(kalbar):
                "payload": {"consent_at": at(-9.5)}},
               {"kind": "verification", "step": "cocokkan_identitas", "device_time": at(7.5), "clock_offset_ms": 30_000}]
     assert sop.step_durations(kalbar, events) == {"isi_buku_tamu": 10.0, "cocokkan_identitas": 7.0}
+
+
+def test_a_skipped_step_or_the_step_where_the_visit_ended_is_not_timed(tanjab):
+    """No bags (one tap) or a polite refusal at the locker step is no late locker step; the
+    next step still runs from it."""
+    tanjab = sop.steps_for(tanjab, "pimpinan")
+    skipped = [ev("card_issued", 2, "sambut_dan_registrasi"), ev("waiting", 5, "arahkan_ruang_tunggu"),
+               ev("step_skipped", 30, "simpan_barang_loker"), ev("screening", 33, "pemeriksaan_metal_detektor")]
+    assert sop.step_durations(tanjab, skipped) == {"arahkan_ruang_tunggu": 3.0, "pemeriksaan_metal_detektor": 3.0}
+    refused = skipped[:2] + [ev("host_unavailable", 40, "simpan_barang_loker")]
+    assert sop.step_durations(tanjab, refused) == {"arahkan_ruang_tunggu": 3.0}
+    cancelled = skipped[:2] + [ev("cancelled", 40, "simpan_barang_loker")]
+    assert sop.step_durations(tanjab, cancelled) == {"arahkan_ruang_tunggu": 3.0}

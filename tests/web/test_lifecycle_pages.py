@@ -425,3 +425,21 @@ def test_visit_page_shows_the_outcome_with_its_reason_and_the_steps_skipped(
     assert "Langkah dilewati" in html.split("Urutan kejadian")[1]
     held = "belum dikembalikan" in card
     assert held is (status != "checked_out")  # a check-out returns what it does not name as kept
+
+
+def test_went_in_from_the_inbox_completes_the_tiers_admitted_step(db, make_office, make_host, make_user, tablet,
+                                                                  make_visit, as_user):
+    """Kaltim's "antar ke layanan" is the step the guest goes in by: the aide's "Tamu menghadap"
+    completes it, so the desk does not ask for it again."""
+    office = make_office(code="KALTIM-UJI2", name="Dinas Kaltim Uji", timezone="Asia/Makassar",
+                         sop_template="kaltim-2022")
+    host = make_host(office, name="Petugas Layanan Uji")
+    aide = make_user("host", office=office, username="petugas.uji", host_id=host.id)
+    visit = make_visit(tablet(office), host=host, name="Tamu Kaltim", steps=[("step_done", -3, {}, "terima_di_lobby")])
+    client = as_user(aide)
+    assert client.post(f"/host/visits/{visit.id}/admitted").status_code == 302
+    [admitted] = _events(db, visit.id, "admitted")
+    assert admitted.step == "antar_ke_layanan"
+    db.session.expire_all()
+    state = db.session.get(Visit, visit.id).state
+    assert state["location"] == "with_host" and "antar_ke_layanan" in state["step_last"]
