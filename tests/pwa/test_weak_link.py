@@ -109,15 +109,29 @@ def test_staff_see_what_waits_and_that_nothing_needs_doing_guests_see_no_sync_in
     desk, data = camera_desk
     page = desk.page
     desk.context.set_offline(True)
-    desk.register(name="Siti Aminah", nik="6171014506900001", sex="P", host="Ir. Agus Salim, M.T.", camera=True)
-    page.click("#slip-done")
+    for name, nik in (("Siti Aminah", "6171014506900001"), ("Rina Wati", "6171014506900002")):
+        desk.register(name=name, nik=nik, sex="P", host="Ir. Agus Salim, M.T.", camera=True)
+        page.click("#slip-done")
     assert not page.is_visible("#sync-progress")  # the kiosk: a guest holds the tablet
     desk.login(data["staff"])
     progress = page.locator("#sync-progress")
-    assert progress.text_content() == "1 catatan, 2 foto/tanda tangan"
+    assert progress.text_content() == "2 catatan, 4 foto/tanda tangan"
     assert progress.get_attribute("title") == "Terkirim sendiri bila sinyal ada, tidak perlu tindakan"
     desk.shot("weaklink-staff-waiting")
     desk.context.set_offline(False)
+    # A slow link (Chromium's network emulation): once a photo has gone up, the time left shows.
+    cdp = desk.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 300,
+                                                  "uploadThroughput": 2000, "downloadThroughput": 8000})
+    page.evaluate("() => { window.__sitamu.syncNow({again: true}); }")
+    page.wait_for_function("() => /sisa ±/.test(document.querySelector('#sync-progress')?.textContent || '')",
+                           timeout=60_000)
+    assert progress.get_attribute("data-eta").isdigit()
+    assert not page.locator("#sync-error").count()
+    desk.shot("weaklink-staff-time-left")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                  "uploadThroughput": -1, "downloadThroughput": -1})
     desk.sync()
     page.wait_for_function("() => document.querySelector('#sync-progress')?.textContent === 'Semua data terkirim'")
     assert not page.locator("#sync-error").count()
