@@ -2,6 +2,7 @@
 // record. An entry leaves only when a push acknowledgement names its id (or a blob upload is
 // answered 200/201), never on a bare success.
 import { openDb, write } from "./db.js";
+import { deriveVisit } from "./derive.js";
 
 /** Add an entry inside an open transaction `tx` that includes the "outbox" store. */
 export function enqueue(tx, kind, rid, body) {
@@ -46,7 +47,8 @@ export async function applyAck(entries, ack) {
   for (const q of ack?.quarantined || []) named.set(q.id, { type: "quarantined", fields: q.fields || {} });
   for (const c of ack?.conflict || []) named.set(c.id, { type: "conflict", message: c.message || "" });
   let removed = 0;
-  await write(["outbox", "problems"], async (tx) => {
+  await write(["outbox", "problems", "events", "visits"], async (tx) => {
+    const rederive = new Set();
     for (const entry of entries) {
       if (!named.has(entry.rid)) continue;
       await tx.objectStore("outbox").delete(entry.oid);
@@ -55,6 +57,21 @@ export async function applyAck(entries, ack) {
       if (problem) {
         await tx.objectStore("problems").add({ ...problem, kind: entry.kind, rid: entry.rid, at: Date.now() });
       }
+      if (problem?.type === "conflict" && entry.kind === "event" && problem.message.startsWith("same id")) {
+        // Another version of this event id won (the smaller content hash, sync/PROTOCOL.md):
+        // this tablet drops its own, so its view follows the server's instead of overriding it.
+        const event = await tx.objectStore("events").get(entry.rid);
+        if (event) {
+          await tx.objectStore("events").delete(entry.rid);
+          rederive.add(event.visit_id);
+        }
+      }
+    }
+    for (const visitId of rederive) {
+      const record = await tx.objectStore("visits").get(visitId);
+      if (!record) continue;
+      const events = await tx.objectStore("events").index("visit_id").getAll(visitId);
+      await tx.objectStore("visits").put({ ...record, local: events.length ? deriveVisit(events) : {}, updated_at: Date.now() });
     }
   });
   return removed;

@@ -84,6 +84,21 @@ test("only an acknowledgement naming an entry removes it; quarantined ones becom
   assert.equal(p[0].type, "quarantined");
 });
 
+test("a version of an event that lost to another (same id, different content) leaves the tablet's view", async () => {
+  const { visit } = await registerVisit(guest());
+  await recordEvent(visit.id, "card_issued", { card_number: "17", id_held: "ktp" }, { actor: "staff:1" });
+  let view = await visitById(visit.id);
+  assert.deepEqual(view.custody_outstanding, ["card", "id_document"]);
+  const entries = await peek(["event"]);
+  const card = entries.find((e) => e.body.kind === "card_issued");
+  await applyAck(entries, { stored: [entries[0].rid], conflict: [{ id: card.rid, message: "same id, different content" }] });
+  assert.equal(await count("events"), 1);
+  view = await visitById(visit.id);
+  assert.deepEqual(view.custody_outstanding, []);
+  assert.equal(view.name, "Budi");
+  assert.equal((await problems())[0].type, "conflict");
+});
+
 test("one survey response per visit", async () => {
   const { visit } = await registerVisit(guest());
   const answers = { persyaratan: 4, prosedur: 3, waktu: null, biaya: 4, produk: 3, kompetensi: 4, perilaku: 4, pengaduan: 3, sarana: 3 };
