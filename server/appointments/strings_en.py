@@ -93,6 +93,13 @@ EN = {
     "datang dengan janji temu": "came by appointment",
     "check-in ganda: janji temu ini tercatat pada kunjungan lain":
         "double check-in: this appointment is recorded on another visit",
+    # Privacy page
+    "Janji temu dengan NIK {nik}": "Appointments with NIK {nik}",
+    "Hapus data pribadi janji temu": "Erase the appointments' personal data",
+    "NIK, nama, telepon, e-mail, keperluan dan surat permohonan dihapus permanen; menghapus kunjungan di atas juga menghapus janji temu tamu ini.":
+        "NIK, name, phone, e-mail, purpose and request letter are erased for good; erasing the visits above "
+        "also erases this guest's appointments.",
+    "Data pribadi dari {n} janji temu telah dihapus.": "The personal data of {n} appointments was erased.",
     # Dashboard
     "Janji temu per layanan": "Appointments per service", "Pemesanan": "Bookings", "Disetujui (rata-rata jam)":
         "Approved (mean hours)", "Waktu persetujuan (jam)": "Time to approve (hours)", "Jarak pesan (hari)": "Lead time (days)",

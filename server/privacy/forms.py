@@ -34,6 +34,18 @@ class EraseForm(VisitsForm):
         message="Centang untuk menegaskan penghapusan.")])
 
 
+class AppointmentsEraseForm(FlaskForm):
+    """Erase a guest's bookings (found by NIK, carried by id), e.g. a guest who never came."""
+
+    appointment_ids = FieldList(HiddenField(validators=[Regexp(r"^[0-9a-fA-F-]{36}$")]), min_entries=1,
+                                max_entries=500)
+    reference = StringField("Nomor surat / tiket permohonan", validators=[
+        Optional(), Length(max=40),
+        Regexp(r"^[A-Za-z0-9/._-]*$", message="Hanya huruf, angka, / . _ -")])
+    confirm = BooleanField("Saya yakin", validators=[DataRequired(
+        message="Centang untuk menegaskan penghapusan.")])
+
+
 class CorrectForm(FlaskForm):
     name = StringField("Nama", validators=[DataRequired(message=REQUIRED), Length(max=160)])
     id_number = StringField("Nomor identitas", validators=[Optional(), Length(max=32)])

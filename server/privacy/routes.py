@@ -57,9 +57,14 @@ def search():
     record_audit("privacy.search", office_id=current_user.office_id, target_type="nik_lookup",
                  detail={"matches": len(visits)})
     db.session.commit()
+    from ..appointments.operations import find_by_nik as find_appointments_by_nik
+    from .forms import AppointmentsEraseForm
+
+    appointments = find_appointments_by_nik(form.nik.data, scoped_office_ids(current_user))
     masked = mask_nik(form.nik.data)
     form.nik.data = ""  # not left on screen for the next person at the desk
-    return render_template("privacy/index.html", form=form, visits=visits,
+    return render_template("privacy/index.html", form=form, visits=visits, appointments=appointments,
+                           appointments_erase_form=AppointmentsEraseForm(),
                            masked=masked, local_time=local_time,
                            mask_phone=mask_phone, mask_id=mask_id,
                            action_form=VisitsForm(), erase_form=EraseForm()), 200, NO_STORE
@@ -89,6 +94,35 @@ def erase():
     count = erase_visits(_chosen_visits(form), current_user, form.reference.data or "")
     flash(_("Data pribadi dari {n} kunjungan telah dihapus. Tablet akan menghapusnya saat sinkron.",
             n=count), "info")
+    return redirect(url_for("privacy.index"))
+
+
+@bp.route("/appointments/erase", methods=["POST"])
+@roles_required(*ADMINS)
+def erase_appointments():
+    """Erase the personal data and letters of the chosen bookings at the guest's request."""
+    from ..appointments.operations import purge_appointment
+    from ..models import Appointment
+    from .forms import AppointmentsEraseForm
+    from .retention import forget_freed_pages
+
+    form = AppointmentsEraseForm()
+    if not form.validate_on_submit():
+        flash(_("Penghapusan dibatalkan: centang konfirmasi dan periksa nomor permohonan."), "warning")
+        return redirect(url_for("privacy.index"))
+    ids = list(dict.fromkeys(entry.data for entry in form.appointment_ids.entries if entry.data))
+    found = [db.session.get(Appointment, i) for i in ids]
+    if not found or any(a is None for a in found):
+        abort(404)
+    if any(not can_access_office(current_user, a.office_id) for a in found):
+        abort(403)
+    for appointment in found:
+        purge_appointment(appointment)
+        record_audit("privacy.erase", office_id=appointment.office_id, target_type="appointment",
+                     target_id=appointment.id, detail={"reference": form.reference.data or ""})
+    db.session.commit()
+    forget_freed_pages()
+    flash(_("Data pribadi dari {n} janji temu telah dihapus.", n=len(found)), "info")
     return redirect(url_for("privacy.index"))
 
 

@@ -184,3 +184,27 @@ def test_retention_purges_old_bookings_and_the_letters_of_declined_ones(db, book
     db.session.expire_all()
     assert db.session.get(Appointment, kept.id).purged_at is not None
     assert db.session.scalar(db.select(db.func.count()).select_from(Attachment).where(Attachment.kind == "letter")) == 0
+
+
+def test_the_privacy_page_finds_a_guests_bookings_by_nik_and_erases_them(client, db, booking_office, booked,
+                                                                          make_user, make_office, login):
+    office, service, _ = booking_office
+    appointment, token = booked(office, f"s{service.id}", next_weekday(office))
+    other_office = make_office()
+    login(make_user("office_admin", office=office))
+    page = client.post("/admin/privacy/search", data={"nik": NIK}).data.decode()
+    assert f'data-appointment="{appointment.id}"' in page and NIK not in page
+    outsider = make_user("office_admin", office=other_office)
+    client.post("/logout")
+    login(outsider)
+    assert f'data-appointment="{appointment.id}"' not in client.post("/admin/privacy/search", data={"nik": NIK}).data.decode()
+    assert client.post("/admin/privacy/appointments/erase", data={
+        "appointment_ids-0": appointment.id, "confirm": "y"}).status_code == 403
+    client.post("/logout")
+    login(make_user("office_admin", office=office))
+    assert client.post("/admin/privacy/appointments/erase", data={
+        "appointment_ids-0": appointment.id, "confirm": "y", "reference": "REQ-1"}).status_code == 302
+    db.session.expire_all()
+    erased = db.session.get(Appointment, appointment.id)
+    assert erased.purged_at is not None and erased.name == "" and erased.id_number is None
+    assert client.get(f"/janji/s/{token}").status_code == 404

@@ -45,7 +45,7 @@ POLICY = {
     "admin.visits": ADMINS | DESK, "admin.visit_detail": ADMINS | DESK,
     "admin.visit_view_nik": ADMINS, "admin.visit_image": ADMINS, "admin.onsite": ADMINS | DESK | {"supervisor"},
     "privacy.index": ADMINS, "privacy.search": ADMINS, "privacy.export": ADMINS,
-    "privacy.erase": ADMINS, "privacy.correct": ADMINS,
+    "privacy.erase": ADMINS, "privacy.correct": ADMINS, "privacy.erase_appointments": ADMINS,
     "dashboard.index": ADMINS | {"supervisor"}, "dashboard.table_csv": ADMINS | {"supervisor"},
     "dashboard.visits": ADMINS | {"supervisor"}, "dashboard.visits_csv": ADMINS | {"supervisor"},
     "dashboard.exports": ADMINS | {"supervisor"}, "dashboard.export_file": ADMINS | {"supervisor"},
