@@ -67,7 +67,8 @@ def index():
     services = data.service_trend(offices, periods)
     volumes = data.visit_volumes(offices, periods)
     steps = data.sop_step_times(offices, period)
-    pooled_steps = data.pooled_steps(steps, lang)
+    pooled_steps = data.remembered(("pooled_steps", tuple(o.id for o in offices), period.code, lang),
+                                   lambda: data.pooled_steps(steps, lang))
     fresh = data.freshness(offices)
     ikm_chart = charts.bar_chart([(r["office"].code, r["konversi"]) for r in ikm], max_value=100,
                                  title=_title("IKM (konversi) per kantor"), marks=GRADE_MARKS)

@@ -4,7 +4,7 @@ wait and stay, how hosts answer, who is turned away and why, who comes back, wha
 One query reads the period's visits (only the columns and derived-state keys needed, never
 names or identity numbers); everything else is counted in Python per office zone.
 """
-from collections import Counter, OrderedDict
+from collections import Counter
 from datetime import datetime
 from statistics import median
 
@@ -82,11 +82,6 @@ def _top(counter: Counter, spelling: dict, limit: int = TOP) -> list[tuple[str, 
     return [(spelling[key], n) for key, n in counter.most_common(limit)]
 
 
-# Figures of a page, kept while the period's visits do not change (count and latest update).
-_CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
-_CACHE_SIZE = 256
-
-
 def _period_clause(offices: list[Office], period):
     clauses = []
     for office in offices:
@@ -99,17 +94,10 @@ def _period_clause(offices: list[Office], period):
 def visit_analytics(offices: list[Office], period, service_id: int | None = None,
                     host_id: int | None = None, lang: str = "id") -> dict:
     """Return the period's visit figures for the offices (optionally one service or host)."""
-    stamp = tuple(db.session.execute(db.select(func.count(), func.max(Visit.updated_at)).where(
-        _period_clause(offices, period))).one())
-    key = (tuple(o.id for o in offices), period.code, service_id, host_id, lang, stamp[0], str(stamp[1]))
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    figures = _visit_analytics(offices, period, service_id, host_id, lang)
-    _CACHE[key] = figures
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return figures
+    from .data import remembered
+
+    return remembered(("visits", tuple(o.id for o in offices), period.code, service_id, host_id, lang),
+                      lambda: _visit_analytics(offices, period, service_id, host_id, lang))
 
 
 def _visit_analytics(offices: list[Office], period, service_id: int | None, host_id: int | None,

@@ -3,6 +3,7 @@
 Every figure over many offices is one grouped query (per office and period), not a query per
 office: a province has dozens of offices. Each office's periods are bounded in its own zone.
 """
+import time
 from collections import OrderedDict, defaultdict
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,10 +18,47 @@ from reports.periods import Period, period_containing
 
 from .. import sop
 from ..extensions import db
-from ..models import Device, Office, Service, SurveyResponse, Visit, VisitEvent
+from ..models import ChangeLog, Device, Office, Service, SurveyResponse, Visit, VisitEvent
 
 STALE_AFTER = timedelta(hours=24)
 MAX_SERIES = 8  # lines a trend chart draws; the table beside it lists every row
+
+
+CACHE_SECONDS = 600  # a figure is recomputed at least this often, whatever the versions say
+_FIGURES: "OrderedDict[tuple, tuple[float, object]]" = OrderedDict()
+_FIGURES_SIZE = 2048
+
+
+def data_version() -> tuple:
+    """Return what the dashboard's figures depend on, cheaply: the newest change-log id (every
+    change of a visit, office, host or service writes one) and the number of survey responses
+    (append-only)."""
+    if has_request_context() and "dashboard_version" in g:
+        return g.dashboard_version
+    newest = db.session.execute(db.select(ChangeLog.id, ChangeLog.created_at)
+                                .order_by(ChangeLog.id.desc()).limit(1)).first()
+    # The newest row's time too: ids restart when a database is emptied and filled again.
+    version = (tuple(newest) if newest else (0, None),
+               db.session.scalar(db.select(func.count()).select_from(SurveyResponse)) or 0)
+    if has_request_context():
+        g.dashboard_version = version
+    return version
+
+
+def remembered(key: tuple, make):
+    """Return make(), kept across requests while data_version() is unchanged (and at most
+    CACHE_SECONDS): a province's closed periods do not change between two page views."""
+    key = (*key, data_version())
+    now = time.monotonic()
+    hit = _FIGURES.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        _FIGURES.move_to_end(key)
+        return hit[1]
+    value = make()
+    _FIGURES[key] = (now, value)
+    while len(_FIGURES) > _FIGURES_SIZE:
+        _FIGURES.popitem(last=False)
+    return value
 
 
 def _num(value, places: int = 2) -> float | None:
@@ -65,10 +103,7 @@ def survey_sums(offices: list[Office], periods: list[Period], by: str = "office"
     (once per request: the page's tables and charts share it)."""
     key = ("survey_sums", tuple(o.id for o in offices), tuple((p.code, p.tz_name) for p in periods), by,
            service_id, host_id)
-    cache = g.setdefault("dashboard_cache", {}) if has_request_context() else {}
-    if key not in cache:
-        cache[key] = _survey_sums(offices, periods, by, service_id, host_id)
-    return cache[key]
+    return remembered(key, lambda: _survey_sums(offices, periods, by, service_id, host_id))
 
 
 def _survey_sums(offices, periods, by, service_id, host_id) -> dict[tuple, tuple]:
@@ -199,6 +234,11 @@ def service_trend(offices: list[Office], periods: list[Period], limit: int = MAX
 def visit_volumes(offices: list[Office], periods: list[Period]) -> dict[str, list[int]]:
     """Return {office code: [visits registered per period]}: one count per zone and period,
     each a range of the (office, registered_at) index."""
+    return remembered(("volumes", tuple(o.id for o in offices), tuple(p.code for p in periods)),
+                      lambda: _visit_volumes(offices, periods))
+
+
+def _visit_volumes(offices: list[Office], periods: list[Period]) -> dict[str, list[int]]:
     counts: dict[tuple, int] = {}
     for tz, ids in _zones(offices).items():
         for index, p in enumerate(periods):
@@ -211,34 +251,14 @@ def visit_volumes(offices: list[Office], periods: list[Period]) -> dict[str, lis
     return {o.code: [counts.get((o.id, i), 0) for i in range(len(periods))] for o in offices}
 
 
-# SOP step figures of an office and period, kept while its visits do not change.
-_STEP_CACHE: "OrderedDict[tuple, list[dict]]" = OrderedDict()
-_STEP_CACHE_SIZE = 1024
-
-
 def sop_step_times(offices: list[Office], period: Period, limit_visits: int = 5000) -> list[dict]:
     """Return per office and step: visits measured, median and mean minutes, the standard, whether
     the step is late (its median above the standard, as the register judges) and the share of
     visits above the standard."""
-    bucket, where = _bucket(Visit.registered_at, Visit.office_id, offices, [period])
-    stamps = {}
-    if bucket is not None:
-        stamps = {office_id: (n, str(latest)) for office_id, n, latest in db.session.execute(
-            db.select(Visit.office_id, func.count(), func.max(Visit.updated_at)).where(where)
-            .group_by(Visit.office_id))}
     rows = []
     for office in offices:
-        if office.id not in stamps:
-            continue
-        key = (office.id, period.code, stamps[office.id], str(office.updated_at), limit_visits)
-        cached = _STEP_CACHE.get(key)
-        if cached is None:
-            cached = _office_step_times(office, period, limit_visits)
-            _STEP_CACHE[key] = cached
-            while len(_STEP_CACHE) > _STEP_CACHE_SIZE:
-                _STEP_CACHE.popitem(last=False)
-        else:
-            _STEP_CACHE.move_to_end(key)
+        cached = remembered(("steps", office.id, period.code, str(office.updated_at), limit_visits),
+                            lambda: _office_step_times(office, period, limit_visits))
         rows.extend(dict(r, office=office) for r in cached)
     return rows
 

@@ -179,3 +179,15 @@ def test_no_menu_link_leads_to_a_403(db, staffed, as_user, role):
     assert not problems, f"{role}: menu links answering 403: {problems}"
     if role == "supervisor":
         assert "/admin/reports" in seen and "/dashboard/recap" in seen
+
+
+def test_remembered_figures_follow_new_answers_and_visits(db, staffed, as_user, tablet, make_visit, make_response):
+    client = as_user(staffed.users["supervisor"])
+    make_response(staffed.office, 4, at=datetime(2026, 10, 10, 3, tzinfo=timezone.utc))
+    assert _csv(client.get(f"/dashboard/ikm.csv?period={OCT}"))[1][3] == "1"
+    assert _csv(client.get(f"/dashboard/volume.csv?period={OCT}"))[1][-1] == "0"
+    make_response(staffed.office, 3, at=datetime(2026, 10, 11, 3, tzinfo=timezone.utc))
+    make_visit(tablet(staffed.office), host=staffed.host, at=datetime(2026, 10, 12, 3, tzinfo=timezone.utc))
+    assert _csv(client.get(f"/dashboard/ikm.csv?period={OCT}"))[1][3:5] == ["2", "87.5"]
+    assert _csv(client.get(f"/dashboard/volume.csv?period={OCT}"))[1][-1] == "1"
+    assert _csv(client.get(f"/dashboard/visits/outcomes.csv?period={OCT}"))[1:] != []
