@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from statistics import median
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 from sqlalchemy import and_, case, func, or_
 
 from reports.ikm import ELEMENT_KEYS, CONVENTIONS, compute_ikm
@@ -33,15 +33,16 @@ def data_version() -> tuple:
     """Return what the dashboard's figures depend on, cheaply: the newest change-log id (every
     change of a visit, office, host or service writes one) and the number of survey responses
     (append-only)."""
-    if has_request_context() and "dashboard_version" in g:
-        return g.dashboard_version
+    # Once per request (kept in the request's environ: tests share one app context, and `g`).
+    if has_request_context() and "sitamu.data_version" in request.environ:
+        return request.environ["sitamu.data_version"]
     newest = db.session.execute(db.select(ChangeLog.id, ChangeLog.created_at)
                                 .order_by(ChangeLog.id.desc()).limit(1)).first()
     # The newest row's time too: ids restart when a database is emptied and filled again.
     version = (tuple(newest) if newest else (0, None),
                db.session.scalar(db.select(func.count()).select_from(SurveyResponse)) or 0)
     if has_request_context():
-        g.dashboard_version = version
+        request.environ["sitamu.data_version"] = version
     return version
 
 
