@@ -208,3 +208,55 @@ def test_the_privacy_page_finds_a_guests_bookings_by_nik_and_erases_them(client,
     erased = db.session.get(Appointment, appointment.id)
     assert erased.purged_at is not None and erased.name == "" and erased.id_number is None
     assert client.get(f"/janji/s/{token}").status_code == 404
+
+
+def test_office_admins_set_hours_closed_days_slots_and_modes_and_bad_input_saves_nothing(
+        client, db, booking_office, make_user, login):
+    office, service, host = booking_office
+    login(make_user("office_admin", office=office))
+    assert client.get("/appointments/settings").status_code == 200
+    form = {"office": office.id, "slot_minutes": "20", "closed": "2026-12-25\n2026-12-31",
+            "open_0": "08:00", "close_0": "12:00", "open_2": "09:00", "close_2": "11:00",
+            f"mode_s{service.id}": "approval", f"cap_s{service.id}": "3",
+            f"mode_h{host.id}": "off", f"cap_h{host.id}": "1"}
+    assert client.post("/appointments/settings", data=form).status_code == 302
+    db.session.expire_all()
+    assert office.booking == {"hours": {"0": ["08:00", "12:00"], "2": ["09:00", "11:00"]}, "slot_minutes": 20,
+                              "closed": ["2026-12-25", "2026-12-31"]}
+    assert (service.booking_mode, service.booking_capacity, host.booking_mode) == ("approval", 3, "off")
+    from server.appointments.slots import day_slots
+    from datetime import date
+    assert day_slots(office, date(2026, 12, 7))[:3] == ["08:00", "08:20", "08:40"]  # a Monday
+    assert day_slots(office, date(2026, 12, 8)) == []  # Tuesday: closed
+    for bad in ({"closed": "25-12-2026"}, {"open_1": "10:00", "close_1": "09:00"}, {f"cap_s{service.id}": "0"},
+                {f"mode_s{service.id}": "sometimes"}, {"slot_minutes": "1"}):
+        response = client.post("/appointments/settings", data={**form, "slot_minutes": "45", **bad})
+        assert response.status_code == 400, bad
+        db.session.expire_all()
+        assert office.booking["slot_minutes"] == 20 and service.booking_capacity == 3
+
+
+def test_a_host_invites_one_guest_who_is_approved_with_a_ticket_at_once(client, db, booking_office, aide, login):
+    office, _, host = booking_office
+    login(aide)
+    day = next_weekday(office)
+    response = client.post("/appointments/invite", data={
+        "target": f"h{host.id}", "date": day.isoformat(), "time": "14:00", "name": "Drs. Andi", "id_number": NIK,
+        "email": "andi@example.com", "institution": "Dinas PU"}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    invited = db.session.scalar(db.select(Appointment))
+    assert (invited.kind, invited.status, invited.host_id, invited.created_by) == ("invitation", "approved", host.id, aide.id)
+    mail = db.session.scalar(db.select(Notification).where(Notification.appointment_id == invited.id))
+    assert mail.recipient == "andi@example.com" and mail.subject.startswith("Undangan")
+    assert client.get(f"/appointments/{invited.id}/tiket.pdf").status_code == 200
+
+
+def test_the_staff_list_shows_the_days_appointments_of_the_office(client, db, booking_office, booked, make_user,
+                                                                   login):
+    office, service, host = booking_office
+    day = next_weekday(office)
+    appointment, _ = booked(office, f"s{service.id}", day)
+    login(make_user("receptionist", office=office))
+    page = client.get("/appointments/", query_string={"date": day.isoformat()}).data.decode()
+    assert f'data-appointment="{appointment.id}"' in page and appointment.code in page and NIK not in page
+    assert client.get("/appointments/", query_string={"date": "not-a-date"}).status_code == 400
