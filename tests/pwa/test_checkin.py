@@ -219,6 +219,15 @@ def test_offline_desk_checks_in_a_scheduled_guest_by_booking_code(ticket_office,
     reason, text = refused_reason(desk)
     assert reason == "already" and queue in text
 
+    # A guest without the ticket at hand: the row's own button; a service booking opens on the service.
+    page.click("#checkin-back")
+    page.click(f"#checkin-{later.id[:8].upper()}")
+    page.wait_for_selector("#register-form")
+    assert page.input_value("#name") == "Budi Hartono"
+    assert page.is_checked("input[name=meet_kind][value=service]")
+    assert page.is_checked(f"input[name=service][value='{data['service'].id}']")
+    page.click("a.btn:has-text('Batal')")
+
     desk.context.set_offline(False)
     desk.sync()
     (visit,) = server_visits(expected.id)
