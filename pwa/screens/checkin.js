@@ -3,7 +3,7 @@
 // typed booking code, verifies it offline (tickets.js) and opens the guest book pre-filled.
 import { all, getMeta, setMeta } from "../db.js";
 import { field, h, mount } from "../dom.js";
-import { t } from "../i18n.js";
+import { getLang, t } from "../i18n.js";
 import { firstCheckin } from "../derive.js";
 import { viewOf } from "../records.js";
 import { bookingCode, checkTicket } from "../tickets.js";
@@ -82,10 +82,17 @@ export async function heldCheckin() {
 /** Forget the held ticket (the guest book was saved with it, or left). */
 export async function dropCheckin() { await setMeta("checkin", null); }
 
+/** A "YYYY-MM-DD" day in words ("3 Desember 2026"). */
+function dayText(day) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day || "")) return day || "";
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString(getLang() === "id" ? "id-ID" : "en-GB",
+    { timeZone: "UTC", day: "numeric", month: "long", year: "numeric" });
+}
+
 /** The sentence that says why a ticket was refused. */
 function refusal(result) {
-  const v = { date: result.ticket?.d || "", time: result.ticket?.t || "", office: result.ticket?.o || "", queue: result.queue || "", code: result.code || "" };
-  if (result.reason === "rescheduled") Object.assign(v, { date: result.date, time: result.time });
+  const v = { date: dayText(result.ticket?.d), time: result.ticket?.t || "", office: result.ticket?.o || "", queue: result.queue || "", code: result.code || "" };
+  if (result.reason === "rescheduled") Object.assign(v, { date: dayText(result.date), time: result.time });
   return t(`checkin_err_${result.reason}`, v);
 }
 
