@@ -25,6 +25,7 @@ from tests.pwa.conftest import LANDSCAPE, Desk
 from tests.pwa.test_accessibility import axe_problems
 from server.models import Appointment, Device, Visit
 from server.appointments.operations import cancel
+from server.appointments.tickets import ticket_text, verify_ticket
 from sync.rules import first_checkin, format_time
 
 NIK = "6171014506900001"  # a woman born 1990-06-05 (Pontianak)
@@ -45,6 +46,16 @@ def public_jwk(key) -> dict:
     numbers = key.public_key().public_numbers()
     return {"kty": "EC", "crv": "P-256", "x": b64url(numbers.x.to_bytes(32, "big")),
             "y": b64url(numbers.y.to_bytes(32, "big"))}
+
+
+def test_tickets_signed_here_are_the_servers_format(ticket_office, make_appointment):
+    """The tests' own signing (for forged and other-office tickets) is the server's, byte for byte in shape."""
+    data = ticket_office()
+    booked = make_appointment(data["office"])
+    mine, servers = data["sign"](booked), ticket_text(booked)
+    assert mine.split(".")[:2] == servers.split(".")[:2]  # same prefix and payload (ECDSA signatures differ)
+    assert verify_ticket(mine, data["jwk"]) == verify_ticket(servers, data["jwk"]) == {
+        "a": booked.id, "o": data["office"].code, "d": booked.date.isoformat(), "t": booked.time, "q": booked.queue}
 
 
 def office_today(office, days=0) -> str:
@@ -246,7 +257,8 @@ def test_barcode_scanner_checks_in_a_ticket_booked_after_the_last_sync(ticket_of
     fresh = make_appointment(office, host=data["hosts"][0], name="Tamu Baru", time="10:15", queue="J-042")
     desk.login(data["staff"])
     assert desk.page.locator("#scheduled-list").count() == 0
-    checkin(desk, data["sign"](fresh))  # the scanner types the QR text and presses Enter
+    # The scanner types the server's own ticket text (as on the PDF and the status page) and presses Enter.
+    checkin(desk, ticket_text(fresh))
     page = desk.page
     page.wait_for_selector("#register-form")
     banner = page.text_content("#appointment-banner")
