@@ -6,6 +6,7 @@ the wire per booking and the seconds, both as the change-log pull of a tablet al
 
 Prints one JSON object. The machine may be shared: note the load with the figures.
 """
+
 import argparse
 import json
 import os
@@ -28,18 +29,34 @@ def seed_bookings(app, office_id: int, n: int) -> str:
 
     with app.app_context():
         office = db.session.get(Office, office_id)
-        service = Service(office_id=office_id, name="Konsultasi", booking_mode="auto", booking_capacity=n)
-        office.booking = {"hours": {str(d): ["07:00", "16:00"] for d in range(7)}, "slot_minutes": 30}
+        service = Service(
+            office_id=office_id, name="Konsultasi", booking_mode="auto", booking_capacity=n
+        )
+        office.booking = {
+            "hours": {str(d): ["07:00", "16:00"] for d in range(7)},
+            "slot_minutes": 30,
+        }
         db.session.add(service)
         db.session.commit()
         day = datetime.now(office.tz).date() + timedelta(days=1)
         slots = [f"{h:02d}:{m:02d}" for h in range(7, 16) for m in (0, 30)]
         for i in range(n):
             nik = f"6171014506{(900001 + i) % 1000000:06d}"
-            create_booking(office, service, {
-                "date": day, "time": slots[i % len(slots)], "id_type": "ktp", "id_number": nik,
-                "name": f"Tamu Janji {i:03d}", "phone": f"0812555{i:05d}", "email": "",
-                "institution": "CV Contoh Sejahtera", "purpose": "Konsultasi pengadaan barang dan jasa"})
+            create_booking(
+                office,
+                service,
+                {
+                    "date": day,
+                    "time": slots[i % len(slots)],
+                    "id_type": "ktp",
+                    "id_number": nik,
+                    "name": f"Tamu Janji {i:03d}",
+                    "phone": f"0812555{i:05d}",
+                    "email": "",
+                    "institution": "CV Contoh Sejahtera",
+                    "purpose": "Konsultasi pengadaan barang dan jasa",
+                },
+            )
             if i % 100 == 99:
                 db.session.commit()
         db.session.commit()
@@ -67,13 +84,21 @@ def measure(url: str, n: int) -> dict:
         started = time.perf_counter()
         fresh.pull(limit=500)
         snapshot_seconds = time.perf_counter() - started
-        return {"bookings": n, "pulled": len(pulled),
-                "change_log_pull": {"bytes": log_bytes, "bytes_per_booking": round(log_bytes / max(len(pulled), 1)),
-                                    "seconds": round(log_seconds, 3)},
-                "snapshot_pull": {"bytes": fresh.stats.bytes_received,
-                                  "bytes_per_booking": round(fresh.stats.bytes_received / max(n, 1)),
-                                  "seconds": round(snapshot_seconds, 3),
-                                  "note": "whole snapshot (office, hosts, staff too) over the bookings"}}
+        return {
+            "bookings": n,
+            "pulled": len(pulled),
+            "change_log_pull": {
+                "bytes": log_bytes,
+                "bytes_per_booking": round(log_bytes / max(len(pulled), 1)),
+                "seconds": round(log_seconds, 3),
+            },
+            "snapshot_pull": {
+                "bytes": fresh.stats.bytes_received,
+                "bytes_per_booking": round(fresh.stats.bytes_received / max(n, 1)),
+                "seconds": round(snapshot_seconds, 3),
+                "note": "whole snapshot (office, hosts, staff too) over the bookings",
+            },
+        }
     finally:
         proc.kill()
         proc.wait()

@@ -1,10 +1,10 @@
 """Appointments and invitations: the public booking page (/janji/<office code>), the guest's
 status page, the staff list, decisions, office settings and invitations (/appointments/)."""
+
 from flask import Blueprint
 
 public_bp = Blueprint("appointments_public", __name__, url_prefix="/janji")
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
-
 
 
 def _helpers():

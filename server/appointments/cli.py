@@ -1,4 +1,5 @@
 """`sitamu appointments`: the day's bookings, and the daily job (no-shows, reminders)."""
+
 import sys
 from datetime import date
 
@@ -17,7 +18,9 @@ def appointments_cli():
 @appointments_cli.command("list")
 @click.option("--office", "office_code", required=True, help="Office code.")
 @click.option("--date", "day", required=True, help="YYYY-MM-DD (office local date).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of a table.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per line instead of a table."
+)
 @with_appcontext
 def list_appointments(office_code: str, day: str, as_json: bool):
     """Print an office's bookings and invitations of a day (masked NIK, no phone)."""
@@ -32,23 +35,44 @@ def list_appointments(office_code: str, day: str, as_json: bool):
     except ValueError:
         click.echo("Error: --date must be YYYY-MM-DD", err=True)
         sys.exit(2)
-    rows = db.session.scalars(db.select(Appointment).where(
-        Appointment.office_id == office.id, Appointment.date == when, Appointment.purged_at.is_(None))
-        .order_by(Appointment.time, Appointment.queue)).all()
+    rows = db.session.scalars(
+        db.select(Appointment)
+        .where(
+            Appointment.office_id == office.id,
+            Appointment.date == when,
+            Appointment.purged_at.is_(None),
+        )
+        .order_by(Appointment.time, Appointment.queue)
+    ).all()
     if as_json:
         import json
 
         for a in rows:
-            click.echo(json.dumps({"id": a.id, "code": a.code, "time": a.time, "queue": a.queue, "status": a.status,
-                                   "kind": a.kind, "name": a.name, "institution": a.institution,
-                                   "id_number_masked": mask_id_number(a.id_number),
-                                   "host": a.host.name if a.host else None,
-                                   "service": a.service.name if a.service else None}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "id": a.id,
+                        "code": a.code,
+                        "time": a.time,
+                        "queue": a.queue,
+                        "status": a.status,
+                        "kind": a.kind,
+                        "name": a.name,
+                        "institution": a.institution,
+                        "id_number_masked": mask_id_number(a.id_number),
+                        "host": a.host.name if a.host else None,
+                        "service": a.service.name if a.service else None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         return
     click.echo(f"{office.code} {when.isoformat()}: {len(rows)} janji temu")
     for a in rows:
         target = a.host.name if a.host else (a.service.name if a.service else "")
-        click.echo(f"{a.time}  {a.queue:6} {a.code}  {a.status:11} {a.kind:10} {a.name} | {a.institution} | {target}")
+        click.echo(
+            f"{a.time}  {a.queue:6} {a.code}  {a.status:11} {a.kind:10} {a.name} | {a.institution} | {target}"
+        )
 
 
 @appointments_cli.command("daily")

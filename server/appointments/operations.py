@@ -1,5 +1,7 @@
 """What happens to an appointment: booked, approved, moved, declined, cancelled, checked in,
-missed; its ticket, e-mails and WhatsApp text. Routes, the CLI, the push path and tests call these."""
+missed; its ticket, e-mails and WhatsApp text. Routes, the CLI, the push path and tests call these.
+"""
+
 import hashlib
 import hmac
 import uuid
@@ -19,12 +21,27 @@ from . import slots, tickets
 # Statuses that hold a place in a slot.
 HOLDING = ("pending", "approved", "rescheduled", "checked_in")
 LETTER_MAX_BYTES = 2 * 1024 * 1024
-LETTER_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
-                b"\x89PNG\r\n\x1a\n": "image/png"}
+LETTER_TYPES = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
 # Days a desk sees ahead (the pull window: today and the next 7 days).
 PULL_DAYS = 7
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-             "Oktober", "November", "Desember")
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 
 class AppointmentError(ValueError):
@@ -36,6 +53,7 @@ class AppointmentError(ValueError):
 
 
 # --- targets, slots, queue ---------------------------------------------------------------
+
 
 def bookable_targets(office: Office) -> list[tuple[str, str, object]]:
     """Return [(key, label, service or host)] a guest may book at the office."""
@@ -66,9 +84,16 @@ def _target_filter(target):
 
 def places_left(target, day: date, time: str, exclude: str | None = None) -> int:
     """Return how many guests the target can still take at this slot."""
-    query = select(func.count()).select_from(Appointment).where(
-        _target_filter(target), Appointment.date == day, Appointment.time == time,
-        Appointment.status.in_(HOLDING))
+    query = (
+        select(func.count())
+        .select_from(Appointment)
+        .where(
+            _target_filter(target),
+            Appointment.date == day,
+            Appointment.time == time,
+            Appointment.status.in_(HOLDING),
+        )
+    )
     if exclude:
         query = query.where(Appointment.id != exclude)
     return max(target.booking_capacity - (db.session.scalar(query) or 0), 0)
@@ -76,8 +101,9 @@ def places_left(target, day: date, time: str, exclude: str | None = None) -> int
 
 def next_queue(office_id: int, day: date) -> str:
     """Return the next queue number of the day's appointments ("J-001", ...)."""
-    used = db.session.scalars(select(Appointment.queue).where(
-        Appointment.office_id == office_id, Appointment.date == day)).all()
+    used = db.session.scalars(
+        select(Appointment.queue).where(Appointment.office_id == office_id, Appointment.date == day)
+    ).all()
     numbers = [int(q[2:]) for q in used if q.startswith("J-") and q[2:].isdigit()]
     return f"J-{max(numbers, default=0) + 1:03d}"
 
@@ -86,17 +112,22 @@ def check_slot(office: Office, target, day: date, time: str, exclude: str | None
     """Raise AppointmentError when the slot cannot take one more guest."""
     problem = slots.slot_problem(office, day, time)
     if problem:
-        raise AppointmentError("date" if "anggal" in problem or "Kantor" in problem else "time", problem)
+        raise AppointmentError(
+            "date" if "anggal" in problem or "Kantor" in problem else "time", problem
+        )
     if places_left(target, day, time, exclude) < 1:
         raise AppointmentError("time", "Jam itu sudah penuh. Pilih jam lain.")
 
 
 # --- the status link -----------------------------------------------------------------------
 
+
 def status_token(appointment_id: str) -> str:
     """Return the unguessable token of an appointment's status link (a keyed hash of its id,
     so e-mails sent later can carry it; only its SHA-256 is stored)."""
-    key = hashlib.sha256(b"sitamu-appointment-link" + current_app.config["SECRET_KEY"].encode()).digest()
+    key = hashlib.sha256(
+        b"sitamu-appointment-link" + current_app.config["SECRET_KEY"].encode()
+    ).digest()
     return tickets.b64url(hmac.new(key, appointment_id.encode(), hashlib.sha256).digest())[:32]
 
 
@@ -107,8 +138,11 @@ def token_hash(token: str) -> str:
 def find_by_token(token: str) -> Appointment | None:
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Appointment).where(Appointment.token_hash == token_hash(token),
-                                                       Appointment.purged_at.is_(None)))
+    return db.session.scalar(
+        select(Appointment).where(
+            Appointment.token_hash == token_hash(token), Appointment.purged_at.is_(None)
+        )
+    )
 
 
 def status_url(appointment: Appointment) -> str:
@@ -117,6 +151,7 @@ def status_url(appointment: Appointment) -> str:
 
 
 # --- letters -------------------------------------------------------------------------------
+
 
 def letter_type(data: bytes) -> str | None:
     """Return the letter's content type read from its first bytes, or None if not PDF/JPEG/PNG."""
@@ -135,8 +170,16 @@ def store_letter(office: Office, data: bytes) -> str:
         raise AppointmentError("letter", "Surat harus berupa PDF, JPEG atau PNG.")
     sha = hashlib.sha256(data).hexdigest()
     if db.session.get(Attachment, sha) is None:
-        db.session.add(Attachment(sha256=sha, office_id=office.id, kind="letter", content_type=content_type,
-                                  size=len(data), data=data))
+        db.session.add(
+            Attachment(
+                sha256=sha,
+                office_id=office.id,
+                kind="letter",
+                content_type=content_type,
+                size=len(data),
+                data=data,
+            )
+        )
     return sha
 
 
@@ -147,7 +190,9 @@ def delete_letter(appointment: Appointment) -> None:
         return
     appointment.letter_sha = None
     db.session.flush()
-    others = db.session.scalar(select(func.count()).select_from(Appointment).where(Appointment.letter_sha == sha))
+    others = db.session.scalar(
+        select(func.count()).select_from(Appointment).where(Appointment.letter_sha == sha)
+    )
     attachment = db.session.get(Attachment, sha)
     if not others and attachment is not None and attachment.kind == "letter":
         db.session.delete(attachment)
@@ -155,8 +200,15 @@ def delete_letter(appointment: Appointment) -> None:
 
 # --- booking and decisions -----------------------------------------------------------------
 
-def create_booking(office: Office, target, data: dict, letter: bytes | None = None,
-                   consent_version: str = "", now: datetime | None = None) -> tuple[Appointment, str]:
+
+def create_booking(
+    office: Office,
+    target,
+    data: dict,
+    letter: bytes | None = None,
+    consent_version: str = "",
+    now: datetime | None = None,
+) -> tuple[Appointment, str]:
     """Book a slot for a guest; return the appointment and its status-link token.
 
     `data`: date, time, id_type, id_number, name, phone, email, institution, purpose (already
@@ -172,8 +224,13 @@ def create_booking(office: Office, target, data: dict, letter: bytes | None = No
         appointment.status, appointment.decided_at = "approved", now
     db.session.add(appointment)
     db.session.flush()
-    record_audit("appointment.book", office_id=office.id, target_type="appointment", target_id=appointment.id,
-                 detail={"status": appointment.status})
+    record_audit(
+        "appointment.book",
+        office_id=office.id,
+        target_type="appointment",
+        target_id=appointment.id,
+        detail={"status": appointment.status},
+    )
     queue_guest_email(appointment, "approved" if appointment.status == "approved" else "received")
     if appointment.status == "pending":
         queue_approver_email(appointment)
@@ -185,17 +242,30 @@ def _new_appointment(office: Office, target, data: dict, now: datetime) -> Appoi
     id_type = data.get("id_type") or "ktp"
     appointment_id = str(uuid.uuid4())
     return Appointment(
-        id=appointment_id, office_id=office.id, office=office, status="pending",
+        id=appointment_id,
+        office_id=office.id,
+        office=office,
+        status="pending",
         host_id=target.id if isinstance(target, Host) else None,
         service_id=target.id if isinstance(target, Service) else None,
-        date=data["date"], time=data["time"], queue=next_queue(office.id, data["date"]),
-        id_type=id_type, id_number=nik or None,
+        date=data["date"],
+        time=data["time"],
+        queue=next_queue(office.id, data["date"]),
+        id_type=id_type,
+        id_number=nik or None,
         nik_hash=nik_lookup_hash(nik) if nik and id_type == "ktp" else None,
-        name=data["name"].strip(), phone=(data.get("phone") or "").strip() or None,
-        email=(data.get("email") or "").strip() or None, institution=(data.get("institution") or "").strip(),
-        purpose=(data.get("purpose") or "").strip(), group_label=data.get("group") or None,
-        token_hash=token_hash(status_token(appointment_id)), requested_change="", reason="",
-        created_at=now, updated_at=now)
+        name=data["name"].strip(),
+        phone=(data.get("phone") or "").strip() or None,
+        email=(data.get("email") or "").strip() or None,
+        institution=(data.get("institution") or "").strip(),
+        purpose=(data.get("purpose") or "").strip(),
+        group_label=data.get("group") or None,
+        token_hash=token_hash(status_token(appointment_id)),
+        requested_change="",
+        reason="",
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def approve(appointment: Appointment, user) -> None:
@@ -217,7 +287,11 @@ def reschedule(appointment: Appointment, day: date, time: str, reason: str, user
     target = appointment.host or appointment.service
     check_slot(appointment.office, target, day, time, exclude=appointment.id)
     _move(appointment, day, time)
-    appointment.status, appointment.decided_at, appointment.reason = "rescheduled", utcnow(), reason.strip()
+    appointment.status, appointment.decided_at, appointment.reason = (
+        "rescheduled",
+        utcnow(),
+        reason.strip(),
+    )
     appointment.decided_by = user.id if user else None
     appointment.requested_change = ""
     _decided(appointment, user, "reschedule")
@@ -229,7 +303,11 @@ def decline(appointment: Appointment, reason: str, user) -> None:
     _must_be(appointment, ("pending", "approved", "rescheduled"))
     if not reason.strip():
         raise AppointmentError("reason", "Isi alasan yang tepat dan sopan.")
-    appointment.status, appointment.reason, appointment.decided_at = "declined", reason.strip(), utcnow()
+    appointment.status, appointment.reason, appointment.decided_at = (
+        "declined",
+        reason.strip(),
+        utcnow(),
+    )
     appointment.decided_by = user.id if user else None
     _decided(appointment, user, "decline")
     queue_guest_email(appointment, "declined")
@@ -239,9 +317,14 @@ def cancel(appointment: Appointment, reason: str = "", user=None) -> None:
     """Cancel a booking (the guest from the status page, or staff)."""
     _must_be(appointment, ("pending", "approved", "rescheduled"))
     appointment.status, appointment.reason = "cancelled", reason.strip()
-    record_audit("appointment.cancel", office_id=appointment.office_id, target_type="appointment",
-                 target_id=appointment.id, user_id=user.id if user else None,
-                 detail={"by": "staff" if user else "guest"})
+    record_audit(
+        "appointment.cancel",
+        office_id=appointment.office_id,
+        target_type="appointment",
+        target_id=appointment.id,
+        user_id=user.id if user else None,
+        detail={"by": "staff" if user else "guest"},
+    )
     queue_guest_email(appointment, "cancelled")
 
 
@@ -259,8 +342,12 @@ def request_change(appointment: Appointment, day: date, time: str, note: str = "
         appointment.reason = note.strip()[:300]
         appointment.status = "pending"
         queue_approver_email(appointment)
-    record_audit("appointment.request_change", office_id=appointment.office_id, target_type="appointment",
-                 target_id=appointment.id)
+    record_audit(
+        "appointment.request_change",
+        office_id=appointment.office_id,
+        target_type="appointment",
+        target_id=appointment.id,
+    )
 
 
 def _move(appointment: Appointment, day: date, time: str) -> None:
@@ -276,8 +363,13 @@ def _must_be(appointment: Appointment, statuses: tuple) -> None:
 
 
 def _decided(appointment: Appointment, user, verb: str) -> None:
-    record_audit(f"appointment.{verb}", office_id=appointment.office_id, target_type="appointment",
-                 target_id=appointment.id, user_id=user.id if user else None)
+    record_audit(
+        f"appointment.{verb}",
+        office_id=appointment.office_id,
+        target_type="appointment",
+        target_id=appointment.id,
+        user_id=user.id if user else None,
+    )
 
 
 def can_decide(user, appointment: Appointment) -> bool:
@@ -286,15 +378,29 @@ def can_decide(user, appointment: Appointment) -> bool:
     from ..access import can_access_office
 
     if user.role == "host":
-        return appointment.host_id is not None and user.host_id == appointment.host_id \
+        return (
+            appointment.host_id is not None
+            and user.host_id == appointment.host_id
             and user.office_id == appointment.office_id
-    return user.role in ("central_admin", "office_admin") and can_access_office(user, appointment.office_id)
+        )
+    return user.role in ("central_admin", "office_admin") and can_access_office(
+        user, appointment.office_id
+    )
 
 
 # --- invitations ---------------------------------------------------------------------------
 
-def invite(office: Office, target, guests: list[dict], day: date, time: str, group: str | None, user,
-           now: datetime | None = None) -> list[Appointment]:
+
+def invite(
+    office: Office,
+    target,
+    guests: list[dict],
+    day: date,
+    time: str,
+    group: str | None,
+    user,
+    now: datetime | None = None,
+) -> list[Appointment]:
     """Invite guests (one, or a group for a meeting) to an approved appointment each; checks the
     date is a working day, not the capacity (the host invites as many as the meeting needs)."""
     now = now or utcnow()
@@ -303,19 +409,28 @@ def invite(office: Office, target, guests: list[dict], day: date, time: str, gro
         raise AppointmentError("date", problem)
     made = []
     for guest in guests:
-        appointment = _new_appointment(office, target, dict(guest, date=day, time=time, group=group), now)
+        appointment = _new_appointment(
+            office, target, dict(guest, date=day, time=time, group=group), now
+        )
         appointment.kind, appointment.status, appointment.decided_at = "invitation", "approved", now
         appointment.created_by = appointment.decided_by = user.id
         db.session.add(appointment)
         db.session.flush()
         made.append(appointment)
         queue_guest_email(appointment, "invited")
-    record_audit("appointment.invite", office_id=office.id, target_type="appointment",
-                 target_id=made[0].id if made else "", user_id=user.id, detail={"guests": len(made)})
+    record_audit(
+        "appointment.invite",
+        office_id=office.id,
+        target_type="appointment",
+        target_id=made[0].id if made else "",
+        user_id=user.id,
+        detail={"guests": len(made)},
+    )
     return made
 
 
 # --- tickets, e-mails and WhatsApp ---------------------------------------------------------
+
 
 def date_text(day: date) -> str:
     return f"{slots.WEEKDAYS[day.weekday()]}, {day.day} {MONTHS_ID[day.month - 1]} {day.year}"
@@ -331,14 +446,23 @@ def ticket_data(appointment: Appointment) -> dict:
         blob = db.session.get(Attachment, office.logo_sha)
         if blob is not None:
             logo = f"data:{blob.content_type};base64,{base64.b64encode(blob.data).decode()}"
-    return {"office_name": office.name, "letterhead": list(office.letterhead or []) or [office.name.upper()],
-            "logo": logo, "address": office.address, "tz_label": office.tz_label,
-            "date": appointment.date.isoformat(), "date_text": date_text(appointment.date),
-            "time": appointment.time, "queue": appointment.queue, "code": appointment.code,
-            "host": appointment.host.name if appointment.host else None,
-            "service": appointment.service.name if appointment.service else None,
-            "name": appointment.name, "group": appointment.group_label,
-            "qr_text": tickets.ticket_text(appointment)}
+    return {
+        "office_name": office.name,
+        "letterhead": list(office.letterhead or []) or [office.name.upper()],
+        "logo": logo,
+        "address": office.address,
+        "tz_label": office.tz_label,
+        "date": appointment.date.isoformat(),
+        "date_text": date_text(appointment.date),
+        "time": appointment.time,
+        "queue": appointment.queue,
+        "code": appointment.code,
+        "host": appointment.host.name if appointment.host else None,
+        "service": appointment.service.name if appointment.service else None,
+        "name": appointment.name,
+        "group": appointment.group_label,
+        "qr_text": tickets.ticket_text(appointment),
+    }
 
 
 def ticket_pdf(appointment: Appointment) -> bytes:
@@ -353,10 +477,16 @@ def ticket_pdf(appointment: Appointment) -> bytes:
 def whatsapp_text(appointment: Appointment) -> str:
     """Return the click-to-chat text of a ticket: office, date, time, queue, code and the status
     link; no NIK, phone or name (the text travels in a URL)."""
-    target = appointment.host.name if appointment.host else (appointment.service.name if appointment.service else "")
-    return (f"Janji temu di {appointment.office.name}: {date_text(appointment.date)} pukul {appointment.time} "
-            f"{appointment.office.tz_label}, {target}. Nomor antrean {appointment.queue}, kode {appointment.code}. "
-            f"Tiket dan status: {status_url(appointment)}")
+    target = (
+        appointment.host.name
+        if appointment.host
+        else (appointment.service.name if appointment.service else "")
+    )
+    return (
+        f"Janji temu di {appointment.office.name}: {date_text(appointment.date)} pukul {appointment.time} "
+        f"{appointment.office.tz_label}, {target}. Nomor antrean {appointment.queue}, kode {appointment.code}. "
+        f"Tiket dan status: {status_url(appointment)}"
+    )
 
 
 def whatsapp_link(appointment: Appointment, to_guest: bool = False) -> str:
@@ -389,27 +519,43 @@ def guest_email_body(appointment: Appointment, why: str) -> str:
     lines = [f"Yth. {appointment.name},", ""]
     when = f"{date_text(appointment.date)} pukul {appointment.time} {office.tz_label}"
     if why == "received":
-        lines.append(f"Permohonan janji temu Anda di {office.name} untuk {when} sudah kami terima dan "
-                     "menunggu persetujuan.")
+        lines.append(
+            f"Permohonan janji temu Anda di {office.name} untuk {when} sudah kami terima dan "
+            "menunggu persetujuan."
+        )
     elif why in ("approved", "invited", "reminder"):
-        opener = {"approved": "Janji temu Anda disetujui", "invited": "Anda diundang",
-                  "reminder": "Mengingatkan janji temu Anda besok"}[why]
+        opener = {
+            "approved": "Janji temu Anda disetujui",
+            "invited": "Anda diundang",
+            "reminder": "Mengingatkan janji temu Anda besok",
+        }[why]
         lines.append(f"{opener} di {office.name}: {when}.")
         if appointment.group_label:
             lines.append(f"Acara: {appointment.group_label}.")
-        lines.append(f"Nomor antrean {appointment.queue}, kode {appointment.code}. Tiket terlampir (PDF); "
-                     "tunjukkan QR-nya dan KTP Anda di meja tamu.")
+        lines.append(
+            f"Nomor antrean {appointment.queue}, kode {appointment.code}. Tiket terlampir (PDF); "
+            "tunjukkan QR-nya dan KTP Anda di meja tamu."
+        )
     elif why == "rescheduled":
         lines.append(f"Janji temu Anda dipindah ke {when}.")
         if appointment.reason:
             lines.append(f"Keterangan: {appointment.reason}")
-        lines.append(f"Nomor antrean {appointment.queue}, kode {appointment.code}. Tiket baru terlampir.")
+        lines.append(
+            f"Nomor antrean {appointment.queue}, kode {appointment.code}. Tiket baru terlampir."
+        )
     elif why == "declined":
-        lines.append(f"Mohon maaf, janji temu Anda di {office.name} untuk {when} tidak dapat dipenuhi.")
+        lines.append(
+            f"Mohon maaf, janji temu Anda di {office.name} untuk {when} tidak dapat dipenuhi."
+        )
         lines.append(f"Alasan: {appointment.reason}")
     elif why == "cancelled":
         lines.append(f"Janji temu Anda di {office.name} untuk {when} telah dibatalkan.")
-    lines += ["", f"Status dan tiket: {status_url(appointment)}", "", "Pesan ini dikirim otomatis oleh Sitamu."]
+    lines += [
+        "",
+        f"Status dan tiket: {status_url(appointment)}",
+        "",
+        "Pesan ini dikirim otomatis oleh Sitamu.",
+    ]
     return "\n".join(lines)
 
 
@@ -419,9 +565,12 @@ def queue_guest_email(appointment: Appointment, why: str):
 
     if not appointment.email:
         return None
-    note = queue_email(office_id=appointment.office_id, recipient=appointment.email,
-                       subject=f"{GUEST_SUBJECTS[why]}: {appointment.office.name}",
-                       body=guest_email_body(appointment, why))
+    note = queue_email(
+        office_id=appointment.office_id,
+        recipient=appointment.email,
+        subject=f"{GUEST_SUBJECTS[why]}: {appointment.office.name}",
+        body=guest_email_body(appointment, why),
+    )
     note.appointment_id = appointment.id
     return note
 
@@ -436,11 +585,17 @@ def queue_approver_email(appointment: Appointment):
         return None
     base = current_app.config.get("SITAMU_PUBLIC_URL", "").rstrip("/")
     where = f"{base}/host/" if host else f"{base}/appointments/"
-    note = queue_email(office_id=appointment.office_id, recipient=recipient, host_id=host.id if host else None,
-                       subject=f"Permohonan janji temu {appointment.queue} menunggu persetujuan",
-                       body=(f"Ada permohonan janji temu untuk {date_text(appointment.date)} pukul "
-                             f"{appointment.time}. Mohon setujui, pindahkan atau tolak dengan sopan di Sitamu: "
-                             f"{where}\n\nPesan ini dikirim otomatis oleh Sitamu."))
+    note = queue_email(
+        office_id=appointment.office_id,
+        recipient=recipient,
+        host_id=host.id if host else None,
+        subject=f"Permohonan janji temu {appointment.queue} menunggu persetujuan",
+        body=(
+            f"Ada permohonan janji temu untuk {date_text(appointment.date)} pukul "
+            f"{appointment.time}. Mohon setujui, pindahkan atau tolak dengan sopan di Sitamu: "
+            f"{where}\n\nPesan ini dikirim otomatis oleh Sitamu."
+        ),
+    )
     note.appointment_id = appointment.id
     return note
 
@@ -452,10 +607,15 @@ def queue_reminders(now: datetime | None = None) -> int:
     count = 0
     for office in db.session.scalars(select(Office)):
         tomorrow = now.astimezone(office.tz).date() + timedelta(days=1)
-        for appointment in db.session.scalars(select(Appointment).where(
-                Appointment.office_id == office.id, Appointment.date == tomorrow,
-                Appointment.status.in_(ACTIVE_STATUSES), Appointment.reminded_at.is_(None),
-                Appointment.purged_at.is_(None))).all():
+        for appointment in db.session.scalars(
+            select(Appointment).where(
+                Appointment.office_id == office.id,
+                Appointment.date == tomorrow,
+                Appointment.status.in_(ACTIVE_STATUSES),
+                Appointment.reminded_at.is_(None),
+                Appointment.purged_at.is_(None),
+            )
+        ).all():
             appointment.reminded_at = now
             if queue_guest_email(appointment, "reminder") is not None:
                 count += 1
@@ -470,9 +630,13 @@ def mark_no_shows(now: datetime | None = None) -> int:
     count = 0
     for office in db.session.scalars(select(Office)):
         today = now.astimezone(office.tz).date()
-        for appointment in db.session.scalars(select(Appointment).where(
-                Appointment.office_id == office.id, Appointment.date < today,
-                Appointment.status.in_(ACTIVE_STATUSES))).all():
+        for appointment in db.session.scalars(
+            select(Appointment).where(
+                Appointment.office_id == office.id,
+                Appointment.date < today,
+                Appointment.status.in_(ACTIVE_STATUSES),
+            )
+        ).all():
             appointment.status = "no_show"
             count += 1
     db.session.commit()
@@ -488,16 +652,28 @@ def announce_coming_days(now: datetime | None = None) -> int:
     rows = []
     for office in db.session.scalars(select(Office)):
         last = now.astimezone(office.tz).date() + timedelta(days=PULL_DAYS)
-        for appointment_id in db.session.scalars(select(Appointment.id).where(
-                Appointment.office_id == office.id, Appointment.date.in_([last - timedelta(days=1), last]),
-                Appointment.status.in_(ACTIVE_STATUSES))):
-            rows.append({"office_id": office.id, "entity": "appointment", "entity_id": appointment_id, "op": "put"})
+        for appointment_id in db.session.scalars(
+            select(Appointment.id).where(
+                Appointment.office_id == office.id,
+                Appointment.date.in_([last - timedelta(days=1), last]),
+                Appointment.status.in_(ACTIVE_STATUSES),
+            )
+        ):
+            rows.append(
+                {
+                    "office_id": office.id,
+                    "entity": "appointment",
+                    "entity_id": appointment_id,
+                    "op": "put",
+                }
+            )
     log_changes(db.session.connection(), rows)
     db.session.commit()
     return len(rows)
 
 
 # --- check-in from the push path -----------------------------------------------------------
+
 
 def record_checkins(office_id: int, derived: dict[str, dict], first_times: dict[str, str]) -> None:
     """Mark appointments checked in by pushed visits (their derived `appointment_id`), in the
@@ -514,8 +690,14 @@ def record_checkins(office_id: int, derived: dict[str, dict], first_times: dict[
             wanted.setdefault(appointment_id, []).append(visit_id)
     if not wanted:
         return
-    appointments = {a.id: a for a in db.session.scalars(select(Appointment).where(
-        Appointment.id.in_(list(wanted)), Appointment.office_id == office_id))}
+    appointments = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Appointment).where(
+                Appointment.id.in_(list(wanted)), Appointment.office_id == office_id
+            )
+        )
+    }
     for appointment_id, visit_ids in wanted.items():
         appointment = appointments.get(appointment_id)
         if appointment is None:
@@ -525,6 +707,7 @@ def record_checkins(office_id: int, derived: dict[str, dict], first_times: dict[
             other = db.session.get(Visit, appointment.checked_in_visit_id)
             if other is not None and other.registered_at is not None:
                 from sync.rules import format_time
+
                 candidates[other.id] = format_time(other.registered_at)
         winner = _first_checkin(candidates)
         was = appointment.checked_in_visit_id
@@ -548,7 +731,9 @@ def _first_checkin(candidates: dict[str, str]) -> str:
         first_checkin = None
     if first_checkin is not None:
         try:
-            chosen = first_checkin([{"visit_id": v, "registered_at": t} for v, t in candidates.items()])
+            chosen = first_checkin(
+                [{"visit_id": v, "registered_at": t} for v, t in candidates.items()]
+            )
             if isinstance(chosen, dict):
                 chosen = chosen.get("visit_id")
             if chosen in candidates:
@@ -583,18 +768,25 @@ def _notify_arrival(appointment: Appointment, visit_id: str) -> None:
     base = current_app.config.get("SITAMU_PUBLIC_URL", "").rstrip("/")
     try:
         with db.session.begin_nested():
-            note = queue_email(office_id=appointment.office_id, recipient=recipient,
-                               host_id=host.id if host else None, visit_id=visit_id,
-                               subject=f"Tamu janji temu tiba: {appointment.queue}",
-                               body=(f"Tamu janji temu tiba di {appointment.office.name}: nomor antrean "
-                                     f"{appointment.queue}, janji pukul {appointment.time}. "
-                                     f"Jawab di Sitamu: {base}/host/\n\nPesan ini dikirim otomatis oleh Sitamu."))
+            note = queue_email(
+                office_id=appointment.office_id,
+                recipient=recipient,
+                host_id=host.id if host else None,
+                visit_id=visit_id,
+                subject=f"Tamu janji temu tiba: {appointment.queue}",
+                body=(
+                    f"Tamu janji temu tiba di {appointment.office.name}: nomor antrean "
+                    f"{appointment.queue}, janji pukul {appointment.time}. "
+                    f"Jawab di Sitamu: {base}/host/\n\nPesan ini dikirim otomatis oleh Sitamu."
+                ),
+            )
             note.appointment_id = appointment.id
     except IntegrityError:  # the "guest waiting" message of this visit is already queued
         pass
 
 
 # --- pull ----------------------------------------------------------------------------------
+
 
 def window_dates(office: Office, now: datetime | None = None) -> tuple[date, date]:
     today = (now or utcnow()).astimezone(office.tz).date()
@@ -603,17 +795,28 @@ def window_dates(office: Office, now: datetime | None = None) -> tuple[date, dat
 
 def visible_to_desk(appointment: Appointment, office: Office, now: datetime | None = None) -> bool:
     first, last = window_dates(office, now)
-    return (appointment.office_id == office.id and appointment.purged_at is None
-            and appointment.status in ACTIVE_STATUSES + ("checked_in",) and first <= appointment.date <= last)
+    return (
+        appointment.office_id == office.id
+        and appointment.purged_at is None
+        and appointment.status in ACTIVE_STATUSES + ("checked_in",)
+        and first <= appointment.date <= last
+    )
 
 
 def desk_window_query(office: Office, now: datetime | None = None):
     """Return the select of the appointments the office's desks hold."""
     first, last = window_dates(office, now)
-    return select(Appointment).where(
-        Appointment.office_id == office.id, Appointment.purged_at.is_(None), Appointment.date >= first,
-        Appointment.date <= last, Appointment.status.in_(ACTIVE_STATUSES + ("checked_in",))
-    ).order_by(Appointment.date, Appointment.time, Appointment.id)
+    return (
+        select(Appointment)
+        .where(
+            Appointment.office_id == office.id,
+            Appointment.purged_at.is_(None),
+            Appointment.date >= first,
+            Appointment.date <= last,
+            Appointment.status.in_(ACTIVE_STATUSES + ("checked_in",)),
+        )
+        .order_by(Appointment.date, Appointment.time, Appointment.id)
+    )
 
 
 def appointment_data(appointment: Appointment) -> dict:
@@ -621,16 +824,29 @@ def appointment_data(appointment: Appointment) -> dict:
     from sync.rules import mask_id_number
 
     phone = appointment.phone or ""
-    return {"id": appointment.id, "code": appointment.code, "office_code": appointment.office.code,
-            "date": appointment.date.isoformat(), "time": appointment.time, "queue": appointment.queue,
-            "service_id": appointment.service_id, "host_id": appointment.host_id, "status": appointment.status,
-            "name": appointment.name, "institution": appointment.institution, "purpose": appointment.purpose,
-            "id_type": appointment.id_type, "id_number_masked": mask_id_number(appointment.id_number),
-            "phone_masked": ("•" * max(len(phone) - 3, 0) + phone[-3:]) if phone else "",
-            "kind": appointment.kind, "group": appointment.group_label}
+    return {
+        "id": appointment.id,
+        "code": appointment.code,
+        "office_code": appointment.office.code,
+        "date": appointment.date.isoformat(),
+        "time": appointment.time,
+        "queue": appointment.queue,
+        "service_id": appointment.service_id,
+        "host_id": appointment.host_id,
+        "status": appointment.status,
+        "name": appointment.name,
+        "institution": appointment.institution,
+        "purpose": appointment.purpose,
+        "id_type": appointment.id_type,
+        "id_number_masked": mask_id_number(appointment.id_number),
+        "phone_masked": ("•" * max(len(phone) - 3, 0) + phone[-3:]) if phone else "",
+        "kind": appointment.kind,
+        "group": appointment.group_label,
+    }
 
 
 # --- privacy -------------------------------------------------------------------------------
+
 
 def purge_appointment(appointment: Appointment, now: datetime | None = None) -> None:
     """Remove an appointment's personal data and letter (retention or erasure); desks get a
@@ -642,13 +858,17 @@ def purge_appointment(appointment: Appointment, now: datetime | None = None) -> 
     appointment.requested_change = ""
     delete_letter(appointment)
     appointment.purged_at = now or utcnow()
-    for note in db.session.scalars(select(Notification).where(Notification.appointment_id == appointment.id)):
+    for note in db.session.scalars(
+        select(Notification).where(Notification.appointment_id == appointment.id)
+    ):
         note.recipient, note.subject = "(dihapus)", "(dihapus)"
         note.body = "(dihapus: masa retensi berakhir / data dihapus atas permintaan)"
 
 
 def find_by_nik(nik: str, office_ids: list[int] | None) -> list[Appointment]:
-    query = select(Appointment).where(Appointment.nik_hash == nik_lookup_hash(nik), Appointment.purged_at.is_(None))
+    query = select(Appointment).where(
+        Appointment.nik_hash == nik_lookup_hash(nik), Appointment.purged_at.is_(None)
+    )
     if office_ids is not None:
         query = query.where(Appointment.office_id.in_(office_ids))
     return list(db.session.scalars(query))
@@ -661,13 +881,21 @@ def purge_guest_appointments(visits, now: datetime | None = None) -> int:
 
     pairs = {(v.office_id, v.nik_hash) for v in visits if v.nik_hash}
     conditions = [Appointment.checked_in_visit_id.in_([v.id for v in visits])]
-    conditions += [(Appointment.office_id == office_id) & (Appointment.nik_hash == nik_hash)
-                   for office_id, nik_hash in pairs]
-    found = db.session.scalars(select(Appointment).where(or_(*conditions), Appointment.purged_at.is_(None))).all()
+    conditions += [
+        (Appointment.office_id == office_id) & (Appointment.nik_hash == nik_hash)
+        for office_id, nik_hash in pairs
+    ]
+    found = db.session.scalars(
+        select(Appointment).where(or_(*conditions), Appointment.purged_at.is_(None))
+    ).all()
     for appointment in found:
         purge_appointment(appointment, now)
-        record_audit("privacy.erase", office_id=appointment.office_id, target_type="appointment",
-                     target_id=appointment.id)
+        record_audit(
+            "privacy.erase",
+            office_id=appointment.office_id,
+            target_type="appointment",
+            target_id=appointment.id,
+        )
     return len(found)
 
 
@@ -676,17 +904,29 @@ def run_retention(now: datetime | None = None, office_code: str | None = None) -
     declined or cancelled ones once their date has passed; return appointments purged."""
     now = now or utcnow()
     count = 0
-    offices = select(Office) if not office_code else select(Office).where(Office.code == office_code)
+    offices = (
+        select(Office) if not office_code else select(Office).where(Office.code == office_code)
+    )
     for office in db.session.scalars(offices):
         cutoff = (now - timedelta(days=office.retention_days)).astimezone(office.tz).date()
-        for appointment in db.session.scalars(select(Appointment).where(
-                Appointment.office_id == office.id, Appointment.purged_at.is_(None), Appointment.date < cutoff)).all():
+        for appointment in db.session.scalars(
+            select(Appointment).where(
+                Appointment.office_id == office.id,
+                Appointment.purged_at.is_(None),
+                Appointment.date < cutoff,
+            )
+        ).all():
             purge_appointment(appointment, now)
             count += 1
         today = now.astimezone(office.tz).date()
-        for appointment in db.session.scalars(select(Appointment).where(
-                Appointment.office_id == office.id, Appointment.letter_sha.is_not(None),
-                Appointment.status.in_(("declined", "cancelled")), Appointment.date < today)).all():
+        for appointment in db.session.scalars(
+            select(Appointment).where(
+                Appointment.office_id == office.id,
+                Appointment.letter_sha.is_not(None),
+                Appointment.status.in_(("declined", "cancelled")),
+                Appointment.date < today,
+            )
+        ).all():
             delete_letter(appointment)
     db.session.commit()
     return count

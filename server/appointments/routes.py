@@ -1,4 +1,5 @@
 """The public pages: book a slot, and the guest's status page behind an unguessable link."""
+
 from flask import Response, abort, redirect, render_template, request, url_for
 
 from ..extensions import db, limiter
@@ -47,12 +48,30 @@ def book(code: str):
         try:
             letter = _read_letter(form)
             appointment, token = ops.create_booking(
-                office, target, {name: getattr(form, name).data for name in (
-                    "date", "time", "id_type", "id_number", "name", "phone", "email", "institution", "purpose")},
-                letter=letter, consent_version=CONSENT_VERSION)
+                office,
+                target,
+                {
+                    name: getattr(form, name).data
+                    for name in (
+                        "date",
+                        "time",
+                        "id_type",
+                        "id_number",
+                        "name",
+                        "phone",
+                        "email",
+                        "institution",
+                        "purpose",
+                    )
+                },
+                letter=letter,
+                consent_version=CONSENT_VERSION,
+            )
         except ops.AppointmentError as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors or []) + [exc.message]
+            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors or []) + [
+                exc.message
+            ]
             error = "Periksa kembali isian yang ditandai. Tidak ada yang disimpan."
         else:
             db.session.commit()
@@ -60,9 +79,15 @@ def book(code: str):
             return redirect(url_for("appointments_public.status", token=token), code=303)
     elif request.method == "POST":
         error = "Periksa kembali isian yang ditandai. Tidak ada yang disimpan."
-    return render_template("appointments/book.html", office=office, form=form, error=error,
-                           today=slots.local_today(office), settings=slots.settings(office),
-                           weekdays=slots.WEEKDAYS), 400 if error else 200
+    return render_template(
+        "appointments/book.html",
+        office=office,
+        form=form,
+        error=error,
+        today=slots.local_today(office),
+        settings=slots.settings(office),
+        weekdays=slots.WEEKDAYS,
+    ), (400 if error else 200)
 
 
 def _kick():
@@ -83,13 +108,23 @@ def _by_token(token: str):
 def _status_page(appointment, token, cancel=None, change=None, status=200):
     change = change or ChangeForm(formdata=None, prefix="c")
     change.time.choices = _time_choices(appointment.office)
-    return render_template("appointments/status.html", a=appointment, office=appointment.office, token=token,
-                           cancel=cancel or CancelForm(formdata=None, prefix="x"), change=change,
-                           active=appointment.status in ACTIVE_STATUSES,
-                           can_change=appointment.status in ("pending",) + ACTIVE_STATUSES,
-                           date_text=ops.date_text(appointment.date),
-                           wa_link=ops.whatsapp_link(appointment) if appointment.status in ACTIVE_STATUSES else None,
-                           ), status
+    return (
+        render_template(
+            "appointments/status.html",
+            a=appointment,
+            office=appointment.office,
+            token=token,
+            cancel=cancel or CancelForm(formdata=None, prefix="x"),
+            change=change,
+            active=appointment.status in ACTIVE_STATUSES,
+            can_change=appointment.status in ("pending",) + ACTIVE_STATUSES,
+            date_text=ops.date_text(appointment.date),
+            wa_link=(
+                ops.whatsapp_link(appointment) if appointment.status in ACTIVE_STATUSES else None
+            ),
+        ),
+        status,
+    )
 
 
 @bp.route("/s/<token>")
@@ -147,5 +182,11 @@ def ticket(token: str):
         abort(404)
     pdf = ops.ticket_pdf(appointment)
     db.session.commit()  # the office key, made on first use
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="tiket-{appointment.code}.pdf"', "Cache-Control": "no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="tiket-{appointment.code}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

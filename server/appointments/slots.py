@@ -1,8 +1,14 @@
 """Office opening hours for bookings, the slots of a day, and what each slot has left."""
+
 from datetime import date, datetime, timedelta
 
-DEFAULT_HOURS = {"0": ["08:00", "15:00"], "1": ["08:00", "15:00"], "2": ["08:00", "15:00"],
-                 "3": ["08:00", "15:00"], "4": ["08:00", "11:00"]}
+DEFAULT_HOURS = {
+    "0": ["08:00", "15:00"],
+    "1": ["08:00", "15:00"],
+    "2": ["08:00", "15:00"],
+    "3": ["08:00", "15:00"],
+    "4": ["08:00", "11:00"],
+}
 DEFAULT_SLOT_MINUTES = 30
 BOOKING_DAYS_AHEAD = 60  # the furthest date a guest may book
 WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
@@ -11,8 +17,11 @@ WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 def settings(office) -> dict:
     """Return the office's booking settings with defaults filled in."""
     raw = office.booking or {}
-    return {"hours": raw.get("hours", DEFAULT_HOURS), "closed": list(raw.get("closed", [])),
-            "slot_minutes": int(raw.get("slot_minutes", DEFAULT_SLOT_MINUTES))}
+    return {
+        "hours": raw.get("hours", DEFAULT_HOURS),
+        "closed": list(raw.get("closed", [])),
+        "slot_minutes": int(raw.get("slot_minutes", DEFAULT_SLOT_MINUTES)),
+    }
 
 
 def _minutes(hhmm: str) -> int:

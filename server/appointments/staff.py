@@ -1,5 +1,6 @@
 """Staff pages: the day's appointments of an office, decisions (approve, move, decline),
 office booking settings, and invitations (one guest or a CSV of participants)."""
+
 import csv
 import io
 import re
@@ -20,7 +21,15 @@ from ..webutil import select_choices
 from . import bp
 from . import operations as ops
 from . import slots
-from .forms import DAY_FIELDS, HHMM, ApproveForm, DeclineForm, InviteForm, RescheduleForm, SettingsForm
+from .forms import (
+    DAY_FIELDS,
+    HHMM,
+    ApproveForm,
+    DeclineForm,
+    InviteForm,
+    RescheduleForm,
+    SettingsForm,
+)
 
 VIEWERS = ADMINS + DESK + ("supervisor",)
 INVITERS = ADMINS + ("host",)
@@ -61,29 +70,60 @@ def index():
     """List an office's appointments of a day (today by default), with decisions for admins."""
     office = _chosen_office()
     try:
-        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else slots.local_today(office)
+        day = (
+            date.fromisoformat(request.args.get("date", ""))
+            if request.args.get("date")
+            else slots.local_today(office)
+        )
     except ValueError:
         abort(400)
-    rows = db.session.scalars(db.select(Appointment).where(
-        Appointment.office_id == office.id, Appointment.date == day, Appointment.purged_at.is_(None))
-        .order_by(Appointment.time, Appointment.queue)).all()
-    pending = db.session.scalars(db.select(Appointment).where(
-        Appointment.office_id == office.id, Appointment.status == "pending", Appointment.purged_at.is_(None))
-        .order_by(Appointment.date, Appointment.time)).all()
-    return render_template("appointments/list.html", office=office, offices=_offices(), day=day, rows=rows,
-                           pending=pending, **decision_forms(),
-                           can_decide=lambda a: ops.can_decide(current_user, a), date_text=ops.date_text)
+    rows = db.session.scalars(
+        db.select(Appointment)
+        .where(
+            Appointment.office_id == office.id,
+            Appointment.date == day,
+            Appointment.purged_at.is_(None),
+        )
+        .order_by(Appointment.time, Appointment.queue)
+    ).all()
+    pending = db.session.scalars(
+        db.select(Appointment)
+        .where(
+            Appointment.office_id == office.id,
+            Appointment.status == "pending",
+            Appointment.purged_at.is_(None),
+        )
+        .order_by(Appointment.date, Appointment.time)
+    ).all()
+    return render_template(
+        "appointments/list.html",
+        office=office,
+        offices=_offices(),
+        day=day,
+        rows=rows,
+        pending=pending,
+        **decision_forms(),
+        can_decide=lambda a: ops.can_decide(current_user, a),
+        date_text=ops.date_text,
+    )
 
 
 def decision_forms() -> dict:
-    return {"approve_form": ApproveForm(formdata=None), "decline_form": DeclineForm(formdata=None),
-            "reschedule_form": RescheduleForm(formdata=None)}
+    return {
+        "approve_form": ApproveForm(formdata=None),
+        "decline_form": DeclineForm(formdata=None),
+        "reschedule_form": RescheduleForm(formdata=None),
+    }
 
 
 def _back(appointment: Appointment):
     if current_user.role == "host":
         return redirect(url_for("host.inbox"))
-    return redirect(url_for("appointments.index", office=appointment.office_id, date=appointment.date.isoformat()))
+    return redirect(
+        url_for(
+            "appointments.index", office=appointment.office_id, date=appointment.date.isoformat()
+        )
+    )
 
 
 def _decide(appointment_id: str, form_class, action):
@@ -103,15 +143,28 @@ def _decide(appointment_id: str, form_class, action):
     from flask import current_app
 
     from ..notify import kick
+
     kick(current_app._get_current_object())
-    flash(_("Janji temu {queue} disimpan: {status}.", queue=appointment.queue,
-            status=_(STATUS_LABELS[appointment.status])), "success")
+    flash(
+        _(
+            "Janji temu {queue} disimpan: {status}.",
+            queue=appointment.queue,
+            status=_(STATUS_LABELS[appointment.status]),
+        ),
+        "success",
+    )
     return _back(appointment)
 
 
-STATUS_LABELS = {"pending": "Menunggu persetujuan", "approved": "Disetujui", "rescheduled": "Dipindah waktunya",
-                 "declined": "Ditolak", "cancelled": "Dibatalkan", "no_show": "Tidak datang",
-                 "checked_in": "Sudah datang"}
+STATUS_LABELS = {
+    "pending": "Menunggu persetujuan",
+    "approved": "Disetujui",
+    "rescheduled": "Dipindah waktunya",
+    "declined": "Ditolak",
+    "cancelled": "Dibatalkan",
+    "no_show": "Tidak datang",
+    "checked_in": "Sudah datang",
+}
 
 
 @bp.route("/<appointment_id>/approve", methods=["POST"])
@@ -125,17 +178,23 @@ def approve(appointment_id: str):
 @roles_required(*INVITERS)
 def decline(appointment_id: str):
     """Decline a booking with a polite reason."""
-    return _decide(appointment_id, DeclineForm, lambda a, f: ops.decline(a, f.reason.data, current_user))
+    return _decide(
+        appointment_id, DeclineForm, lambda a, f: ops.decline(a, f.reason.data, current_user)
+    )
 
 
 @bp.route("/<appointment_id>/reschedule", methods=["POST"])
 @roles_required(*INVITERS)
 def reschedule(appointment_id: str):
     """Propose another date and time (the booking is approved at it)."""
+
     def move(appointment, form):
         if not re.match(HHMM, form.time.data or ""):
             raise ops.AppointmentError("time", "Jam harus JJ:MM.")
-        ops.reschedule(appointment, form.date.data, form.time.data, form.reason.data or "", current_user)
+        ops.reschedule(
+            appointment, form.date.data, form.time.data, form.reason.data or "", current_user
+        )
+
     return _decide(appointment_id, RescheduleForm, move)
 
 
@@ -150,8 +209,14 @@ def ticket(appointment_id: str):
         abort(404)
     pdf = ops.ticket_pdf(appointment)
     db.session.commit()
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="tiket-{appointment.code}.pdf"', "Cache-Control": "no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="tiket-{appointment.code}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/<appointment_id>/letter")
@@ -166,14 +231,26 @@ def letter(appointment_id: str):
     blob = db.session.get(Attachment, appointment.letter_sha) if appointment.letter_sha else None
     if blob is None:
         abort(404)
-    record_audit("appointment.letter", office_id=appointment.office_id, target_type="appointment",
-                 target_id=appointment.id)
+    record_audit(
+        "appointment.letter",
+        office_id=appointment.office_id,
+        target_type="appointment",
+        target_id=appointment.id,
+    )
     db.session.commit()
-    return Response(blob.data, mimetype=blob.content_type, headers={
-        "Content-Disposition": "attachment", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        blob.data,
+        mimetype=blob.content_type,
+        headers={
+            "Content-Disposition": "attachment",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 # --- settings ----------------------------------------------------------------------------
+
 
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(*ADMINS)
@@ -193,7 +270,9 @@ def settings():
                 if not start and not end:
                     continue
                 if not (re.match(HHMM, start or "") and re.match(HHMM, end or "")) or start >= end:
-                    getattr(form, f"open_{i}").errors = [f"{DAY_FIELDS[i]}: jam buka dan tutup JJ:MM, buka sebelum tutup."]
+                    getattr(form, f"open_{i}").errors = [
+                        f"{DAY_FIELDS[i]}: jam buka dan tutup JJ:MM, buka sebelum tutup."
+                    ]
                     continue
                 hours[str(i)] = [start, end]
         modes = {}
@@ -208,22 +287,46 @@ def settings():
             else:
                 modes[target] = (mode, int(capacity))
         if form.errors or errors:
-            return render_template("appointments/settings.html", office=office, form=form, targets=targets,
-                                   errors=errors, offices=_offices()), 400
-        office.booking = {"hours": hours, "slot_minutes": form.slot_minutes.data,
-                          "closed": sorted({line.strip() for line in form.closed.data.splitlines() if line.strip()})}
+            return (
+                render_template(
+                    "appointments/settings.html",
+                    office=office,
+                    form=form,
+                    targets=targets,
+                    errors=errors,
+                    offices=_offices(),
+                ),
+                400,
+            )
+        office.booking = {
+            "hours": hours,
+            "slot_minutes": form.slot_minutes.data,
+            "closed": sorted(
+                {line.strip() for line in form.closed.data.splitlines() if line.strip()}
+            ),
+        }
         for target, (mode, capacity) in modes.items():
             target.booking_mode, target.booking_capacity = mode, capacity
-        record_audit("appointment.settings", office_id=office.id, target_type="office", target_id=office.id)
+        record_audit(
+            "appointment.settings", office_id=office.id, target_type="office", target_id=office.id
+        )
         db.session.commit()
         flash(_("Pengaturan janji temu disimpan."), "success")
         return redirect(url_for("appointments.settings", office=office.id))
-    form = SettingsForm(formdata=None, slot_minutes=conf["slot_minutes"], closed="\n".join(conf["closed"]))
+    form = SettingsForm(
+        formdata=None, slot_minutes=conf["slot_minutes"], closed="\n".join(conf["closed"])
+    )
     for i in range(7):
         start_end = conf["hours"].get(str(i)) or ["", ""]
         getattr(form, f"open_{i}").data, getattr(form, f"close_{i}").data = start_end
-    return render_template("appointments/settings.html", office=office, form=form, targets=targets, errors={},
-                           offices=_offices())
+    return render_template(
+        "appointments/settings.html",
+        office=office,
+        form=form,
+        targets=targets,
+        errors={},
+        offices=_offices(),
+    )
 
 
 # --- invitations -------------------------------------------------------------------------
@@ -271,9 +374,17 @@ def parse_participants(text: str) -> tuple[list[dict], list[str]]:
                 validate_email(email, check_deliverability=False)
             except EmailNotValidError:
                 errors.append(f"Baris {line}: alamat e-mail tidak valid.")
-        guests.append({"name": name, "id_type": "ktp" if nik else "other", "id_number": nik,
-                       "phone": values.get("hp", ""), "email": email, "institution": values.get("instansi", ""),
-                       "purpose": ""})
+        guests.append(
+            {
+                "name": name,
+                "id_type": "ktp" if nik else "other",
+                "id_number": nik,
+                "phone": values.get("hp", ""),
+                "email": email,
+                "institution": values.get("instansi", ""),
+                "purpose": "",
+            }
+        )
     if not guests and not errors:
         errors.append("Tidak ada peserta di berkas CSV.")
     return guests, errors
@@ -285,15 +396,20 @@ def _invite_targets(office: Office):
         if host is None or host.office_id != office.id:
             abort(403)
         return [(f"h{host.id}", host.name, host)]
-    return ([(f"h{h.id}", h.name, h) for h in office.hosts if h.active]
-            + [(f"s{s.id}", s.name, s) for s in office.services if s.active])
+    return [(f"h{h.id}", h.name, h) for h in office.hosts if h.active] + [
+        (f"s{s.id}", s.name, s) for s in office.services if s.active
+    ]
 
 
 @bp.route("/invite", methods=["GET", "POST"])
 @roles_required(*INVITERS)
 def invite():
     """Invite one guest, or a group from a CSV of participants, to an approved appointment."""
-    office = db.session.get(Office, current_user.office_id) if current_user.role == "host" else _chosen_office()
+    office = (
+        db.session.get(Office, current_user.office_id)
+        if current_user.role == "host"
+        else _chosen_office()
+    )
     if office is None:
         abort(403)
     targets = _invite_targets(office)
@@ -317,18 +433,39 @@ def invite():
             nik = form.id_number.data
             if nik and not parse_nik(nik).ok:
                 form.id_number.errors = [parse_nik(nik).message()]
-            guests = [{"name": form.name.data, "id_type": "ktp" if nik else "other", "id_number": nik,
-                       "phone": form.phone.data, "email": form.email.data, "institution": form.institution.data,
-                       "purpose": form.group.data or ""}]
+            guests = [
+                {
+                    "name": form.name.data,
+                    "id_type": "ktp" if nik else "other",
+                    "id_number": nik,
+                    "phone": form.phone.data,
+                    "email": form.email.data,
+                    "institution": form.institution.data,
+                    "purpose": form.group.data or "",
+                }
+            ]
         else:
             form.name.errors = ["Isi nama tamu, atau unggah CSV peserta."]
             guests = []
         if not re.match(HHMM, form.time.data or ""):
             form.time.errors = ["Jam harus JJ:MM."]
-        if not csv_errors and not form.name.errors and not form.id_number.errors and not form.time.errors and guests:
+        if (
+            not csv_errors
+            and not form.name.errors
+            and not form.id_number.errors
+            and not form.time.errors
+            and guests
+        ):
             try:
-                made = ops.invite(office, target, guests, form.date.data, form.time.data, form.group.data or None,
-                                  current_user)
+                made = ops.invite(
+                    office,
+                    target,
+                    guests,
+                    form.date.data,
+                    form.time.data,
+                    form.group.data or None,
+                    current_user,
+                )
             except ops.AppointmentError as exc:
                 db.session.rollback()
                 getattr(form, exc.field).errors = [exc.message]
@@ -337,17 +474,41 @@ def invite():
                 from flask import current_app
 
                 from ..notify import kick
+
                 kick(current_app._get_current_object())
                 flash(_("{n} undangan dibuat.", n=len(made)), "success")
-                return redirect(url_for("appointments.index", office=office.id, date=form.date.data.isoformat()))
-        return render_template("appointments/invite.html", office=office, form=form, csv_errors=csv_errors), 400
+                return redirect(
+                    url_for("appointments.index", office=office.id, date=form.date.data.isoformat())
+                )
+        return (
+            render_template(
+                "appointments/invite.html", office=office, form=form, csv_errors=csv_errors
+            ),
+            400,
+        )
     if request.method == "POST":
-        return render_template("appointments/invite.html", office=office, form=form, csv_errors=csv_errors), 400
-    return render_template("appointments/invite.html", office=office, form=form, csv_errors=csv_errors)
+        return (
+            render_template(
+                "appointments/invite.html", office=office, form=form, csv_errors=csv_errors
+            ),
+            400,
+        )
+    return render_template(
+        "appointments/invite.html", office=office, form=form, csv_errors=csv_errors
+    )
 
 
 def host_pending(host: Host) -> list[Appointment]:
     """Return the bookings waiting for this host's (or aide's) answer, and the next approved ones."""
-    return list(db.session.scalars(db.select(Appointment).where(
-        Appointment.host_id == host.id, Appointment.office_id == host.office_id, Appointment.purged_at.is_(None),
-        Appointment.status == "pending").order_by(Appointment.date, Appointment.time)))
+    return list(
+        db.session.scalars(
+            db.select(Appointment)
+            .where(
+                Appointment.host_id == host.id,
+                Appointment.office_id == host.office_id,
+                Appointment.purged_at.is_(None),
+                Appointment.status == "pending",
+            )
+            .order_by(Appointment.date, Appointment.time)
+        )
+    )

@@ -1,4 +1,5 @@
 """Appointments: a guest's booking (janji temu) or a staff invitation, with its QR ticket."""
+
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
@@ -12,7 +13,15 @@ from .office import Host, Office, Service
 # pending: waiting for the host, aide or office; approved; rescheduled: approved at another
 # time the host proposed; declined (with a reason); cancelled (by the guest or staff);
 # no_show: approved and never checked in by the end of its day; checked_in.
-APPOINTMENT_STATUSES = ("pending", "approved", "rescheduled", "declined", "cancelled", "no_show", "checked_in")
+APPOINTMENT_STATUSES = (
+    "pending",
+    "approved",
+    "rescheduled",
+    "declined",
+    "cancelled",
+    "no_show",
+    "checked_in",
+)
 # What a desk may check in.
 ACTIVE_STATUSES = ("approved", "rescheduled")
 BOOKING_MODES = ("off", "auto", "approval")
@@ -71,4 +80,6 @@ class Appointment(db.Model):
         return self.id.replace("-", "")[:8].upper()
 
     def __repr__(self) -> str:
-        return f"<Appointment {self.id} office={self.office_id} {self.date} {self.time} {self.status}>"
+        return (
+            f"<Appointment {self.id} office={self.office_id} {self.date} {self.time} {self.status}>"
+        )

@@ -1,4 +1,5 @@
 """Fixtures for appointments: an office taking bookings, a booking made through the form."""
+
 import re
 from datetime import date, datetime, timedelta
 
@@ -21,9 +22,17 @@ def next_weekday(office, weekday: int = 1, after_days: int = 1) -> date:
 def booking_office(db, make_office, make_service, make_host):
     """An office with a service approved automatically and a host who approves bookings."""
     office = make_office(code="JANJI1", email="kantor@example.go.id")
-    service = make_service(office=office, name="Konsultasi PBJ", booking_mode="auto", booking_capacity=2)
-    host = make_host(office=office, name="Ir. Sri Wahyuni", position="Kepala Biro", email="biro@example.go.id",
-                     booking_mode="approval", booking_capacity=1)
+    service = make_service(
+        office=office, name="Konsultasi PBJ", booking_mode="auto", booking_capacity=2
+    )
+    host = make_host(
+        office=office,
+        name="Ir. Sri Wahyuni",
+        position="Kepala Biro",
+        email="biro@example.go.id",
+        booking_mode="approval",
+        booking_capacity=1,
+    )
     return office, service, host
 
 
@@ -32,9 +41,19 @@ def book(client):
     """Post the public booking form; return the response."""
 
     def do(office, target_key: str, day: date, time: str = "09:00", **overrides):
-        data = {"target": target_key, "date": day.isoformat(), "time": time, "id_type": "ktp", "id_number": NIK,
-                "name": "Siti Aminah", "phone": "0812-5555-0101", "email": "siti@example.com",
-                "institution": "CV Maju", "purpose": "Konsultasi pengadaan", "consent": "y"}
+        data = {
+            "target": target_key,
+            "date": day.isoformat(),
+            "time": time,
+            "id_type": "ktp",
+            "id_number": NIK,
+            "name": "Siti Aminah",
+            "phone": "0812-5555-0101",
+            "email": "siti@example.com",
+            "institution": "CV Maju",
+            "purpose": "Konsultasi pengadaan",
+            "consent": "y",
+        }
         data.update(overrides)
         return client.post(f"/janji/{office.code}", data=data, content_type="multipart/form-data")
 
@@ -50,7 +69,12 @@ def booked(db, book):
         assert response.status_code == 303, response.data.decode()[:3000]
         token = re.search(r"/janji/s/([A-Za-z0-9_-]+)", response.headers["Location"]).group(1)
         db.session.expire_all()
-        return db.session.scalars(db.select(Appointment).order_by(Appointment.created_at.desc())).first(), token
+        return (
+            db.session.scalars(
+                db.select(Appointment).order_by(Appointment.created_at.desc())
+            ).first(),
+            token,
+        )
 
     return do
 

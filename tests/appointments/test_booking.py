@@ -1,4 +1,5 @@
 """The public booking page and the guest's status page, through the real forms."""
+
 import re
 
 import pytest
@@ -11,16 +12,28 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
-def test_booking_end_to_end_with_csrf_is_approved_at_once_for_an_auto_service(app, client, db, booking_office):
+def test_booking_end_to_end_with_csrf_is_approved_at_once_for_an_auto_service(
+    app, client, db, booking_office
+):
     office, service, host = booking_office
     day = next_weekday(office)
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         page = client.get(f"/janji/{office.code}")
         assert page.status_code == 200
-        data = {"target": f"s{service.id}", "date": day.isoformat(), "time": "09:30", "id_type": "ktp",
-                "id_number": NIK, "name": "Siti Aminah", "phone": "081255550101", "email": "siti@example.com",
-                "institution": "CV Maju", "purpose": "Konsultasi", "consent": "y"}
+        data = {
+            "target": f"s{service.id}",
+            "date": day.isoformat(),
+            "time": "09:30",
+            "id_type": "ktp",
+            "id_number": NIK,
+            "name": "Siti Aminah",
+            "phone": "081255550101",
+            "email": "siti@example.com",
+            "institution": "CV Maju",
+            "purpose": "Konsultasi",
+            "consent": "y",
+        }
         refused = client.post(f"/janji/{office.code}", data=data)
         assert refused.status_code == 400  # no CSRF token
         assert db.session.scalar(db.select(db.func.count()).select_from(Appointment)) == 0
@@ -34,13 +47,17 @@ def test_booking_end_to_end_with_csrf_is_approved_at_once_for_an_auto_service(ap
     assert appointment.consent_version and appointment.consent_at is not None
     assert appointment.id_number == NIK  # readable through the model ...
     raw = db.session.execute(db.text("select id_number, phone, email from appointment")).one()
-    assert NIK not in raw[0] and "0812" not in raw[1] and "siti@" not in raw[2]  # ... sealed at rest
+    assert (
+        NIK not in raw[0] and "0812" not in raw[1] and "siti@" not in raw[2]
+    )  # ... sealed at rest
     status = client.get(response.headers["Location"])
     assert status.status_code == 200
     text = status.data.decode()
     assert appointment.code in text and 'data-status="approved"' in text and "tiket.pdf" in text
     assert NIK not in text
-    mail = db.session.scalar(db.select(Notification).where(Notification.appointment_id == appointment.id))
+    mail = db.session.scalar(
+        db.select(Notification).where(Notification.appointment_id == appointment.id)
+    )
     assert mail.recipient == "siti@example.com" and "disetujui" in mail.subject.lower()
 
 
@@ -48,21 +65,28 @@ def test_booking_a_host_waits_for_approval_and_tells_the_host(client, db, bookin
     office, service, host = booking_office
     appointment, token = booked(office, f"h{host.id}", next_weekday(office))
     assert appointment.status == "pending"
-    notes = db.session.scalars(db.select(Notification).where(Notification.appointment_id == appointment.id)).all()
+    notes = db.session.scalars(
+        db.select(Notification).where(Notification.appointment_id == appointment.id)
+    ).all()
     assert {n.recipient for n in notes} == {"siti@example.com", "biro@example.go.id"}
     host_note = next(n for n in notes if n.recipient == "biro@example.go.id")
     assert "Siti" not in host_note.body and NIK not in host_note.body
     assert client.get(f"/janji/s/{token}/tiket.pdf").status_code == 404  # no ticket before approval
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("id_number", "6171014506900000", "Nomor urut NIK"),
-    ("id_number", "12345", "16 angka"),
-    ("phone", "12", "Nomor HP tidak valid"),
-    ("consent", "", "Persetujuan diperlukan"),
-    ("time", "07:00", "Not a valid choice"),
-])
-def test_bad_booking_input_names_the_field_and_stores_nothing(db, booking_office, book, field, value, message):
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("id_number", "6171014506900000", "Nomor urut NIK"),
+        ("id_number", "12345", "16 angka"),
+        ("phone", "12", "Nomor HP tidak valid"),
+        ("consent", "", "Persetujuan diperlukan"),
+        ("time", "07:00", "Not a valid choice"),
+    ],
+)
+def test_bad_booking_input_names_the_field_and_stores_nothing(
+    db, booking_office, book, field, value, message
+):
     office, service, _ = booking_office
     response = book(office, f"s{service.id}", next_weekday(office), **{field: value})
     assert response.status_code == 400
@@ -90,26 +114,44 @@ def test_the_letter_is_checked_by_content_and_size(db, booking_office, book, boo
 
     office, service, _ = booking_office
     day = next_weekday(office)
-    fake = book(office, f"s{service.id}", day, letter=(io.BytesIO(b"MZ\x90\x00 not a pdf"), "surat.pdf"))
+    fake = book(
+        office, f"s{service.id}", day, letter=(io.BytesIO(b"MZ\x90\x00 not a pdf"), "surat.pdf")
+    )
     assert fake.status_code == 400 and "PDF, JPEG atau PNG" in fake.data.decode()
-    big = book(office, f"s{service.id}", day, letter=(io.BytesIO(b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024)), "surat.pdf"))
+    big = book(
+        office,
+        f"s{service.id}",
+        day,
+        letter=(io.BytesIO(b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024)), "surat.pdf"),
+    )
     assert big.status_code == 400 and "2 MB" in big.data.decode()
     assert db.session.scalar(db.select(db.func.count()).select_from(Attachment)) == 0
-    appointment, _ = booked(office, f"s{service.id}", day,
-                            letter=(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"x" * 100), "surat.png"))
+    appointment, _ = booked(
+        office,
+        f"s{service.id}",
+        day,
+        letter=(io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"x" * 100), "surat.png"),
+    )
     blob = db.session.get(Attachment, appointment.letter_sha)
     assert blob.kind == "letter" and blob.content_type == "image/png"
 
 
-def test_the_guest_cancels_or_asks_for_another_time_on_the_status_page(client, db, booking_office, booked):
+def test_the_guest_cancels_or_asks_for_another_time_on_the_status_page(
+    client, db, booking_office, booked
+):
     office, service, host = booking_office
     day = next_weekday(office)
     appointment, token = booked(office, f"h{host.id}", day)
     later = next_weekday(office, weekday=2)
-    asked = client.post(f"/janji/s/{token}/change", data={"c-date": later.isoformat(), "c-time": "13:00"})
+    asked = client.post(
+        f"/janji/s/{token}/change", data={"c-date": later.isoformat(), "c-time": "13:00"}
+    )
     assert asked.status_code == 303
     db.session.refresh(appointment)
-    assert appointment.status == "pending" and appointment.requested_change == f"{later.isoformat()} 13:00"
+    assert (
+        appointment.status == "pending"
+        and appointment.requested_change == f"{later.isoformat()} 13:00"
+    )
     cancelled = client.post(f"/janji/s/{token}/cancel", data={"x-reason": "Berhalangan"})
     assert cancelled.status_code == 303
     db.session.refresh(appointment)
@@ -134,7 +176,9 @@ def test_the_booking_page_has_english(client, db, booking_office):
     assert "Book an appointment" in page and "Buat janji temu" not in page
 
 
-def test_the_whatsapp_text_names_office_time_and_code_but_no_personal_data(db, booking_office, booked):
+def test_the_whatsapp_text_names_office_time_and_code_but_no_personal_data(
+    db, booking_office, booked
+):
     from urllib.parse import unquote
 
     from server.appointments import operations as ops
@@ -142,7 +186,12 @@ def test_the_whatsapp_text_names_office_time_and_code_but_no_personal_data(db, b
     office, service, _ = booking_office
     appointment, token = booked(office, f"s{service.id}", next_weekday(office))
     text = ops.whatsapp_text(appointment)
-    assert office.name in text and appointment.code in text and appointment.time in text and token in text
+    assert (
+        office.name in text
+        and appointment.code in text
+        and appointment.time in text
+        and token in text
+    )
     link = ops.whatsapp_link(appointment)
     assert link.startswith("https://wa.me/?text=")
     for secret in (NIK, "Siti", "0812", "siti@"):

@@ -1,4 +1,5 @@
 """In Chromium: book on a 390 px phone, approve as the aide in the host inbox, see the ticket."""
+
 import pytest
 
 from server.models import Appointment
@@ -7,14 +8,20 @@ from tests.appointments.conftest import NIK, next_weekday
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
-                                  is_mobile=True, has_touch=True, locale="id-ID")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="id-ID",
+    )
     yield context.new_page()
     context.close()
 
 
-def test_book_on_a_phone_then_the_aide_approves_in_the_inbox(live_server, phone, browser, db, booking_office,
-                                                              make_user, artifacts):
+def test_book_on_a_phone_then_the_aide_approves_in_the_inbox(
+    live_server, phone, browser, db, booking_office, make_user, artifacts
+):
     office, _, host = booking_office
     aide = make_user("host", office=office, host_id=host.id, username="agendaris.janji")
     day = next_weekday(office)

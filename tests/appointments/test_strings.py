@@ -1,4 +1,5 @@
 """Every Indonesian string of the appointment pages has its English entry."""
+
 import re
 from pathlib import Path
 
@@ -19,8 +20,15 @@ def _template_strings() -> set[str]:
 
 def _form_strings() -> set[str]:
     found = set()
-    for form in (forms.BookingForm, forms.ChangeForm, forms.CancelForm, forms.DeclineForm, forms.RescheduleForm,
-                 forms.SettingsForm, forms.InviteForm):
+    for form in (
+        forms.BookingForm,
+        forms.ChangeForm,
+        forms.CancelForm,
+        forms.DeclineForm,
+        forms.RescheduleForm,
+        forms.SettingsForm,
+        forms.InviteForm,
+    ):
         for name in dir(form):
             field = getattr(form, name)
             kwargs = getattr(field, "kwargs", None)
@@ -35,6 +43,9 @@ def _form_strings() -> set[str]:
 
 def test_every_page_form_and_status_string_has_english(app):
     with app.test_request_context():
-        missing = sorted(s for s in _template_strings() | _form_strings() | set(STATUS_LABELS.values())
-                         if s not in english())
+        missing = sorted(
+            s
+            for s in _template_strings() | _form_strings() | set(STATUS_LABELS.values())
+            if s not in english()
+        )
     assert missing == []
