@@ -1,7 +1,7 @@
 // Check-in by appointment (staff mode): the day's scheduled guests on the board, and the
 // screen that takes a ticket by camera, by a barcode scanner typing like a keyboard, or by the
 // typed booking code, verifies it offline (tickets.js) and opens the guest book pre-filled.
-import { all, getMeta, setMeta } from "../db.js";
+import { all, get, getMeta, setMeta } from "../db.js";
 import { field, h, mount } from "../dom.js";
 import { getLang, t } from "../i18n.js";
 import { firstCheckin } from "../derive.js";
@@ -61,22 +61,25 @@ async function tryCheckin(app, text) {
   const checkedIn = new Map([...kept].map(([id, v]) => [id, v.queue_number || ""]));
   const result = await checkTicket(text, { office: await app.office(), today, appointments: await app.entities("appointment"), checkedIn });
   if (result.ok) {
-    const a = result.appointment;
-    // Only what the guest book needs; the NIK is typed by the guest and checked against the KTP.
-    await setMeta("checkin", {
-      appointment_id: result.appointmentId, at: Date.now(), date: result.ticket.d, time: result.ticket.t, queue: result.ticket.q,
-      pulled: !!a, name: a?.name || "", institution: a?.institution || "", purpose: a?.purpose || "",
-      id_type: a?.id_type || "ktp", host_id: a?.host_id ?? null, service_id: a?.service_id ?? null, group: a?.group || null,
-    });
+    // Only the ticket is held (no personal data): the guest book reads the pulled appointment.
+    await setMeta("checkin", { appointment_id: result.appointmentId, at: Date.now(), date: result.ticket.d, time: result.ticket.t, queue: result.ticket.q });
     app.go("#/register/janji");
   }
   return result;
 }
 
-/** Return the verified ticket waiting for the guest book (or null once it is too old). */
+/**
+ * Return the verified ticket waiting for the guest book (null once it is too old), with what
+ * the pulled appointment knows (name, institution, purpose, identity type, host or service;
+ * `pulled` false for a ticket booked after the last sync). The NIK is typed by the guest.
+ */
 export async function heldCheckin() {
   const held = await getMeta("checkin", null);
-  return held && Date.now() - held.at < CHECKIN_HOLD_MS ? held : null;
+  if (!held || Date.now() - held.at >= CHECKIN_HOLD_MS) return null;
+  const a = (await get("pulled", `appointment:${held.appointment_id}`))?.data;
+  const known = a && !a.tombstone ? a : null;
+  return { ...held, pulled: !!known, name: known?.name || "", institution: known?.institution || "", purpose: known?.purpose || "",
+    id_type: known?.id_type || "ktp", host_id: known?.host_id ?? null, service_id: known?.service_id ?? null };
 }
 
 /** Forget the held ticket (the guest book was saved with it, or left). */

@@ -267,7 +267,11 @@ export async function renderRegister(main, app, joinVisitId = null) {
   mount(main, form);
   clearErrorsOnEdit(form, message);
   pad.canvas.addEventListener("pointerup", () => { if (!pad.empty) setError(form, "signature", ""); });
-  if (appointment) prefillFromAppointment(form, inputs, appointment, { hosts, hostSearch, drawHosts });
+  if (appointment) {
+    prefillFromAppointment(form, inputs, appointment, { hosts, hostSearch, drawHosts });
+    // Saved or left (cancel, the idle return to the welcome screen): the ticket is no longer held.
+    addEventListener("hashchange", () => { dropCheckin(); }, { once: true });
+  }
   photo.start();
   addEventListener("hashchange", () => photo.stop(), { once: true });
 
@@ -321,7 +325,6 @@ export async function renderRegister(main, app, joinVisitId = null) {
       // Tap-to-committed time, read by bench/pwa.py.
       if (window.__sitamu) (window.__sitamu.saves ||= []).push(performance.now() - tapped);
       photo.stop();
-      if (appointment) await dropCheckin();
       if (photoDropped) app.flash(t("photo_dropped"), "warn");
       await refreshStatus();
       syncNow();
