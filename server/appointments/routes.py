@@ -98,6 +98,13 @@ def _kick():
     kick(current_app._get_current_object())
 
 
+def _date_text(day) -> str:
+    """Return the date in words in the page's language."""
+    from flask_babel import format_date, get_locale
+
+    return format_date(day, "full") if str(get_locale()) == "en" else ops.date_text(day)
+
+
 def _by_token(token: str):
     appointment = ops.find_by_token(token)
     if appointment is None:
@@ -118,7 +125,7 @@ def _status_page(appointment, token, cancel=None, change=None, status=200):
             change=change,
             active=appointment.status in ACTIVE_STATUSES,
             can_change=appointment.status in ("pending",) + ACTIVE_STATUSES,
-            date_text=ops.date_text(appointment.date),
+            date_text=_date_text(appointment.date),
             wa_link=(
                 ops.whatsapp_link(appointment) if appointment.status in ACTIVE_STATUSES else None
             ),

@@ -160,6 +160,15 @@ def test_the_guest_cancels_or_asks_for_another_time_on_the_status_page(
     assert 'data-status="cancelled"' in page and "Batalkan janji temu" not in page
 
 
+def test_the_status_page_has_english_with_the_date_in_english(client, db, booking_office, booked):
+    office, service, _ = booking_office
+    day = next_weekday(office)
+    _, token = booked(office, f"s{service.id}", day)
+    page = client.get(f"/janji/s/{token}?lang=en").data.decode()
+    assert "Appointment status" in page and "Approved" in page
+    assert f"<dd>Tuesday, {day:%B} {day.day}, {day.year}</dd>" in page
+
+
 def test_an_unknown_status_link_is_not_found(client, db, booking_office):
     assert client.get("/janji/s/not-a-real-token").status_code == 404
 
