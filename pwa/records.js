@@ -244,13 +244,17 @@ export async function putServerVisit(tx, data, timezone) {
 
 /**
  * Remove personal data of visits already synced and older than the device retention
- * (days; 0 = only today's stay). Return the number of visits purged.
+ * (days; 0 = only today's stay), and the pulled appointments of past days (a ticket of a past
+ * day is refused by its date anyway). Return the number of visits purged.
  */
 export async function purgeOld(retentionDays = 0, today = null) {
   const { timezone } = await deviceAndZone();
   const day = today || localDay(new Date(), timezone);
   let purged = 0;
-  await write(["visits", "events", "blobs", "outbox", "surveys"], async (tx) => {
+  await write(["visits", "events", "blobs", "outbox", "surveys", "pulled"], async (tx) => {
+    for (const record of await tx.objectStore("pulled").index("entity").getAll("appointment")) {
+      if (record.data?.date && record.data.date < day) await tx.objectStore("pulled").delete(record.key);
+    }
     const waiting = new Set((await tx.objectStore("outbox").getAll()).map((e) => e.rid));
     for (const visit of await tx.objectStore("visits").getAll()) {
       if (daysBetween(visit.day, day) <= retentionDays) continue;

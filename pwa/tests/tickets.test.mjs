@@ -9,11 +9,16 @@ import { bookingCode, checkTicket, fromBase64url, readInput, toBase64url, verify
 import { deriveVisit, firstCheckin } from "../derive.js";
 import { all, get } from "../db.js";
 import { syncNow } from "../sync.js";
+import { purgeOld } from "../records.js";
+import { localDay } from "../util.js";
 import { enrolledDesk } from "./fake_server.mjs";
 
 const subtle = globalThis.crypto.subtle;
 const APPT = "5f0c2a9e-7b1d-4c3e-9a8f-0123456789ab";
 const TODAY = "2026-12-04";
+// The sync loop purges past days by the real clock: the tests through it use the real day.
+const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+const REAL_TODAY = localDay(new Date(), "Asia/Jakarta");
 
 async function keyPair() {
   const pair = await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
@@ -181,23 +186,36 @@ test("a pulled appointment's deletion leaves a tombstone (id and day, no persona
   const server = await enrolledDesk();
   const { privateKey, jwk } = await keyPair();
   server.changes.push({ entity: "office", id: "1", op: "put", data: { id: 1, code: "KALBAR", timezone: "Asia/Jakarta", ticket_public_key: jwk } });
-  server.changes.push({ entity: "appointment", id: APPT, op: "put", data: pulled() });
+  server.changes.push({ entity: "appointment", id: APPT, op: "put", data: pulled({ date: REAL_TODAY }) });
   await syncNow();
   assert.equal((await get("pulled", `appointment:${APPT}`)).data.name, "Siti Aminah");
   const office = (await get("pulled", "office:current")).data;
   const appointments = async () => (await all("pulled", "entity", "appointment")).map((r) => r.data);
-  const ticket = await sign(privateKey);
-  assert.equal((await checkTicket(ticket, { office, today: TODAY, appointments: await appointments() })).ok, true);
+  const ticket = await sign(privateKey, { d: REAL_TODAY });
+  assert.equal((await checkTicket(ticket, { office, today: REAL_TODAY, appointments: await appointments() })).ok, true);
 
   server.changes.push({ entity: "appointment", id: APPT, op: "delete" });
   await syncNow();
   assert.deepEqual((await get("pulled", `appointment:${APPT}`)).data,
-    { id: APPT, date: TODAY, office_code: "KALBAR", status: "cancelled", tombstone: true });
-  assert.equal((await checkTicket(ticket, { office, today: TODAY, appointments: await appointments() })).reason, "cancelled");
-  assert.equal((await checkTicket(bookingCode(APPT), { office, today: TODAY, appointments: await appointments() })).reason, "cancelled");
+    { id: APPT, date: REAL_TODAY, office_code: "KALBAR", status: "cancelled", tombstone: true });
+  assert.equal((await checkTicket(ticket, { office, today: REAL_TODAY, appointments: await appointments() })).reason, "cancelled");
+  assert.equal((await checkTicket(bookingCode(APPT), { office, today: REAL_TODAY, appointments: await appointments() })).reason, "cancelled");
 
-  server.changes.push({ entity: "appointment", id: APPT, op: "put", data: pulled({ time: "13:00" }) });
+  server.changes.push({ entity: "appointment", id: APPT, op: "put", data: pulled({ date: REAL_TODAY, time: "13:00" }) });
   await syncNow();
   assert.equal((await get("pulled", `appointment:${APPT}`)).data.tombstone, undefined);
-  assert.equal((await checkTicket(await sign(privateKey, { t: "13:00" }), { office, today: TODAY, appointments: await appointments() })).ok, true);
+  assert.equal((await checkTicket(await sign(privateKey, { d: REAL_TODAY, t: "13:00" }), { office, today: REAL_TODAY, appointments: await appointments() })).ok, true);
+});
+
+test("the retention purge drops the pulled appointments of past days, today's and later ones stay", async () => {
+  const server = await enrolledDesk();
+  const ids = [-1, 0, 1].map((n) => addDays(REAL_TODAY, n)).map((date, i) => {
+    const id = `5f0c2a9e-7b1d-4c3e-9a8f-00000000000${i}`;
+    server.changes.push({ entity: "appointment", id, op: "put", data: pulled({ id, date }) });
+    return id;
+  });
+  server.changes.push({ entity: "appointment", id: ids[0], op: "delete" }); // a tombstone of a past day goes too
+  await syncNow(); // its purge drops yesterday's
+  await purgeOld(0, REAL_TODAY);
+  assert.deepEqual((await all("pulled", "entity", "appointment")).map((r) => r.id).sort(), ids.slice(1));
 });
