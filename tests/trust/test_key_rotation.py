@@ -53,8 +53,9 @@ def test_rotation_reencrypts_everything_and_rebuilds_nik_hashes_resumably(db, ma
     rotated = make_app(SITAMU_DATA_KEY=NEW, SITAMU_DATA_KEYS_OLD=[OLD])
     new_keys = DataKeys(NEW)
     with rotated.app_context():
-        assert count_stale() == {"visit.id_number": 7, "visit.phone": 7,
-                                 "visit_event.payload": 2, "quarantine.payload": 1}
+        stale = {name: n for name, n in count_stale().items() if n}  # every column is counted
+        assert stale == {"visit.id_number": 7, "visit.phone": 7,
+                         "visit_event.payload": 2, "quarantine.payload": 1}
         first = rotate_keys(batch_size=3, max_batches=1)  # interrupted after one batch
         assert first.rewritten == {"visit.id_number": 3, "visit.phone": 3}
         assert first.remaining["visit.id_number"] == 4 and first.remaining["visit.phone"] == 4
