@@ -88,8 +88,10 @@ def make_appointment(db):
 
     def make(office, *, days=0, host=None, service=None, **overrides):
         n = next(counter)
-        values = dict(id=str(uuid.uuid4()), office_id=office.id, kind="booking", date=datetime.strptime(office_today(office, days), "%Y-%m-%d").date(),
-                      time=f"{9 + n % 6:02d}:{30 if n % 2 else 0:02d}", queue=f"J-{n:03d}", status="approved", id_type="ktp",
+        day = datetime.strptime(office_today(office, days), "%Y-%m-%d").date()
+        values = dict(id=str(uuid.uuid4()), office_id=office.id, kind="booking", date=day,
+                      time=f"{9 + n % 6:02d}:{30 if n % 2 else 0:02d}", queue=f"J-{n:03d}",
+                      status="approved", id_type="ktp",
                       name=f"Tamu Janji {n}", institution="CV Maju Bersama", purpose="Audiensi pengadaan",
                       host_id=host.id if host else None, service_id=service.id if service else None,
                       token_hash=secrets.token_hex(32))
@@ -104,7 +106,8 @@ def make_appointment(db):
 
 def pull_data(appointment) -> dict:
     """The appointment as the pull sends it (contract: no NIK, no phone)."""
-    return {"id": appointment.id, "code": appointment.id.replace("-", "")[:8].upper(), "office_code": appointment.office.code,
+    return {"id": appointment.id, "code": appointment.id.replace("-", "")[:8].upper(),
+            "office_code": appointment.office.code,
             "date": appointment.date.isoformat(), "time": appointment.time, "queue": appointment.queue,
             "service_id": appointment.service_id, "host_id": appointment.host_id, "status": appointment.status,
             "name": appointment.name, "institution": appointment.institution, "purpose": appointment.purpose,
