@@ -142,6 +142,6 @@ def test_offline_day_reaches_the_server_exactly(desk_office, enrol_code, desk_fa
     assert None not in shas
     stored = {a.sha256: a for a in db.session.scalars(select(Attachment))}
     assert shas <= set(stored)
-    assert stored[visits[q1].photo_sha].content_type == "image/jpeg"
-    assert stored[visits[q1].photo_sha].size < 60 * 1024
+    assert stored[visits[q1].photo_sha].content_type == "image/webp"  # pwa/encode.js
+    assert stored[visits[q1].photo_sha].size <= 20 * 1024
     desk.shot("synced")
