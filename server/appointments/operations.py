@@ -690,12 +690,16 @@ def record_checkins(office_id: int, derived: dict[str, dict], first_times: dict[
             wanted.setdefault(appointment_id, []).append(visit_id)
     if not wanted:
         return
+    # Locked (PostgreSQL): two tablets' pushes checking in one appointment at the same moment
+    # run one after the other, so the second sees the first's check-in and flags its duplicate.
     appointments = {
         a.id: a
         for a in db.session.scalars(
-            select(Appointment).where(
-                Appointment.id.in_(list(wanted)), Appointment.office_id == office_id
-            )
+            select(Appointment)
+            .where(Appointment.id.in_(list(wanted)), Appointment.office_id == office_id)
+            .order_by(Appointment.id)  # one lock order for every push: no deadlock
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     }
     for appointment_id, visit_ids in wanted.items():
