@@ -375,7 +375,7 @@ export async function renderVisit(main, app, visitId) {
   // The full number only while the desk checks it against the ID card; masked otherwise.
   const checking = current && ["verification", "correction"].includes(current.kind);
   const idShown = visit.id_number
-    ? (visit.id_type === "ktp" && !checking ? maskNik(visit.id_number) : visit.id_number)
+    ? (!checking ? maskNik(visit.id_number) : visit.id_number) // one mask for every identity document
     : visit.id_number_masked || "";
   const photoBlob = visit.photo_sha ? await get("blobs", visit.photo_sha) : null;
   const photo = photoBlob ? h("img", { class: "guest-photo", src: URL.createObjectURL(photoBlob.data), alt: t("photo") }) : null;

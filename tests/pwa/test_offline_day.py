@@ -81,6 +81,9 @@ def test_offline_day_reaches_the_server_exactly(desk_office, enrol_code, desk_fa
 
     desk.open_visit(q3)
     desk.act("#act-verify-ok")
+    # A SIM number is masked like a NIK once it has been checked: one mask for every document.
+    shown = page.text_content("#visit-id-number")
+    assert shown.startswith("•") and "•" * 4 in shown
     desk.act("#act-notify-aiphone")
     page.click("#act-host-unavailable-open")
     page.fill("#unavailable-reason", "Mohon maaf, petugas sedang dinas luar.")
