@@ -306,19 +306,21 @@ def _materialise(office: Office, latest: dict[tuple, str]) -> list[dict]:
             current[("office", str(office.id))] = office_data(office)
         elif entity == "visit":
             # One query for the stored views: no ORM objects, nothing rebuilt per tablet.
-            in_window = _visit_window(office).label("in_window")
             found = {v.id: v for v in db.session.execute(
-                select(Visit.id, Visit.tablet_json, Visit.office_id, Visit.purged_at, in_window).where(
+                select(Visit.id, Visit.tablet_json, Visit.office_id, Visit.purged_at).where(
                     among(Visit.id, ids)))}
-            views = _visit_views(office, [v for v in found.values() if v.in_window])
+            # A visit that changed is sent even when it has left the window (it ended, and it
+            # is from an earlier day): a tablet may still show it on site, and must learn the
+            # ending (a host's decline from the inbox, a return at the on-site page). A tablet
+            # that never had it stores it and lets its retention purge remove it.
+            views = _visit_views(office, [v for v in found.values()
+                                          if v.office_id == office.id and v.purged_at is None])
             for visit_id in ids:
                 visit = found.get(visit_id)
                 if visit is None or visit.purged_at is not None or visit.office_id != office.id:
                     current[("visit", visit_id)] = None
-                elif visit.in_window:
-                    current[("visit", visit_id)] = views[visit_id]
                 else:
-                    current[("visit", visit_id)] = "skip"
+                    current[("visit", visit_id)] = views[visit_id]
         elif entity == "appointment":
             from ..appointments.operations import appointment_data, visible_to_desk
             from ..models import Appointment
@@ -342,8 +344,6 @@ def _materialise(office: Office, latest: dict[tuple, str]) -> list[dict]:
     changes = []
     for key, op in latest.items():
         data = current.get(key)
-        if data == "skip":
-            continue
         if op == "delete" or data is None:
             changes.append({"entity": key[0], "id": key[1], "op": "delete"})
         else:

@@ -2,7 +2,7 @@
 import hashlib
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -275,3 +275,20 @@ def test_survey_link_is_one_time_and_hashed(client, db, tablet_for):
     unknown = client.post("/api/v1/survey-links", json={"protocol": 1, "visit_id": str(uuid.uuid4())},
                           headers=tablet.headers)
     assert unknown.status_code == 404
+
+
+def test_a_visit_of_an_earlier_day_that_ends_reaches_tablets(client, db, tablet_for, make_office, make_host):
+    """A guest still on site from yesterday, declined by the host today: the visit has left the
+    tablets' window (an earlier day, and now ended), but a tablet showing it on site learns it."""
+    office = make_office()
+    host = make_host(office)
+    tablet = tablet_for(office)
+    tablet.clock = datetime.now(timezone.utc) - timedelta(days=2)
+    reg = tablet.registration(host_id=host.id)
+    push(client, tablet, [reg])
+    _, cursor = pull_all(client, tablet)
+    visit = db.session.get(Visit, reg["visit_id"])
+    record_server_event(visit, "host_unavailable", {"reason": "Bapak sedang cuti"}, f"host:{host.id}")
+    changes, _ = pull_until(client, tablet, cursor, lambda c: any(x["entity"] == "visit" for x in c))
+    data = next(c["data"] for c in changes if c["entity"] == "visit" and c["id"] == reg["visit_id"])
+    assert data["stage"] == "host_unavailable" and data["state"]["outcome"] == "turned_away"
