@@ -190,7 +190,7 @@ EN.update({
     "Saran": "Suggestions", "Saran responden": "Respondents' suggestions",
     "Saran dari survei kepuasan (SKM). Jawaban kantor tersimpan bersama saran dan tercatat di log audit.":
         "Suggestions from the satisfaction survey (SKM). The office's answers are kept with them and audited.",
-    "Periode": "Period", "Pokok saran": "Theme", "Semua": "All", "Status": "State",
+    "Periode": "Period", "Pokok saran": "Theme", "Semua": "All",
     "Belum dijawab": "Not answered", "Sudah dijawab": "Answered", "Kata": "Words", "Tampilkan": "Show",
     "Periode: 2026-10, 2026-Q4, 2026-S2 atau 2026.": "Period: 2026-10, 2026-Q4, 2026-S2 or 2026.",
     "{n} saran pada {p}": "{n} suggestions in {p}",
