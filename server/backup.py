@@ -99,8 +99,10 @@ def backup_database(out: str | Path) -> dict:
         raise BackupError(f"cannot write the backup in {out.parent}: {exc.strerror}; no backup "
                           "was written") from exc
     finally:
-        if part.exists():
-            part.unlink()
+        # SQLite may leave its rollback journal beside a copy that failed (a full disk).
+        for leftover in (part, part.with_name(part.name + "-journal")):
+            if leftover.exists():
+                leftover.unlink()
     return {"engine": engine, "file": str(out), "bytes": out.stat().st_size}
 
 
