@@ -50,22 +50,6 @@ async function refreshVisit(tx, visitId, day) {
   return record;
 }
 
-/** Scale a photo to at most 640 px as JPEG ~0.7 (the caller hands a canvas-drawable source). */
-export async function scalePhoto(source, width, height, maxSide = 640, quality = 0.7) {
-  const scale = Math.min(1, maxSide / Math.max(width, height));
-  const canvas = document.createElement("canvas");
-  canvas.width = Math.round(width * scale);
-  canvas.height = Math.round(height * scale);
-  canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
-  let q = quality;
-  let blob = await new Promise((r) => canvas.toBlob(r, "image/jpeg", q));
-  while (blob && blob.size > 60 * 1024 && q > 0.3) {
-    q -= 0.1;
-    blob = await new Promise((r) => canvas.toBlob(r, "image/jpeg", q));
-  }
-  return blob;
-}
-
 /**
  * Register a guest: the registration event, the visit, its blobs and outbox entries in one
  * transaction, with a queue number unique per office per day (device letter + daily counter).
