@@ -8,10 +8,8 @@ import { firstCheckin } from "../derive.js";
 import { viewOf } from "../records.js";
 import { bookingCode, checkTicket } from "../tickets.js";
 import { localDay } from "../util.js";
-import { frameReader } from "./enroll.js";
+import { scanStream } from "./enroll.js";
 
-const SCAN_EVERY_MS = 250;
-const SCAN_FOR_MS = 60_000;
 const VOID = new Set(["cancelled", "declined"]);
 // How long a verified ticket waits for the guest book to be filled in.
 export const CHECKIN_HOLD_MS = 15 * 60 * 1000;
@@ -167,28 +165,10 @@ async function scanTicket(video, button, result, submit) {
   video.dataset.scanning = "1";
   button.textContent = t("scan_stop");
   mount(result, h("p", { class: "muted" }, t("checkin_hold_qr")));
-  let found = null;
-  try {
-    video.srcObject = stream;
-    video.hidden = false;
-    await video.play();
-    const read = await frameReader(video);
-    const until = Date.now() + SCAN_FOR_MS;
-    while (!found && video.dataset.scanning === "1" && video.isConnected && Date.now() < until) {
-      found = await read();
-      if (!found) await new Promise((r) => setTimeout(r, SCAN_EVERY_MS));
-    }
-  } catch {
-    found = null; // a camera that stopped: the scanner input and the code still work
-  } finally {
-    const stopped = video.dataset.scanning !== "1";
-    stream.getTracks().forEach((track) => track.stop());
-    video.srcObject = null;
-    video.hidden = true;
-    video.dataset.scanning = "0";
-    button.textContent = t("checkin_scan");
-    if (!found && !stopped && video.isConnected) mount(result, h("p", { class: "notice warn" }, t("scan_nothing")));
-    else if (!found) mount(result);
-  }
+  // The scanner input and the typed code still work when the camera stops.
+  const { found, stopped } = await scanStream(video, stream);
+  button.textContent = t("checkin_scan");
+  if (!found && !stopped && video.isConnected) mount(result, h("p", { class: "notice warn" }, t("scan_nothing")));
+  else if (!found) mount(result);
   if (found) await submit(found);
 }

@@ -52,6 +52,36 @@ export async function frameReader(video) {
 }
 
 /** Scan the enrolment QR with the camera into `input`; a second tap stops. Return true when a code was read. */
+/**
+ * Read QR codes from a camera stream shown in `video` until one is read, the time is up, a
+ * second tap (video.dataset.scanning = "0") or the screen is left; the camera is stopped after.
+ * Return {found, stopped}: the text read (or null) and whether the scan was stopped by a tap.
+ */
+export async function scanStream(video, stream) {
+  let found = null;
+  let stopped = false;
+  try {
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+    const read = await frameReader(video);
+    const until = Date.now() + SCAN_FOR_MS;
+    while (!found && video.dataset.scanning === "1" && video.isConnected && Date.now() < until) {
+      found = await read();
+      if (!found) await new Promise((r) => setTimeout(r, SCAN_EVERY_MS));
+    }
+  } catch {
+    found = null; // a camera that stopped, a decoder that could not load: typing still works
+  } finally {
+    stopped = video.dataset.scanning !== "1";
+    stream.getTracks().forEach((track) => track.stop());
+    video.srcObject = null;
+    video.hidden = true;
+    video.dataset.scanning = "0";
+  }
+  return { found, stopped };
+}
+
 async function scanInto(input, video, button, message, submit) {
   if (video.dataset.scanning === "1") { video.dataset.scanning = "0"; return false; }
   let stream;
@@ -64,29 +94,9 @@ async function scanInto(input, video, button, message, submit) {
   video.dataset.scanning = "1";
   button.textContent = t("scan_stop");
   message.textContent = t("scan_hold");
-  let found = null;
-  try {
-    video.srcObject = stream;
-    video.hidden = false;
-    await video.play();
-    const read = await frameReader(video);
-    const until = Date.now() + SCAN_FOR_MS;
-    // Until a code is read, the time is up, the second tap, or the screen is left.
-    while (!found && video.dataset.scanning === "1" && video.isConnected && Date.now() < until) {
-      found = await read();
-      if (!found) await new Promise((r) => setTimeout(r, SCAN_EVERY_MS));
-    }
-  } catch {
-    found = null; // a camera that stopped, a decoder that could not load: typing the code still works
-  } finally {
-    const stopped = video.dataset.scanning !== "1";
-    stream.getTracks().forEach((track) => track.stop());
-    video.srcObject = null;
-    video.hidden = true;
-    video.dataset.scanning = "0";
-    button.textContent = t("scan_code");
-    if (!found) message.textContent = stopped ? "" : t("scan_nothing");
-  }
+  const { found, stopped } = await scanStream(video, stream);
+  button.textContent = t("scan_code");
+  if (!found) message.textContent = stopped ? "" : t("scan_nothing");
   if (!found) return false;
   input.value = codeFromScan(found);
   message.textContent = t("scan_found", { code: input.value });
