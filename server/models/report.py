@@ -1,7 +1,8 @@
-"""What admins write on IKM reports: the follow-up plan (rencana tindak lanjut) per element."""
+"""What admins write on IKM reports (the follow-up plan, rencana tindak lanjut, per element),
+and the finished report documents and job states every server node shares (reports/jobs.py)."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,3 +26,39 @@ class IkmFollowUp(db.Model):
 
     def __repr__(self) -> str:
         return f"<IkmFollowUp {self.id} office={self.office_id} {self.period} {self.element}>"
+
+
+class ReportDocument(db.Model):
+    """A finished report (register, IKM report, recap), kept where every node can read it."""
+
+    __tablename__ = "report_document"
+    __table_args__ = (Index("ix_report_document_office_period", "office_id", "period"),)
+
+    # The report key (reports.jobs.report_key: a hash of what the document depends on), which is
+    # also the id of the job that made it.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # register, ikm, recap
+    # None for the recap (several offices); forget_period deletes an office's period by these two.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<ReportDocument {self.key} office={self.office_id} {self.kind} {self.period}>"
+
+
+class ReportJob(db.Model):
+    """The state of a background report job, seen by every web node while a worker makes it."""
+
+    __tablename__ = "report_job"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the report key
+    # The job's status as JSON: state (queued, running, done, failed), progress, message, ...
+    status: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<ReportJob {self.id}>"
