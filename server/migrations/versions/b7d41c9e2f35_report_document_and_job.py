@@ -1,7 +1,7 @@
 """report documents and job states in the database: every server node serves the same downloads
 
 Revision ID: b7d41c9e2f35
-Revises: c9e2a7f4b318
+Revises: 370d3ba71975
 Create Date: 2026-12-04 19:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d41c9e2f35'
-down_revision = 'c9e2a7f4b318'
+down_revision = '370d3ba71975'
 branch_labels = None
 depends_on = None
 
