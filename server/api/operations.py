@@ -41,6 +41,7 @@ from .. import jsoncodec
 from ..audit import record_audit
 from ..changes import log_changes
 from ..crypto import data_keys, nik_lookup_hash
+from ..dashboard.step_store import add_step_minutes
 from ..extensions import db
 from ..models import (ELEMENT_KEYS, Attachment, Device, EnrollmentCode, Host, Office, Quarantine,
                       Service, SurveyLink, SurveyResponse, Visit, VisitEvent)
@@ -736,6 +737,7 @@ def _derive_and_store(visit_ids: set[str], office_id: int, dialect: str, now: da
         row["state"] = state
         row["tablet_json"] = tablet_json(SimpleNamespace(**row), uids.get(row["device_id"]))
         rows.append(row)
+    add_step_minutes(office_id, rows, events, known)  # the dashboard's SOP medians read these
     db.session.execute(_visit_upsert(dialect, tuple(rows[0])), rows)
     log_changes(db.session.connection(), [
         {"office_id": office_id, "entity": "visit", "entity_id": v, "op": "put"} for v in derived])

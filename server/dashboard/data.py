@@ -17,6 +17,7 @@ from reports.ikm import ELEMENT_KEYS, CONVENTIONS, compute_ikm
 from reports.periods import Period, period_containing
 
 from .. import sop
+from . import step_store
 from ..extensions import db
 from ..models import ChangeLog, Device, Office, Service, SurveyResponse, Visit, VisitEvent
 
@@ -270,25 +271,17 @@ def _office_step_times(office: Office, period: Period, limit_visits: int) -> lis
     except sop.SopError:
         return []
     p = period.in_zone(office.timezone)
-    visits = db.session.execute(db.select(Visit.id, Visit.tier, Visit.consent_at).where(
+    # Each visit's minutes were stored when it was derived (step_store): no events are read,
+    # except for visits measured on other steps than the office's template has now.
+    visits = db.session.execute(db.select(
+        Visit.id, Visit.tier, Visit.consent_at, Visit.event_count, Visit.step_minutes).where(
         Visit.office_id == office.id, Visit.registered_at >= p.start, Visit.registered_at < p.end)
         .order_by(Visit.registered_at).limit(limit_visits)).all()
     if not visits:
         return []
-    consent = {v.id: v.consent_at for v in visits}
-    events = defaultdict(list)
-    ids = [v.id for v in visits]
-    for start in range(0, len(ids), 900):
-        # The registration's payload only gives the form's start (consent_at), kept on the visit row.
-        for row in db.session.execute(db.select(
-                VisitEvent.visit_id, VisitEvent.kind, VisitEvent.step, VisitEvent.corrected_time,
-                VisitEvent.clock_offset_ms).where(VisitEvent.visit_id.in_(ids[start:start + 900]))):
-            payload = {}
-            if row.kind == "registration" and consent.get(row.visit_id):
-                payload = {"consent_at": consent[row.visit_id]}
-            events[row.visit_id].append({"kind": row.kind, "step": row.step, "payload": payload,
-                                         "corrected_time": row.corrected_time,
-                                         "clock_offset_ms": row.clock_offset_ms})
+    stale = [v for v in visits if not v.step_minutes
+             or v.step_minutes.get("sop") != step_store.steps_and_signature(office.sop_template, v.tier)[1]]
+    measured = step_store.measure_visits(office, stale) if stale else {}
     times: dict[str, list[float]] = defaultdict(list)
     standards, names, order = {}, {}, []
     steps_by_tier = {}
@@ -308,7 +301,8 @@ def _office_step_times(office: Office, period: Period, limit_visits: int) -> lis
                 names[step["key"]] = step["title"]
                 order.append(step["key"])
         # One sample per visit and step: a step walked again counts its rounds' total.
-        for key, minutes in sop.step_durations(steps, events.get(visit.id, []), places=None).items():
+        stored = measured.get(visit.id) or visit.step_minutes
+        for key, minutes in stored["minutes"].items():
             if key in standards:
                 times[key].append(minutes)
     rows = []

@@ -57,6 +57,9 @@ class Visit(db.Model):
     # Everything else the rules derive (step times, corrections, flags).
     state: Mapped[dict] = mapped_column(JSONType, default=dict)
     event_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Minutes per SOP step, stored when the visit is derived, for the dashboard's medians:
+    # {"sop": signature of the steps, "minutes": {step_key: minutes}} (server/dashboard/step_store.py).
+    step_minutes: Mapped[dict | None] = mapped_column(JSONType)
     # What the office's tablets see of this visit, as JSON text: written with every change
     # (server/api/pull.py), so a pull sends it as it is instead of rebuilding it per tablet.
     tablet_json: Mapped[str | None] = mapped_column(Text)
