@@ -3,7 +3,9 @@ status page, the staff list, decisions, office settings and invitations (/appoin
 
 from flask import Blueprint
 
-public_bp = Blueprint("appointments_public", __name__, url_prefix="/janji")
+public_bp = Blueprint(
+    "appointments_public", __name__, url_prefix="/janji", static_folder="static"
+)
 bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 
 

@@ -18,8 +18,7 @@ from ..models.appointment import ACTIVE_STATUSES
 from ..models.base import utcnow
 from . import slots, tickets
 
-# Statuses that hold a place in a slot.
-HOLDING = ("pending", "approved", "rescheduled", "checked_in")
+HOLDING = slots.HOLDING
 LETTER_MAX_BYTES = 2 * 1024 * 1024
 LETTER_TYPES = {
     b"%PDF-": "application/pdf",

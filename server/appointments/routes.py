@@ -1,8 +1,12 @@
 """The public pages: book a slot, and the guest's status page behind an unguessable link."""
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from datetime import date, timedelta
 
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
+
+from ..errors import ApiError
 from ..extensions import db, limiter
+from ..i18n import translate
 from ..models import Office
 from ..models.appointment import ACTIVE_STATUSES
 from ..webutil import select_choices
@@ -31,18 +35,73 @@ def _read_letter(form) -> bytes | None:
     return upload.stream.read(ops.LETTER_MAX_BYTES + 1)
 
 
+def _pick(office: Office, target_key: str, day_text: str):
+    """Return (target, date, {field: Indonesian message}) of a chosen service/host and date."""
+    errors = {}
+    target = ops.resolve_target(office, target_key) if target_key else None
+    if not target_key:
+        errors["target"] = "Pilih layanan atau pejabat."
+    elif target is None:
+        errors["target"] = "Layanan atau pejabat itu tidak menerima janji temu di kantor ini."
+    day = None
+    if not day_text:
+        errors["date"] = "Pilih tanggal."
+    else:
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            errors["date"] = "Tanggal harus berbentuk TTTT-BB-HH."
+    return target, day, errors
+
+
+def _slot_label(slot: dict) -> str:
+    return translate("sisa {n} tempat", n=slot["left"])
+
+
+def _booking_page(office, form, error=None, status=200):
+    """Render the booking form with the free slots of the chosen service/host and date."""
+    target = ops.resolve_target(office, form.target.data or "")
+    day = form.date.data if not form.date.errors else None
+    free, reason = slots.free_slots(office, target, day) if target and day else ([], None)
+    return render_template(
+        "appointments/book.html",
+        office=office,
+        form=form,
+        error=error,
+        today=slots.local_today(office),
+        last_day=slots.local_today(office) + timedelta(days=slots.BOOKING_DAYS_AHEAD),
+        settings=slots.settings(office),
+        weekdays=slots.WEEKDAYS,
+        picked=bool(target and day),
+        free=[dict(s, label=_slot_label(s)) for s in free],
+        reason=reason,
+        date_text=_date_text(day) if day else "",
+    ), status
+
+
 @bp.route("/<code>", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def book(code: str):
-    """Show and take the office's public booking form."""
+    """Show and take the office's public booking form; a GET with ?target=&date= lists that
+    date's free slots (the page works without JavaScript)."""
     office = _office(code)
     targets = ops.bookable_targets(office)
     if not targets:
         return render_template("appointments/closed.html", office=office), 404
     form = BookingForm()
     form.target.choices = select_choices([("", "—")] + [(k, label) for k, label, _ in targets])
+    # Any time of any weekday passes the form; the slot itself is judged by ops.check_slot,
+    # so a slot that filled since the page was shown gets its own message.
     form.time.choices = _time_choices(office)
-    error = None
+    if request.method == "GET":
+        target_key, day_text = request.args.get("target", ""), request.args.get("date", "")
+        if not (target_key or day_text):
+            return _booking_page(office, form)
+        _, day, errors = _pick(office, target_key, day_text)
+        form.target.data, form.date.data, form.date.raw_data = target_key, day, [day_text]
+        for name, message in errors.items():
+            getattr(form, name).errors = [message]
+        return _booking_page(office, form, status=400 if errors else 200)
     if form.validate_on_submit():
         target = ops.resolve_target(office, form.target.data)
         try:
@@ -72,22 +131,47 @@ def book(code: str):
             getattr(form, exc.field).errors = list(getattr(form, exc.field).errors or []) + [
                 exc.message
             ]
-            error = "Periksa kembali isian yang ditandai. Tidak ada yang disimpan."
         else:
             db.session.commit()
             _kick()
             return redirect(url_for("appointments_public.status", token=token), code=303)
-    elif request.method == "POST":
-        error = "Periksa kembali isian yang ditandai. Tidak ada yang disimpan."
-    return render_template(
-        "appointments/book.html",
-        office=office,
-        form=form,
-        error=error,
-        today=slots.local_today(office),
-        settings=slots.settings(office),
-        weekdays=slots.WEEKDAYS,
-    ), (400 if error else 200)
+    return _booking_page(
+        office, form, "Periksa kembali isian yang ditandai. Tidak ada yang disimpan.", 400
+    )
+
+
+@bp.route("/<code>/slots")
+@limiter.limit("120 per minute")
+def free_slots(code: str):
+    """Return the free slots of a service or host on a date as JSON (no personal data)."""
+    office = db.session.scalar(db.select(Office).where(Office.code == code))
+    if office is None:
+        raise ApiError(404, "not_found", translate("Kantor tidak ditemukan."))
+    args = request.args
+    names = [n for n in ("target", "service", "host") if args.get(n)]
+    field = names[0] if names else "target"
+    key = args.get("target") or ""
+    if field == "service":
+        key = f"s{args['service']}"
+    elif field == "host":
+        key = f"h{args['host']}"
+    target, day, errors = _pick(office, key, args.get("date", ""))
+    if errors:
+        fields = {(field if name == "target" else name): translate(m) for name, m in errors.items()}
+        raise ApiError(400, "invalid", translate("Periksa kembali isian."), fields)
+    free, reason = slots.free_slots(office, target, day)
+    response = jsonify(
+        {
+            "office": office.code,
+            "target": key,
+            "date": day.isoformat(),
+            "slots": [dict(s, label=_slot_label(s)) for s in free],
+            "message": translate(reason) if reason else None,
+            "heading": translate("Jam yang masih kosong pada {day}:", day=_date_text(day)),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _kick():

@@ -2,6 +2,11 @@
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Appointment, Host
+
 DEFAULT_HOURS = {
     "0": ["08:00", "15:00"],
     "1": ["08:00", "15:00"],
@@ -11,6 +16,11 @@ DEFAULT_HOURS = {
 }
 DEFAULT_SLOT_MINUTES = 30
 BOOKING_DAYS_AHEAD = 60  # the furthest date a guest may book
+# Statuses that hold a place in a slot.
+HOLDING = ("pending", "approved", "rescheduled", "checked_in")
+NO_FREE_DAY = "Kantor tidak melayani janji temu pada tanggal itu."
+NO_FREE_PAST = "Jam layanan pada tanggal itu sudah lewat. Pilih tanggal lain."
+NO_FREE_FULL = "Semua jam pada tanggal itu sudah penuh. Pilih tanggal lain."
 WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 
@@ -63,18 +73,58 @@ def local_today(office) -> date:
     return datetime.now(office.tz).date()
 
 
-def slot_problem(office, day: date, time: str, now_local: datetime | None = None) -> str | None:
-    """Return why a guest may not book this date and time (Indonesian), or None."""
+def date_problem(office, day: date, now_local: datetime | None = None) -> str | None:
+    """Return why no slot of this date may be booked (Indonesian), or None."""
     now_local = now_local or datetime.now(office.tz)
     if day < now_local.date():
         return "Tanggal sudah lewat."
     if day > now_local.date() + timedelta(days=BOOKING_DAYS_AHEAD):
         return "Pemesanan paling lama 60 hari ke depan."
-    slots = day_slots(office, day)
-    if not slots:
-        return "Kantor tidak melayani janji temu pada tanggal itu."
-    if time not in slots:
+    if not day_slots(office, day):
+        return NO_FREE_DAY
+    return None
+
+
+def slot_problem(office, day: date, time: str, now_local: datetime | None = None) -> str | None:
+    """Return why a guest may not book this date and time (Indonesian), or None."""
+    now_local = now_local or datetime.now(office.tz)
+    problem = date_problem(office, day, now_local)
+    if problem:
+        return problem
+    if time not in day_slots(office, day):
         return "Jam itu di luar jam layanan."
     if day == now_local.date() and time <= now_local.strftime("%H:%M"):
         return "Jam itu sudah lewat."
     return None
+
+
+def taken(target, day: date) -> dict[str, int]:
+    """Return {time: guests holding a place} of a service's or host's bookings on a day."""
+    column = Appointment.host_id if isinstance(target, Host) else Appointment.service_id
+    rows = db.session.execute(
+        select(Appointment.time, func.count())
+        .where(column == target.id, Appointment.date == day, Appointment.status.in_(HOLDING))
+        .group_by(Appointment.time)
+    ).all()
+    return {time: count for time, count in rows}
+
+
+def free_slots(
+    office, target, day: date, now_local: datetime | None = None
+) -> tuple[list[dict], str | None]:
+    """Return the day's bookable slots [{"time", "left"}] of a service or host, and when there
+    is none, why (Indonesian): a past or too distant date, a closed day, every time past, full."""
+    now_local = now_local or datetime.now(office.tz)
+    problem = date_problem(office, day, now_local)
+    if problem:
+        return [], problem
+    times = [t for t in day_slots(office, day) if slot_problem(office, day, t, now_local) is None]
+    if not times:
+        return [], NO_FREE_PAST
+    used = taken(target, day)
+    free = [
+        {"time": t, "left": target.booking_capacity - used.get(t, 0)}
+        for t in times
+        if target.booking_capacity - used.get(t, 0) > 0
+    ]
+    return free, (None if free else NO_FREE_FULL)

@@ -30,7 +30,8 @@ def test_book_on_a_phone_then_the_aide_approves_in_the_inbox(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     page.select_option("#target", f"h{host.id}")
     page.fill("#date", day.isoformat())
-    page.select_option("#time", "10:00")
+    page.locator("#date").dispatch_event("change")
+    page.check("#slot-options input[value='10:00']")
     page.fill("#id_number", NIK)
     page.fill("#name", "Siti Aminah")
     page.fill("#phone", "081255550101")
@@ -68,3 +69,88 @@ def test_book_on_a_phone_then_the_aide_approves_in_the_inbox(
     page.screenshot(path=str(artifacts / "appointments-status-approved-390.png"), full_page=True)
     page.goto(f"{status_url}?lang=en")
     assert page.get_by_role("link", name="Download ticket (PDF)").is_visible()
+
+
+def test_the_phone_lists_the_chosen_dates_free_slots_as_the_guest_picks(
+    live_server, phone, db, booking_office, booked, artifacts
+):
+    office, service, host = booking_office
+    day = next_weekday(office)
+    booked(office, f"h{host.id}", day, "10:00")
+    page = phone
+    page.goto(f"{live_server}/janji/{office.code}")
+    assert page.locator("#show-slots").count() == 0  # the script lists the slots by itself
+    assert page.locator("#slot-options input").count() == 0
+    page.select_option("#target", f"h{host.id}")
+    page.fill("#date", day.isoformat())
+    page.locator("#date").dispatch_event("change")
+    page.wait_for_selector("#slot-options input[value='09:30']")
+    times = page.eval_on_selector_all("#slot-options input", "els => els.map((e) => e.value)")
+    assert "10:00" not in times and "09:00" in times
+    assert page.inner_text("label:has(input[value='09:30'])").split() == [
+        "09:30",
+        "sisa",
+        "1",
+        "tempat",
+    ]
+    assert "Jam yang masih kosong pada Selasa" in page.inner_text("#slots-note")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "appointments-free-slots-390.png"), full_page=True)
+    # The service takes two a slot; a Sunday has none and says why.
+    page.select_option("#target", f"s{service.id}")
+    page.wait_for_selector("label:has(input[value='10:00']):has-text('sisa 2 tempat')")
+    page.fill("#date", next_weekday(office, weekday=6).isoformat())
+    page.locator("#date").dispatch_event("change")
+    page.wait_for_selector("#slots-note:has-text('tidak melayani janji temu')")
+    assert page.locator("#slot-options input").count() == 0
+    page.screenshot(path=str(artifacts / "appointments-free-slots-closed-390.png"), full_page=True)
+    # A reload keeps the choice (the script wrote it into the address).
+    page.fill("#date", day.isoformat())
+    page.locator("#date").dispatch_event("change")
+    page.wait_for_selector("#slot-options input[value='10:00']")
+    page.reload()
+    assert page.locator("#slot-options input[value='10:00']").count() == 1
+    page.goto(f"{live_server}/janji/{office.code}?target=s{service.id}&date={day}&lang=en")
+    assert page.inner_text("label:has(input[value='10:00'])").split() == [
+        "10:00",
+        "places",
+        "left:",
+        "2",
+    ]
+
+
+def test_without_javascript_the_guest_sees_the_free_slots_and_books(
+    live_server, browser, db, booking_office, booked, artifacts
+):
+    office, _, host = booking_office
+    day = next_weekday(office)
+    booked(office, f"h{host.id}", day, "10:00")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/janji/{office.code}")
+        page.select_option("#target", f"h{host.id}")
+        page.fill("#date", day.isoformat())
+        page.click("#show-slots")
+        page.wait_for_selector("#slot-options input[value='09:30']")
+        assert page.locator("#slot-options input[value='10:00']").count() == 0
+        assert "NIK" not in page.url and f"date={day}" in page.url
+        page.screenshot(
+            path=str(artifacts / "appointments-free-slots-nojs-390.png"), full_page=True
+        )
+        page.check("#slot-options input[value='09:30']")
+        page.fill("#id_number", "6171014506900002")
+        page.fill("#name", "Budi Hartono")
+        page.fill("#phone", "081255550102")
+        page.fill("#purpose", "Audiensi")
+        page.check("#consent")
+        page.click("button.primary")
+        page.wait_for_selector("[data-testid=appointment-status][data-status=pending]")
+    finally:
+        context.close()
+    assert (
+        db.session.scalar(db.select(Appointment).where(Appointment.name == "Budi Hartono")).time
+        == "09:30"
+    )
