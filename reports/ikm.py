@@ -27,8 +27,10 @@ from fractions import Fraction
 from math import floor
 from typing import Iterable, Mapping, Sequence
 
-ELEMENT_KEYS = ("persyaratan", "prosedur", "waktu", "biaya", "produk", "kompetensi",
-                "perilaku", "pengaduan", "sarana")
+from sync import skm
+from sync.skm import ELEMENT_KEYS  # shared with the models and the survey forms (sync/skm.py)
+
+from .numbers import format_figure
 
 # key -> (unsur in Indonesian, in English)
 ELEMENT_LABELS = {
@@ -380,14 +382,13 @@ def profile_breakdown(office_ids, period, service_id: int | None = None, host_id
 
     from server.extensions import db
     from server.models import Service, SurveyResponse
-    from server.public import questions
 
-    # Codes the survey forms store -> labels, from the survey form's own lists.
-    value_labels = {"gender": dict(questions.GENDERS), "education": dict(questions.EDUCATION),
-                    "occupation": dict(questions.OCCUPATION)}
-    category_order = {"gender": [label for _, label in questions.GENDERS], "age_band": list(questions.AGE_BANDS),
-                      "education": [label for _, label in questions.EDUCATION],
-                      "occupation": [label for _, label in questions.OCCUPATION]}
+    # Codes the survey forms store -> labels, from the forms' own lists (sync/skm.py).
+    value_labels = {"gender": dict(skm.GENDERS), "education": dict(skm.EDUCATION),
+                    "occupation": dict(skm.OCCUPATION)}
+    category_order = {"gender": [label for _, label in skm.GENDERS], "age_band": list(skm.AGE_BANDS),
+                      "education": [label for _, label in skm.EDUCATION],
+                      "occupation": [label for _, label in skm.OCCUPATION]}
     clauses = response_filter(office_ids, period, service_id, host_id)
     result = {}
     for name in fields:
@@ -415,12 +416,11 @@ def format_id(value: Decimal | Fraction | None, places: int = 2) -> str:
     """Return a figure the Indonesian way (comma decimal), half-up to `places`: "88,33"."""
     if value is None:
         return "-"
-    text = f"{round_half_up(value, places):.{places}f}"
-    return text.replace(".", ",")
+    return format_figure(round_half_up(value, places), places, "id")
 
 
 def format_konversi(result: IkmResult) -> str:
     """Return the published konversi with its decimals as computed ("88,33", "88,245")."""
     if result.konversi is None:
         return "-"
-    return str(result.konversi).replace(".", ",")
+    return format_figure(Decimal(result.konversi), None, "id")

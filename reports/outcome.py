@@ -3,10 +3,13 @@
 The visit lifecycle (sync/PROTOCOL.md) keeps `outcome`, `outcome_reason`, `outcome_at`,
 `arrived_at` and `by_appointment` in each derived visit (`Visit.state`). Rows derived before
 those keys existed are read from the older columns instead (stage, screening,
-unavailable_reason, cancel_reason, consent_at), so every report reads one accessor.
+unavailable_reason, cancel_reason, consent_at), so every report reads one accessor: the
+staff pages' own reader, `sync.lifecycle`.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+
+from sync.lifecycle import read_lifecycle
 
 # The outcomes, in the order the register's summary lists them.
 OUTCOMES = ("checked_out", "turned_away", "refused", "cancelled")
@@ -47,44 +50,12 @@ class Lifecycle:
         return text
 
 
-def _time(value) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def visit_lifecycle(row) -> Lifecycle:
     """Return how a visit ended and when its guest arrived.
 
     `row` has the Visit columns state, stage, screening, unavailable_reason, cancel_reason,
-    consent_at, registered_at and checked_out_at (an ORM object or a selected row)."""
-    state = getattr(row, "state", None) or {}
-    registered = _time(getattr(row, "registered_at", None))
-    if "outcome" in state:  # derived with the lifecycle
-        arrived = _time(state.get("arrived_at")) or registered
-        return Lifecycle(state.get("outcome"), (state.get("outcome_reason") or "").strip(),
-                         _time(state.get("outcome_at")), arrived, bool(state.get("by_appointment")))
-    # Derived before: the same answers from the older columns.
-    consent = _time(getattr(row, "consent_at", None))
-    arrived = min(t for t in (consent, registered) if t is not None) if (consent or registered) else None
-    stage = getattr(row, "stage", "") or ""
-    checked_out = _time(getattr(row, "checked_out_at", None))
-    unavailable = (getattr(row, "unavailable_reason", "") or "").strip()
-    if stage == "cancelled":
-        outcome, reason, at = "cancelled", (getattr(row, "cancel_reason", "") or "").strip(), \
-            _time(state.get("cancelled_at"))
-    elif stage == "refused" or getattr(row, "screening", "") == "refused":
-        outcome, reason, at = "refused", "", checked_out
-    elif unavailable or stage == "host_unavailable":
-        outcome, reason, at = "turned_away", unavailable, checked_out
-    elif stage == "checked_out" or checked_out:
-        outcome, reason, at = "checked_out", "", checked_out
-    else:
-        outcome, reason, at = None, "", None
-    return Lifecycle(outcome, reason, at, arrived, False)
+    consent_at, registered_at and checked_out_at (an ORM object or a selected row); the reading
+    is `sync.lifecycle.read_lifecycle`, the same as the staff pages'."""
+    life = read_lifecycle(getattr(row, "state", None), row)
+    return Lifecycle(life["outcome"], life["outcome_reason"], life["outcome_at"], life["arrived_at"],
+                     life["by_appointment"])

@@ -4,14 +4,14 @@ labels every staff page shows, and a reader of a visit's lifecycle from its stor
 The lifecycle itself is derived by `sync.rules.derive_visit` (sync/PROTOCOL.md, "The visit
 lifecycle") and kept in `Visit.state`; pages never read the events their own way. Labels are
 Indonesian source text, the same words as the desk app's (pwa/i18n, `status_*`), so the board,
-the visit screen and these pages name a visit alike; the English is in
-server/admin/strings_en.py like every page string.
+the visit screen and these pages name a visit alike; the English comes from the translation
+catalogs like every page string. The reading itself (with its fallback for old rows) is
+`sync.lifecycle`, shared with the reports.
 """
-from datetime import datetime
-
 from sqlalchemy import case, func
 
-from sync.rules import CUSTODY_ITEMS, FINAL_STAGES, format_time, parse_time, walk_steps
+from sync.lifecycle import read_custody, read_lifecycle
+from sync.rules import FINAL_STAGES, format_time, walk_steps
 
 from . import sop
 from .i18n import translate
@@ -45,74 +45,29 @@ STAGE_STATUS = {
     "admitted": "with_host", "finished": "finished", "host_unavailable": "turned_away",
     "checked_out": "checked_out", "refused": "refused", "cancelled": "cancelled",
 }
-# state["returned"] flags of an old check-out, by custody item.
-_CHECKOUT_FLAGS = {"card": "card_returned", "id_document": "ktp_returned",
-                   "locker": "locker_returned"}
+
 
 class Lifecycle(dict):
     """A visit's lifecycle as the rules derived it, times as aware datetimes. Keys: status,
-    location, outcome, outcome_reason, outcome_at, location_at, arrived_at, custody (item ->
-    {issued_at, returned_at, number, type, items}), custody_outstanding, skipped,
-    time_limit_reminded, time_limit_minutes, admitted_at, on_site; attribute access too."""
+    location, outcome, outcome_reason, outcome_at, location_at, arrived_at, by_appointment,
+    custody (item -> {issued_at, returned_at, number, type, items}), custody_outstanding,
+    skipped, time_limit_reminded, time_limit_minutes, admitted_at, on_site; attribute access too."""
 
     __getattr__ = dict.get
 
 
-def _time(value) -> datetime | None:
-    return value if isinstance(value, datetime) else parse_time(value)
-
-
 def read(visit) -> Lifecycle:
-    """Return the visit's lifecycle from its stored state (from its stage and columns for a
-    row stored before the lifecycle was kept)."""
+    """Return the visit's lifecycle from its stored state (from its columns for a row stored
+    before the lifecycle was kept), read by sync.lifecycle like the reports read it."""
     state = visit.state or {}
-    if state.get("status"):
-        custody = {item: {**held, "issued_at": _time(held.get("issued_at")),
-                          "returned_at": _time(held.get("returned_at"))}
-                   for item, held in (state.get("custody") or {}).items()}
-        outstanding = list(state.get("custody_outstanding") or [])
-        life = Lifecycle(status=state["status"], location=state.get("location") or "desk",
-                         outcome=state.get("outcome"),
-                         outcome_reason=state.get("outcome_reason") or "",
-                         outcome_at=_time(state.get("outcome_at")),
-                         location_at=_time(state.get("location_at")),
-                         arrived_at=_time(state.get("arrived_at")))
-    else:
-        custody, outstanding = _custody_from_columns(visit, state)
-        status = STAGE_STATUS.get(visit.stage, "desk")
-        outcome = status if status in OUTCOME_LABELS else None
-        reason = {"turned_away": visit.unavailable_reason,
-                  "cancelled": visit.cancel_reason}.get(outcome, "")
-        life = Lifecycle(status=status, location="left" if outcome else status, outcome=outcome,
-                         outcome_reason=reason or "",
-                         outcome_at=visit.checked_out_at if outcome == "checked_out" else None,
-                         location_at=None, arrived_at=visit.registered_at)
+    custody, outstanding = read_custody(state, visit)
+    life = Lifecycle(read_lifecycle(state, visit))
     life.update(custody=custody, custody_outstanding=outstanding,
                 skipped=list(state.get("skipped") or []),
                 time_limit_reminded=bool(state.get("time_limit_reminded")),
                 time_limit_minutes=state.get("time_limit_minutes"),
-                admitted_at=visit.admitted_at, on_site=life["outcome"] is None)
+                admitted_at=visit.admitted_at)
     return life
-
-
-def _custody_from_columns(visit, state: dict) -> tuple[dict, list]:
-    """Return the custody ledger an old row's columns tell: issue times unknown, returned at
-    the check-out unless it said the item was kept."""
-    returned = state.get("returned") or {}
-    custody = {}
-    if visit.card_number:
-        custody["card"] = {"number": visit.card_number}
-    if visit.ktp_held:
-        kind = visit.id_type if visit.id_type in ID_DOCUMENT_LABELS else "ktp"
-        custody["id_document"] = {"type": kind}
-    if visit.locker_number:
-        custody["locker"] = {"number": visit.locker_number, "items": ""}
-    for item, held in custody.items():
-        back = visit.checked_out_at is not None and returned.get(_CHECKOUT_FLAGS[item], True)
-        held.update(issued_at=None, returned_at=visit.checked_out_at if back else None)
-    outstanding = [item for item in CUSTODY_ITEMS
-                   if item in custody and custody[item]["returned_at"] is None]
-    return custody, outstanding
 
 
 def status_column(model):

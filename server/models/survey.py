@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reports.ikm import ELEMENT_KEYS  # keyed as in shared/reference/skm-ikm.md; never by position
+from sync.skm import ELEMENT_KEYS  # keyed as in shared/reference/skm-ikm.md; never by position
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow

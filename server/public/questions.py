@@ -1,5 +1,5 @@
 """The SKM questionnaire as the phone survey shows it (same wording and codes as the desk app)."""
-from reports.ikm import ELEMENT_KEYS
+from sync.skm import AGE_BANDS, EDUCATION, ELEMENT_KEYS, GENDERS, OCCUPATION
 
 QUESTIONS = {
     "persyaratan": "Bagaimana kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",
@@ -25,11 +25,8 @@ ANSWERS = {
                   "Dikelola dengan baik"),
     "sarana": ("Buruk", "Cukup", "Baik", "Sangat baik"),
 }
-GENDERS = (("L", "Laki-laki"), ("P", "Perempuan"))
-AGE_BANDS = ("<20", "20-29", "30-39", "40-49", "50-59", "60+")
-EDUCATION = (("sd", "SD"), ("smp", "SMP"), ("sma", "SMA/SMK"), ("d3", "D1–D3"), ("s1", "D4/S1"),
-             ("s2", "S2"), ("s3", "S3"))
-OCCUPATION = (("pns", "PNS/ASN"), ("tni_polri", "TNI/Polri"), ("swasta", "Pegawai swasta"),
-              ("wirausaha", "Wirausaha"), ("pelajar", "Pelajar/Mahasiswa"), ("lainnya", "Lainnya"))
 
 assert tuple(QUESTIONS) == ELEMENT_KEYS
+
+# The profile codes are the protocol's (sync/skm.py); the form reads them from here too.
+__all__ = ["AGE_BANDS", "ANSWERS", "EDUCATION", "ELEMENT_KEYS", "GENDERS", "OCCUPATION", "QUESTIONS"]
