@@ -1,0 +1,185 @@
+"""The dashboard's SOP step minutes are stored with each visit when it is derived
+(visit.step_minutes, server/dashboard/step_store.py): they equal the SOP engine's minutes over
+all the visit's events, whatever order the events came in; the dashboard pages read no events;
+an office that changes its template gets its visits measured again; the migration back-fills
+visits stored before it (SQLite and PostgreSQL)."""
+import csv
+import importlib.util
+import io
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import event, inspect, select, text
+
+from server import sop
+from server.extensions import db as _db
+from server.models import Visit, VisitEvent
+
+OCT = "2026-10"
+START = datetime(2026, 10, 6, 2, 0, tzinfo=timezone.utc)
+MIGRATION = (Path(__file__).resolve().parents[2] / "server" / "migrations" / "versions"
+             / "370d3ba71975_visit_step_minutes.py")
+
+
+def _csv(response) -> list[list[str]]:
+    assert response.status_code == 200, response.data[:300]
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _engine_minutes(office, visit) -> dict[str, float]:
+    """The SOP engine over every stored event of the visit, as the dashboard computed it on
+    each view before the minutes were stored."""
+    steps = sop.steps_for(sop.resolve_template(office), visit.tier or None)
+    events = []
+    for row in _db.session.execute(select(VisitEvent.kind, VisitEvent.step, VisitEvent.corrected_time,
+                                          VisitEvent.clock_offset_ms).where(VisitEvent.visit_id == visit.id)):
+        payload = {"consent_at": visit.consent_at} if row.kind == "registration" and visit.consent_at else {}
+        events.append({"kind": row.kind, "step": row.step, "payload": payload, "corrected_time": row.corrected_time,
+                       "clock_offset_ms": row.clock_offset_ms})
+    return sop.step_durations(steps, events, places=None)
+
+
+class _Reads:
+    """Collect the SQL the database is sent while the block runs."""
+
+    def __enter__(self):
+        self.statements = []
+        event.listen(_db.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def _seen(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def __exit__(self, *exc):
+        event.remove(_db.engine, "before_cursor_execute", self._seen)
+
+    def of(self, table: str) -> list[str]:
+        return [s for s in self.statements if f"FROM {table}" in s or f"JOIN {table}" in s]
+
+
+def _kalbar_visits(make_visit, desk, host):
+    """Visits with loop-backs, skips, a refusal and events that arrive late or out of order."""
+    visits = [
+        make_visit(desk, host=host, at=START, steps=[
+            ("verification", 7, {"ok": True}, "cocokkan_identitas"),
+            ("host_notified", 9.5, {}, "hubungi_petugas"),
+            ("admitted", 13, {}, "terima_tamu"),
+            ("service_feedback", 50, {"sufficient": False}, "tanya_feedback"),
+            ("step_done", 71, {}, "beri_pelayanan"),
+            ("service_feedback", 74.25, {"sufficient": True}, "tanya_feedback")]),
+        make_visit(desk, host=host, at=START + timedelta(hours=1), consent_minutes=0, steps=[
+            ("verification", 22, {"ok": False}, "cocokkan_identitas"),
+            ("step_done", 31, {}, "perbaiki_identitas")]),
+        make_visit(desk, host=host, at=START + timedelta(hours=2), steps=[
+            ("host_unavailable", 4, {"reason": "Rapat"}, "hubungi_petugas")]),
+        make_visit(desk, host=host, at=START + timedelta(hours=3)),
+    ]
+    # A later push: events that happened before others already stored, and one after them.
+    late = visits[3]
+    desk.push([desk.event(late.id, "verification", START + timedelta(hours=3, minutes=16), {"ok": True},
+                          step="cocokkan_identitas"),
+               desk.event(late.id, "admitted", START + timedelta(hours=3, minutes=40), {}, step="terima_tamu"),
+               desk.event(late.id, "host_notified", START + timedelta(hours=3, minutes=21), {},
+                          step="hubungi_petugas")])
+    return visits
+
+
+def test_stored_minutes_are_the_engines_over_all_the_events(db, staffed, as_user, tablet, make_visit):
+    desk = tablet(staffed.office)
+    visits = _kalbar_visits(make_visit, desk, staffed.host)
+    from server.api.operations import record_server_event
+
+    record_server_event(visits[3], "host_received", {"by": "Sekretaris"}, step="terima_tamu")
+    db.session.expire_all()
+    measured = 0
+    for visit in db.session.scalars(select(Visit).where(Visit.office_id == staffed.office.id)):
+        expected = _engine_minutes(staffed.office, visit)
+        assert visit.step_minutes["minutes"] == expected  # exact floats, unrounded
+        measured += len(expected)
+    assert measured >= 10
+    assert visits[0].id and db.session.get(Visit, visits[0].id).step_minutes["minutes"]["tanya_feedback"] == 40.25
+
+    # The dashboard's medians are the register's (which reads the events itself).
+    from reports.register import sop_timing
+
+    client = as_user(staffed.users["supervisor"])
+    rows = {r[1]: r for r in _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]}
+    visits = db.session.scalars(select(Visit).where(Visit.office_id == staffed.office.id)).all()
+    for step in sop_timing(staffed.office, visits):
+        if step["median"] is None:
+            assert rows[step["key"]][4] == "0"
+        else:
+            assert float(rows[step["key"]][5]) == float(step["median"]), step["key"]
+            assert int(rows[step["key"]][4]) == step["visits"]
+
+
+def test_dashboard_pages_read_no_events(db, staffed, as_user, tablet, make_visit):
+    desk = tablet(staffed.office)
+    _kalbar_visits(make_visit, desk, staffed.host)
+    client = as_user(staffed.users["supervisor"])
+    with _Reads() as reads:
+        for path in (f"/dashboard/?period={OCT}", f"/dashboard/sop.csv?period={OCT}",
+                     f"/dashboard/?office={staffed.office.id}&period={OCT}", f"/dashboard/visits?period={OCT}",
+                     f"/dashboard/visits/hours.csv?period={OCT}", "/dashboard/?period=2026-S2"):
+            assert client.get(path).status_code == 200, path
+    assert reads.statements and reads.of("visit ")  # the visits were read, ...
+    assert reads.of("visit_event") == []  # ... never their events
+    rows = {r[1]: r for r in _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]}
+    assert rows["cocokkan_identitas"][4] == "3"
+
+
+def test_a_changed_template_is_measured_again_from_the_events(db, staffed, as_user, tablet, make_visit):
+    office = staffed.office
+    desk = tablet(office)
+    make_visit(desk, host=staffed.host, at=START, steps=[("verification", 6, {"ok": True}, "cocokkan_identitas")])
+    visit = make_visit(desk, host=staffed.host, at=START + timedelta(hours=1), steps=[
+        ("host_notified", 3, {}, "terima_di_lobby"), ("admitted", 8, {}, "isi_daftar_hadir")])
+    assert visit.step_minutes["minutes"] == {"isi_buku_tamu": 2.0}  # kalbar has no "terima_di_lobby"
+    office = db.session.get(type(office), office.id)
+    office.sop_template = "kaltim-2022"
+    db.session.commit()
+    client = as_user(staffed.users["supervisor"])
+    rows = {r[1]: r for r in _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]}
+    assert rows["terima_di_lobby"][4:6] == ["1", "5.0"] and rows["isi_daftar_hadir"][4:6] == ["1", "5.0"]
+    assert "cocokkan_identitas" not in rows
+    db.session.expire_all()
+    stored = db.session.get(Visit, visit.id).step_minutes
+    assert stored["sop"].startswith("kaltim-2022:") and stored["minutes"] == _engine_minutes(office, visit)
+    # Measured once: the next change of data makes the dashboard read stored minutes again.
+    make_visit(desk, host=staffed.host, at=START + timedelta(hours=2), steps=[("admitted", 4, {}, "terima_di_lobby")])
+    with _Reads() as reads:
+        rows = {r[1]: r for r in _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]}
+    assert reads.of("visit_event") == [] and rows["terima_di_lobby"][4] == "2"
+
+
+def _parent_revision() -> str:
+    spec = importlib.util.spec_from_file_location("step_minutes_migration", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.down_revision
+
+
+def test_migration_back_fills_the_minutes_of_visits_stored_before_it(db, make_office, make_host, tablet, make_visit):
+    office = make_office(sop_template="tanjabbar-2017")
+    desk = tablet(office)
+    for n, tier in enumerate(("pimpinan", "eselon_4_asn")):
+        host = make_host(office, tier=tier)
+        make_visit(desk, host=host, at=START + timedelta(hours=n), steps=[
+            ("card_issued", 2, {"card_number": f"1{n}"}, "sambut_dan_registrasi"),
+            ("waiting", 4.5, {}, "arahkan_ruang_tunggu"),
+            ("admitted", 20, {}, "menghadap" if tier == "pimpinan" else "bertemu"),
+            ("checked_out", 45, {}, "kembalikan_kartu")])
+    expected = {v.id: v.step_minutes for v in db.session.scalars(select(Visit))}
+    assert all(m["minutes"] for m in expected.values()) and len(expected) == 2
+    db.session.remove()
+
+    downgrade(revision=_parent_revision())
+    try:
+        assert "step_minutes" not in {c["name"] for c in inspect(db.engine).get_columns("visit")}
+    finally:
+        upgrade()
+    db.session.expire_all()
+    assert {v.id: v.step_minutes for v in db.session.scalars(select(Visit))} == expected
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM visit WHERE step_minutes IS NULL")).scalar() == 0
