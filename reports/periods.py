@@ -12,11 +12,24 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-             "September", "Oktober", "November", "Desember")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+from babel.dates import format_date, get_day_names, get_month_names
+
+
+def month_names(locale: str = "id", width: str = "wide") -> tuple[str, ...]:
+    """Return January..December in `locale` (Babel/CLDR): "Januari", or "Jan" when abbreviated."""
+    names = get_month_names(width, locale=locale)
+    return tuple(names[m] for m in range(1, 13))
+
+
+def day_names(locale: str = "id", width: str = "wide") -> tuple[str, ...]:
+    """Return Monday..Sunday in `locale` (Babel/CLDR): "Senin" ... "Minggu"."""
+    names = get_day_names(width, locale=locale)
+    return tuple(names[d] for d in range(7))
+
+
+MONTHS_ID = month_names("id")
+MONTHS_EN = month_names("en")
+DAYS_ID = day_names("id")
 ROMAN = ("I", "II", "III", "IV")
 
 # Months per period kind.
@@ -86,7 +99,7 @@ class Period:
     @property
     def label_id(self) -> str:
         if self.kind == "month":
-            return f"{MONTHS_ID[self.first_month - 1]} {self.year}"
+            return format_date(self.first_day, "MMMM y", locale="id")
         if self.kind == "quarter":
             return f"Triwulan {ROMAN[self.index - 1]} {self.year}"
         if self.kind == "semester":
@@ -96,7 +109,7 @@ class Period:
     @property
     def label_en(self) -> str:
         if self.kind == "month":
-            return f"{MONTHS_EN[self.first_month - 1]} {self.year}"
+            return format_date(self.first_day, "MMMM y", locale="en")
         if self.kind == "quarter":
             return f"Q{self.index} {self.year}"
         if self.kind == "semester":
@@ -170,9 +183,9 @@ def period_containing(when: datetime, kind: str = "month", tz_name: str = "Asia/
 
 def format_date_id(day: date) -> str:
     """Return a date the Indonesian way: "5 Oktober 2026"."""
-    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    return format_date(day, "d MMMM y", locale="id")
 
 
 def format_day_id(day: date) -> str:
     """Return weekday and date: "Senin, 5 Oktober 2026"."""
-    return f"{DAYS_ID[day.weekday()]}, {format_date_id(day)}"
+    return format_date(day, "EEEE, d MMMM y", locale="id")

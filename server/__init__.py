@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from .config import REPO_ROOT, build_config, make_private
 from .crypto import DataKeys
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .i18n import TRANSLATIONS, available_languages, compile_catalogs
 from .jsoncodec import OrjsonProvider
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
@@ -38,6 +39,10 @@ def create_app(config: dict | object | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    translations = Path(app.config.setdefault("SITAMU_TRANSLATIONS", str(TRANSLATIONS)))
+    compile_catalogs(translations)  # a clean clone has the .po files only
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
+    app.config.setdefault("SITAMU_LANGUAGES", available_languages(translations))
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
 
@@ -60,10 +65,10 @@ def create_app(config: dict | object | None = None) -> Flask:
 
 
 def _select_locale():
-    from flask import request, session
+    from flask import current_app, request, session
 
     lang = request.args.get("lang") or session.get("lang")
-    if lang in ("id", "en"):
+    if lang in current_app.config["SITAMU_LANGUAGES"]:
         session["lang"] = lang
         return lang
     return "id"

@@ -75,5 +75,6 @@ def build_config(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
-        "SITAMU_LANGUAGES": ["id", "en"],
+        # SITAMU_LANGUAGES: Indonesian and each language with a catalog in SITAMU_TRANSLATIONS
+        # (set in create_app unless given).
     }

@@ -3,7 +3,7 @@ from flask_babel import get_locale
 
 from reports.ikm import convention_label
 
-from .i18n import decimal, translate
+from .i18n import decimal, language_name, translate
 
 
 def register_blueprints(app) -> None:
@@ -25,4 +25,5 @@ def register_blueprints(app) -> None:
 
     @app.context_processor
     def _template_helpers():
-        return {"_": translate, "lang": str(get_locale())}
+        return {"_": translate, "lang": str(get_locale()),
+                "languages": [(code, language_name(code)) for code in app.config["SITAMU_LANGUAGES"]]}

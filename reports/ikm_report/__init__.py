@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from ..ikm import (CONVENTION_LABELS, ELEMENT_KEYS, PROFILE_TITLES, format_id, format_konversi,
                    ikm_for, ikm_trend, profile_breakdown, round_half_up, sample_check)
+from ..numbers import format_figure
 from ..periods import Period, format_date_id
 from ..render import html_to_pdf, jinja_env, read_css
 from ..saran import theme_label
@@ -212,10 +213,8 @@ def format_exact(value, least: int) -> str:
     at least `least` ("3,5298", "88,245", "99,90"): the element table's figures as computed."""
     if value is None:
         return "-"
-    text = f"{round_half_up(value, TABLE_PLACES):.{TABLE_PLACES}f}"
-    whole, _, decimals = text.partition(".")
-    decimals = decimals.rstrip("0").ljust(least, "0")
-    return f"{whole},{decimals}" if decimals else whole
+    rounded = round_half_up(value, TABLE_PLACES).normalize()
+    return format_figure(rounded, max(least, -rounded.as_tuple().exponent), "id")
 
 
 def render_ikm_report(data: dict) -> bytes:

@@ -11,12 +11,11 @@ from statistics import median
 from sqlalchemy import func
 
 from reports.outcome import visit_lifecycle
+from reports.periods import day_names
 
 from ..extensions import db
 from ..models import Host, Office, Service, Visit
 
-WEEKDAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Minutes buckets for durations: (upper bound exclusive, label).
 DURATION_BUCKETS = ((15, "< 15"), (30, "15–29"), (60, "30–59"), (120, "60–119"), (None, "≥ 120"))
 TOP = 10
@@ -175,7 +174,7 @@ def _visit_analytics(offices: list[Office], period, service_id: int | None, host
     return {
         "total": total, "by_appointment": appointments,
         "hours": list(range(first, last + 1)),
-        "weekdays": list(WEEKDAYS_EN if lang == "en" else WEEKDAYS_ID),
+        "weekdays": list(day_names(lang, "abbreviated")),
         "heat": [[heat[d][h] for h in range(first, last + 1)] for d in range(7)],
         "stay": _stats(stay), "wait": _stats(wait), "answer": _stats(answer),
         "outcomes": [(OUTCOME_LABELS[k][lang_index], outcomes.get(k, 0), k) for k in OUTCOMES],

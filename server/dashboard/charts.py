@@ -1,6 +1,7 @@
 """Charts drawn on the server as SVG: no script, no network, readable when printed."""
 import math
 
+from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from ..i18n import decimal
@@ -215,13 +216,8 @@ def _fmt(value: float, places: int = 2) -> str:
     return f"{int(value)}"
 
 
-MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-MONTHS_SHORT_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def short_label(period, lang: str = "id") -> str:
     """Return a period label short enough for a chart axis ("Okt 26", "2026-Q4")."""
     if period.kind == "month":
-        names = MONTHS_SHORT_EN if lang == "en" else MONTHS_SHORT
-        return f"{names[period.first_month - 1]} {period.year % 100:02d}"
+        return format_date(period.first_day, "MMM yy", locale=lang)
     return period.code

@@ -1,26 +1,69 @@
-"""Staff and public pages are Indonesian first, with every fixed string also in English."""
-import re
-from pathlib import Path
+"""Staff and public pages are Indonesian first; every other language is a gettext catalog,
+server/translations/<lang>/LC_MESSAGES/messages.po, and the strings are found by babel's
+extract with babel.cfg (README "Translations")."""
+import shutil
 
-from server.i18n import english
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "server" / "templates"
-MINE = ["admin", "host", "dashboard", "public"]
-
-
-def template_strings():
-    found = set()
-    for area in MINE:
-        for path in (TEMPLATES / area).glob("*.html"):
-            text = path.read_text(encoding="utf-8")
-            found |= set(re.findall(r'_\("([^"]+)"', text)) | set(re.findall(r"_\('([^']+)'", text))
-    return found
+from server import create_app
+from server.i18n import (TRANSLATIONS, available_languages, catalog_paths, english, extract_messages,
+                         read_catalog)
 
 
-def test_every_fixed_string_on_the_web_pages_has_an_english_translation(app):
+@pytest.fixture(scope="module")
+def extracted():
+    """Every msgid in the templates and the Python of server/ and reports/."""
+    return extract_messages()
+
+
+def missing_english(extracted: dict, catalog: dict[str, str]) -> dict[str, list]:
+    return {text: where[:2] for text, where in extracted.items() if not catalog.get(text)}
+
+
+def test_extraction_finds_template_and_python_strings(extracted):
+    assert "Ringkasan kantor" in extracted  # admin/index.html, _("...")
+    assert "Kode kantor" in extracted  # a WTForms field label
+    assert "Alamat e-mail tidak valid." in extracted  # a validator message
+    assert "Eselon IV / ASN" in extracted  # a *_LABELS value shown for a stored key
+    assert "Sedang menghadap" in extracted  # server/lifecycle.py
+    assert len(extracted) > 500
+
+
+def test_every_extracted_string_has_an_english_entry(extracted):
+    assert missing_english(extracted, english()) == {}
+
+
+def test_a_removed_english_entry_is_reported(extracted, tmp_path):
+    """The check above can fail: the catalog without "Ringkasan kantor" misses it."""
+    shutil.copytree(TRANSLATIONS / "en", tmp_path / "en")
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalog = read_po(f, locale="en")
+    catalog.delete("Ringkasan kantor")
+    with po.open("wb") as f:
+        write_po(f, catalog)
+    missing = missing_english(extracted, read_catalog("en", tmp_path))
+    assert list(missing) == ["Ringkasan kantor"]
+    assert missing["Ringkasan kantor"][0][0].endswith("index.html")
+
+
+def test_placeholders_survive_translation(app):
+    """A msgstr keeps the msgid's {placeholders}: call sites fill them with str.format."""
+    import re
+
     with app.app_context():
-        missing = sorted(s for s in template_strings() if s not in english() and not s.isupper())
-    assert not missing, missing
+        wrong = {k: v for k, v in english().items()
+                 if sorted(re.findall(r"\{(\w*)\}", k)) != sorted(re.findall(r"\{(\w*)\}", v))}
+    assert wrong == {}
+
+
+def test_compiled_catalog_is_what_the_pages_read(db, staffed, as_user, app):
+    client = as_user(staffed.users["office_admin"])
+    html = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert "Offices at a glance" in html and "Ringkasan kantor" not in html
+    assert (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo").exists()
 
 
 def test_english_switch_translates_the_pages(db, staffed, as_user, app):
@@ -55,14 +98,48 @@ def test_host_list_names_the_tier_in_words(db, staffed, as_user):
     assert "Eselon IV / ASN" in html and "eselon_4_asn" not in html
 
 
-def test_area_translations_do_not_change_the_common_words():
-    """"Keluar" is "Log out" in the top bar: a stage label must not turn it into "Checked out"."""
-    from server.admin.strings_en import EN as ADMIN
-    from server.dashboard.strings_en import EN as DASHBOARD
-    from server.host.strings_en import EN as HOST
-    from server.i18n import EN as COMMON
-    from server.public.strings_en import EN as PUBLIC
+def test_keluar_is_log_out_on_every_page():
+    """One catalog, one English per Indonesian text: "Keluar" in the top bar is "Log out"."""
+    assert english()["Keluar"] == "Log out"
 
-    for area in (ADMIN, DASHBOARD, HOST, PUBLIC):
-        clashes = {k: (COMMON[k], v) for k, v in area.items() if k in COMMON and COMMON[k] != v}
-        assert not clashes, clashes
+
+# -- a language is a catalog --------------------------------------------------------------
+
+@pytest.fixture
+def javanese(tmp_path):
+    """A translations folder with the English catalog and a tiny Javanese one (.po only)."""
+    shutil.copytree(TRANSLATIONS / "en", tmp_path / "en", ignore=shutil.ignore_patterns("*.mo"))
+    catalog = Catalog(locale="jv")
+    catalog.add("Masuk", "Mlebu")
+    catalog.add("Nama pengguna", "Jeneng panganggo")
+    (tmp_path / "jv" / "LC_MESSAGES").mkdir(parents=True)
+    with (tmp_path / "jv" / "LC_MESSAGES" / "messages.po").open("wb") as f:
+        write_po(f, catalog)
+    return tmp_path
+
+
+def test_the_languages_are_indonesian_and_each_catalog():
+    assert available_languages() == ["id", *sorted(catalog_paths())]
+    assert "en" in available_languages()
+
+
+def test_adding_a_language_is_adding_a_catalog(javanese, tmp_path_factory):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "t",
+                      "SITAMU_DATA_KEY": "11" * 32, "INSTANCE_PATH": str(tmp_path_factory.mktemp("jv")),
+                      "SITAMU_TRANSLATIONS": str(javanese)})
+    assert app.config["SITAMU_LANGUAGES"] == ["id", "en", "jv"]
+    assert (javanese / "jv" / "LC_MESSAGES" / "messages.mo").exists()  # compiled at start
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="?lang=jv"' in page and ">Jawa<" in page and ">English<" in page
+    page = client.get("/login?lang=jv").get_data(as_text=True)
+    assert '<html lang="jv">' in page and "Mlebu" in page and "Jeneng panganggo" in page
+    assert "Kata sandi" in page  # not in the Javanese catalog yet: the Indonesian text
+    assert ">Bahasa Indonesia<" in page
+    page = client.get("/login?lang=xx").get_data(as_text=True)  # no catalog, no language
+    assert '<html lang="id">' in page and "Mlebu" not in page
+
+
+def test_a_language_without_a_catalog_is_refused(client):
+    page = client.get("/login?lang=jv").get_data(as_text=True)
+    assert '<html lang="id">' in page and "Masuk" in page
