@@ -4,7 +4,7 @@ office booking settings, and invitations (one guest or a CSV of participants).""
 import csv
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -510,5 +510,23 @@ def host_pending(host: Host) -> list[Appointment]:
                 Appointment.status == "pending",
             )
             .order_by(Appointment.date, Appointment.time)
+        )
+    )
+
+
+def host_today(host: Host, now: datetime | None = None) -> list[Appointment]:
+    """Return this host's appointments of today (office local) still on: expected or arrived."""
+    today = (now or datetime.now(UTC)).astimezone(host.office.tz).date()
+    return list(
+        db.session.scalars(
+            db.select(Appointment)
+            .where(
+                Appointment.host_id == host.id,
+                Appointment.office_id == host.office_id,
+                Appointment.purged_at.is_(None),
+                Appointment.date == today,
+                Appointment.status.in_(("approved", "rescheduled", "checked_in")),
+            )
+            .order_by(Appointment.time, Appointment.queue)
         )
     )

@@ -80,8 +80,9 @@ def _inbox_context(host: Host, unavailable_forms: dict | None = None) -> dict:
                               "late": until is not None and now > until}
     before = groups["waiting"] + groups["received"]
     from ..appointments.operations import date_text
-    from ..appointments.staff import STATUS_LABELS, decision_forms, host_pending
+    from ..appointments.staff import STATUS_LABELS, decision_forms, host_pending, host_today
     return {"appointments": host_pending(host), "appointment_forms": decision_forms(),
+            "appointments_today": host_today(host),
             "appointment_date_text": date_text, "status_labels": STATUS_LABELS,
             "host": host, "office": host.office, **groups, "lives": lives, "meetings": meetings,
             "time_limit": limit,
