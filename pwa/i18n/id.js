@@ -81,8 +81,8 @@ export default {
   ktp_returned: "KTP dikembalikan", locker_returned: "Barang loker dikembalikan", cancel_visit: "Batalkan kunjungan",
   offer_survey: "Isi survei kepuasan", survey_done: "Survei sudah diisi.", branches: "Cabang",
   stage_registered: "Terdaftar", stage_correction_needed: "Perlu perbaikan", stage_verified: "Terverifikasi",
-  stage_host_notified: "Menghubungi tuan rumah", stage_host_unavailable: "Tuan rumah tidak dapat menerima",
-  stage_host_received: "Tuan rumah bersedia", stage_waiting: "Menunggu", stage_screened: "Sudah diperiksa",
+  stage_host_notified: "Menghubungi pejabat", stage_host_unavailable: "Pejabat tidak dapat menerima",
+  stage_host_received: "Pejabat bersedia menerima", stage_waiting: "Menunggu", stage_screened: "Sudah diperiksa",
   stage_admitted: "Sedang bertemu", stage_served: "Dilayani", stage_finished: "Selesai bertemu",
   stage_checked_out: "Sudah keluar", stage_refused: "Ditolak pemeriksaan", stage_cancelled: "Dibatalkan", sop_unknown: "Template SOP belum diterima. Sinkronkan tablet.",
   // Visit lifecycle (sync/PROTOCOL.md "The visit lifecycle")
