@@ -154,3 +154,28 @@ def test_without_javascript_the_guest_sees_the_free_slots_and_books(
         db.session.scalar(db.select(Appointment).where(Appointment.name == "Budi Hartono")).time
         == "09:30"
     )
+
+
+def test_the_booking_page_with_its_slots_and_errors_passes_axe(
+    live_server, browser, db, booking_office, artifacts
+):
+    from tests.pwa.test_accessibility import axe_problems
+
+    office, _, host = booking_office
+    day = next_weekday(office)
+    # axe is injected as an inline script, which the app's CSP rightly forbids: bypass it here only.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    found = {}
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/janji/{office.code}?target=h{host.id}&date={day}")
+        page.wait_for_selector("#slot-options input[value='09:00']")
+        found["slots"] = axe_problems(page)
+        page.check("#slot-options input[value='09:00']")
+        page.click("button.primary")  # nothing else filled: every field says what it needs
+        page.wait_for_selector(".field-error")
+        page.screenshot(path=str(artifacts / "appointments-booking-errors-390.png"), full_page=True)
+        found["errors"] = axe_problems(page)
+    finally:
+        context.close()
+    assert {k: v for k, v in found.items() if v} == {}
