@@ -1,4 +1,5 @@
-"""Commands: `sitamu ikm compute`, `sitamu report register|ikm|ikm-recap|deliver`, `sitamu worker`."""
+"""Commands: `sitamu ikm compute`, `sitamu report register|ikm|ikm-recap|deliver` (`sitamu worker`
+is server/worker.py)."""
 import json
 import sys
 from pathlib import Path
@@ -188,23 +189,3 @@ def _copy(path: Path, out: Path) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)  # nothing half-written is left behind (a full disk)
         _fail(f"cannot write {out}: {exc.strerror}")
-
-
-@click.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-@with_appcontext
-def worker(burst: bool):
-    """Run an RQ worker for report and notification jobs (needs SITAMU_REDIS_URL)."""
-    from flask import current_app
-
-    from server.notify import NOTIFY_QUEUE
-
-    from .jobs import QUEUE_NAME, redis_connection
-
-    if not current_app.config.get("SITAMU_REDIS_URL"):
-        _fail("SITAMU_REDIS_URL is not set; without Redis, reports run in a thread of the web app")
-    from rq import Queue, Worker
-
-    conn = redis_connection()
-    queues = [Queue(name, connection=conn) for name in (QUEUE_NAME, NOTIFY_QUEUE)]
-    Worker(queues, connection=conn).work(burst=burst)

@@ -13,7 +13,7 @@ import logging
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 from . import jobs
 from .periods import Period
@@ -125,12 +125,8 @@ def enqueue_deliveries(ids: list[int]) -> str:
 
 
 def run_dispatch(dispatch_id: int) -> str:
-    """Make one dispatch's report and queue its e-mails; return its state."""
-    if not has_app_context():  # a plain `rq worker`: build the app from the environment
-        from server import create_app
-
-        with create_app().app_context():
-            return run_dispatch(dispatch_id)
+    """Make one dispatch's report and queue its e-mails; return its state (the RQ task runs it
+    inside an app context: server/worker.py)."""
     from server.extensions import db
     from server.models import Office, ReportDelivery, ReportDispatch
 

@@ -1,14 +1,17 @@
-"""Building report PDFs: the cache, the chunked register pipeline and background jobs.
+"""Building report PDFs: the caches, the chunked register pipeline and background jobs.
 
-A finished PDF is cached in the instance folder under a key made from everything it
-depends on (office settings, the count and latest change of the visits or responses in
-the period, template version). Register chunks are cached by the hash of their HTML, so
-after one more day of visits only the last chunk (and the first page) are re-rendered.
+A finished document is kept in the database (`report_document`), under a key made from
+everything it depends on (office settings, the count and latest change of the visits or
+responses in the period, template version, signing date), so every server node serves it.
+Register chunks are cached in the local instance folder by the hash of their HTML, so after
+one more day of visits only the last chunk (and the first page) are re-rendered; the node that
+builds a report also keeps a local copy of it (`doc_path`). Both local caches may differ from
+node to node: nothing is lost when a node's instance folder is new.
 
-Jobs run on an RQ worker (`sitamu worker`) when SITAMU_REDIS_URL is set, otherwise in a
-worker thread of the web process. A job's progress lives in a small JSON file beside the
-cache, so every web process sees it; the job id is the report key, so two admins asking
-for the same report share one job.
+Jobs run on an RQ worker (`sitamu worker`, server/worker.py) when SITAMU_REDIS_URL is set,
+otherwise in a worker thread of the web process; either way they run inside an app context.
+A job's progress lives in the database (`report_job`), so every web process on every node
+sees it; the job id is the report key, so two admins asking for the same report share one job.
 """
 import hashlib
 import json
@@ -21,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 from .periods import Period, PeriodError, parse_month, parse_period
 from .render import TEMPLATE_VERSION, html_hash, merge_and_number, render_many, render_pool
@@ -71,19 +74,118 @@ def cache_dir(*parts: str) -> Path:
 
 
 def doc_path(job_id: str, office_id: int, period_code: str) -> Path:
-    """Return where a finished report is cached: under its office and period, so that the
-    files holding a month's personal data can be found and removed (forget_period)."""
+    """Return where this node keeps its local copy of a finished report: under its office and
+    period, so that the files holding a month's personal data can be found and removed
+    (forget_period). The copy every node reads is in the database (read_document)."""
     return cache_dir("docs", str(int(office_id)), period_code) / f"{job_id}.pdf"
 
 
 def forget_period(office_id: int, period_code: str) -> None:
-    """Delete the cached reports and register parts of an office's period: called when
-    personal data of its visits is removed (retention, erasure), so no copy outlives it."""
+    """Delete the kept reports and register parts of an office's period: called when personal
+    data of its visits is removed (retention, erasure), so no copy outlives it. The documents
+    go in the caller's transaction (with the purge); the local caches at once."""
     import shutil
 
+    from server.extensions import db
+    from server.models import ReportDocument
+
+    db.session.execute(db.delete(ReportDocument).where(ReportDocument.office_id == int(office_id),
+                                                       ReportDocument.period == period_code))
     for kind in ("docs", "chunks"):
         shutil.rmtree(Path(current_app.instance_path, "reports", kind, str(int(office_id)), period_code),
                       ignore_errors=True)
+
+
+# --- the shared store: finished documents in the database -----------------------------------
+
+READ_CHUNK = 1024 * 1024  # a download is copied out of the database this much at a time
+
+
+def store_document(key: str, kind: str, office_id: int | None, period_code: str, data: bytes,
+                   content_type: str = "application/pdf") -> None:
+    """Keep a finished document where every node reads it, in its own transaction (a job's
+    document is there as soon as the job says done)."""
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+    from server.extensions import db
+    from server.models import ReportDocument
+    from server.models.base import utcnow
+
+    table = ReportDocument.__table__
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(table.delete().where(table.c.key == key))
+            conn.execute(table.insert().values(key=key, kind=kind, office_id=office_id, period=period_code,
+                                               content_type=content_type, size=len(data), data=data,
+                                               made_at=utcnow()))
+    except IntegrityError:  # another worker stored the same report (same key, same content) meanwhile
+        pass
+    except SQLAlchemyError as exc:
+        raise ReportError(f"cannot save the report in the database ({type(exc.orig or exc).__name__})") \
+            from exc
+
+
+def document_exists(key: str) -> bool:
+    """Return whether a finished document is kept under `key`."""
+    from server.extensions import db
+    from server.models import ReportDocument
+
+    table = ReportDocument.__table__
+    with db.engine.connect() as conn:  # not the session: see what other nodes stored since it began
+        return conn.execute(db.select(table.c.key).where(table.c.key == key)).first() is not None
+
+
+def read_document(key: str) -> bytes | None:
+    """Return a kept document's bytes, or None."""
+    body = open_document(key)
+    if body is None:
+        return None
+    with body:
+        return body.read()
+
+
+def open_document(key: str):
+    """Return a kept document as an open temporary file (read from the start; the caller
+    closes it, as send_file does), or None. It is copied from the database a megabyte at a
+    time, so a large register never sits whole in the web process's memory."""
+    import tempfile
+
+    from sqlalchemy import func
+
+    from server.extensions import db
+    from server.models import ReportDocument
+
+    table = ReportDocument.__table__
+    with db.engine.connect() as conn:
+        size = conn.execute(db.select(table.c.size).where(table.c.key == key)).scalar()
+        if size is None:
+            return None
+        out = tempfile.TemporaryFile()
+        try:
+            for start in range(0, size, READ_CHUNK):
+                piece = conn.execute(db.select(func.substr(table.c.data, start + 1, READ_CHUNK))
+                                     .where(table.c.key == key)).scalar()
+                if piece is None:  # deleted meanwhile (forget_period)
+                    out.close()
+                    return None
+                out.write(bytes(piece))
+        except BaseException:
+            out.close()
+            raise
+    out.seek(0)
+    return out
+
+
+def _prune_store() -> None:
+    """Delete kept documents made, and job states last changed, more than a month ago."""
+    from server.extensions import db
+    from server.models import ReportDocument, ReportJob
+    from server.models.base import utcnow
+
+    limit = utcnow() - CHUNK_MAX_AGE
+    with db.engine.begin() as conn:
+        conn.execute(ReportDocument.__table__.delete().where(ReportDocument.__table__.c.made_at < limit))
+        conn.execute(ReportJob.__table__.delete().where(ReportJob.__table__.c.updated_at < limit))
 
 
 def _office(office_id: int):
@@ -174,14 +276,22 @@ def build_report(kind: str, office_id: int, period_code: str, workers: int = 2, 
     progress = progress or (lambda percent, message: None)
     key = report_key(data_stamp(kind, office, period, population))
     path = doc_path(key, office.id, period.code)
-    if path.exists() and not force:
-        progress(100, "cached")
-        return path, {"cached": True, "key": key, "seconds": round(time.perf_counter() - started, 3)}
+    if not force:
+        if not path.exists():
+            kept = read_document(key)  # made by another node: this node keeps a copy too
+            if kept is not None:
+                write_atomic(path, kept)
+        elif not document_exists(key):  # made here before documents were shared
+            store_document(key, kind, office.id, period.code, path.read_bytes())
+        if path.exists():
+            progress(100, "cached")
+            return path, {"cached": True, "key": key, "seconds": round(time.perf_counter() - started, 3)}
     if kind == "register":
         pdf, stats = build_register_pdf(office, period, workers=workers, progress=progress)
     else:
         pdf, stats = build_ikm_pdf(office, period, population=population, progress=progress)
     write_atomic(path, pdf)
+    store_document(key, kind, office.id, period.code, pdf)
     progress(100, "done")
     stats.update(cached=False, key=key, seconds=round(time.perf_counter() - started, 3))
     return path, stats
@@ -204,7 +314,7 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays, drawings=drawings)
     _prune(cache_dir("chunks"), "*/*/*.pdf")
     _prune(cache_dir("docs"), "*/*/*.pdf")
-    _prune(cache_dir("jobs"), "*.json")
+    _prune_store()
     from . import render
 
     pages = render.page_count(merged)
@@ -321,42 +431,75 @@ def _prune(directory: Path, pattern: str = "*.pdf") -> None:
 
 # --- background jobs -----------------------------------------------------------------------
 
-def _status_path(job_id: str) -> Path:
+def _check_job_id(job_id: str) -> str:
     if not job_id.isalnum() or len(job_id) > 64:
         raise ReportError("bad job id")
-    return cache_dir("jobs") / f"{job_id}.json"
+    return job_id
 
 
 def _write_status(key: str, **values) -> dict:
-    job_id = key
-    path = _status_path(job_id)
-    try:
-        status = json.loads(path.read_text())
-    except (OSError, ValueError):
+    """Merge `values` into a job's state in the database (its own transaction, so every node
+    sees the progress at once) and return the state."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+    from server.extensions import db
+    from server.models import ReportJob
+    from server.models.base import utcnow
+
+    job_id = _check_job_id(key)
+    table = ReportJob.__table__
+    for attempt in range(3):
         status = {}
-    status.update(values, updated_at=datetime.now(timezone.utc).isoformat())
-    try:
-        write_atomic(path, json.dumps(status))
-    except ReportError as exc:  # a full disk: the job goes on (or fails) without its file
-        log.warning("job status %s not saved: %s", job_id, exc)
+        try:
+            with db.engine.begin() as conn:
+                row = conn.execute(db.select(table.c.status).where(table.c.id == job_id).with_for_update()).first()
+                try:
+                    status = json.loads(row[0]) if row else {}
+                except ValueError:
+                    status = {}
+                now = utcnow()
+                status.update(values, updated_at=now.isoformat())
+                if row:
+                    conn.execute(table.update().where(table.c.id == job_id)
+                                 .values(status=json.dumps(status), updated_at=now))
+                else:
+                    conn.execute(table.insert().values(id=job_id, status=json.dumps(status), updated_at=now))
+            return status
+        except IntegrityError:  # two first writes at once: the second merges into the first
+            continue
+        except OperationalError as exc:  # SQLite: another writer came first; try again
+            if attempt < 2:
+                time.sleep(0.05)
+                continue
+            log.warning("job status %s not saved: %s", job_id, type(exc.orig or exc).__name__)
+            return status
+        except SQLAlchemyError as exc:  # the job goes on (or fails) without its state saved
+            log.warning("job status %s not saved: %s", job_id, type(exc.orig or exc).__name__)
+            return status
     return status
 
 
 def job_status(job_id: str) -> dict | None:
     """Return a job's state: {state: queued|running|done|failed, progress, message, ...}."""
+    from server.extensions import db
+    from server.models import ReportJob
+
+    table = ReportJob.__table__
+    job_id = _check_job_id(job_id)
+    with db.engine.connect() as conn:
+        value = conn.execute(db.select(table.c.status).where(table.c.id == job_id)).scalar()
     try:
-        return json.loads(_status_path(job_id).read_text())
-    except (OSError, ValueError):
+        return json.loads(value) if value is not None else None
+    except ValueError:
         return None
 
 
-def job_file(job_id: str) -> Path | None:
-    """Return the finished PDF of a job, if it is still cached."""
+def job_file(job_id: str):
+    """Return the finished PDF of a job as an open file (see open_document), if it is kept."""
     status = job_status(job_id)
     if not status or "office_id" not in status or "period" not in status:
         return None
-    path = doc_path(job_id, status["office_id"], status["period"])
-    return path if path.exists() else None
+    return open_document(job_id)
 
 
 def start_job(kind: str, office_id: int, period_code: str, user_id: int | None = None,
@@ -369,7 +512,7 @@ def start_job(kind: str, office_id: int, period_code: str, user_id: int | None =
     job_id = report_key(data_stamp(kind, office, period, population))
     base = {"job_id": job_id, "kind": kind, "office_id": office.id, "period": period.code,
             "filename": report_filename(kind, office, period)}
-    if doc_path(job_id, office.id, period.code).exists():
+    if document_exists(job_id):
         return _write_status(job_id, **base, state="done", progress=100, message="cached")
     current = job_status(job_id)
     if current and current.get("state") in ("queued", "running"):
@@ -413,12 +556,8 @@ def _run_in_app(app, *args):
 
 
 def run_job(job_id: str, kind: str, office_id: int, period_code: str, population: int | None = None) -> None:
-    """Build one report and record its progress (the RQ task and the thread's body)."""
-    if not has_app_context():  # a plain `rq worker`: build the app from the environment
-        from server import create_app
-
-        with create_app().app_context():
-            return run_job(job_id, kind, office_id, period_code, population)
+    """Build one report and record its progress (the RQ task and the thread's body; both run
+    it inside an app context: server/worker.py for RQ)."""
     from server.extensions import db  # the session ends with the app context that runs the job
 
     last = [0.0]
@@ -442,10 +581,10 @@ def run_job(job_id: str, kind: str, office_id: int, period_code: str, population
         _write_status(job_id, state="failed", error="internal error", message="failed")
         db.session.rollback()
         return
-    if path.name != f"{job_id}.pdf":  # data changed while queued: keep the job's name
+    if path.name != f"{job_id}.pdf":  # data changed while queued: keep it under the job's name too
         try:
-            write_atomic(path.with_name(f"{job_id}.pdf"), path.read_bytes())
-        except ReportError as exc:
+            store_document(job_id, kind, office_id, period_code, path.read_bytes())
+        except (ReportError, OSError) as exc:
             _write_status(job_id, state="failed", error=str(exc), message="failed")
             return
     _write_status(job_id, state="done", progress=100, message="done", stats=stats)

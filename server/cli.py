@@ -11,12 +11,13 @@ from .models import ROLES, Office, StaffUser
 
 def register_cli(app) -> None:
     """Attach Sitamu's commands to the app's CLI."""
-    from reports.cli import ikm_group, report_group, worker
+    from reports.cli import ikm_group, report_group
     from sync.cli import sync_sim
 
     from .appointments.cli import appointments_cli
     from .notify import notify_cli
     from .privacy import cli as privacy_cli
+    from .worker import worker
 
     for command in (create_admin, demo, sync_sim, ikm_group, report_group, worker,
                     privacy_cli.rotate_key, privacy_cli.retention, privacy_cli.backup,

@@ -4,9 +4,8 @@ import logging
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app
 
 from .. import jobs
 from ..periods import PeriodError, parse_period
@@ -45,10 +44,6 @@ def recap_stamp(office_ids: list[int], period_code: str, fmt: str) -> dict:
             "template": jobs.TEMPLATE_VERSION, "version": 1}
 
 
-def recap_path(job_id: str, fmt: str) -> Path:
-    return jobs.cache_dir("recap") / f"{job_id}.{fmt}"
-
-
 def build_recap(office_ids: list[int], period_code: str, fmt: str, progress=None) -> tuple[bytes, dict]:
     """Make the recap of the offices for the period as PDF or XLSX bytes."""
     import io
@@ -80,7 +75,7 @@ def start_recap(office_ids: list[int], period_code: str, fmt: str, user_id: int 
     job_id = jobs.report_key(recap_stamp(office_ids, period.code, fmt))
     base = {"job_id": job_id, "kind": "recap", "office_ids": sorted(office_ids), "period": period.code,
             "format": fmt, "filename": f"rekap-ikm-{period.code}.{fmt}".lower()}
-    if recap_path(job_id, fmt).exists():
+    if jobs.document_exists(job_id):
         return jobs._write_status(job_id, **base, state="done", progress=100, message="cached")
     current = jobs.job_status(job_id)
     if current and current.get("state") in ("queued", "running"):
@@ -107,12 +102,8 @@ def _run_in_app(app, *args):
 
 
 def run_recap(job_id: str, office_ids: list[int], period_code: str, fmt: str) -> None:
-    """Build one recap and record its progress (the RQ task and the thread's body)."""
-    if not has_app_context():
-        from server import create_app
-
-        with create_app().app_context():
-            return run_recap(job_id, office_ids, period_code, fmt)
+    """Build one recap and record its progress (the RQ task and the thread's body; both run it
+    inside an app context: server/worker.py for RQ)."""
     from server.extensions import db
 
     last = [0.0]
@@ -136,18 +127,17 @@ def run_recap(job_id: str, office_ids: list[int], period_code: str, fmt: str) ->
         jobs._write_status(job_id, state="failed", error="internal error", message="failed")
         db.session.rollback()
         return
-    try:
-        jobs.write_atomic(recap_path(job_id, fmt), body)  # a full disk leaves no part behind
+    try:  # kept in the database, where every node serves it
+        jobs.store_document(job_id, "recap", None, parse_period(period_code).code, body, MIMETYPES[fmt])
     except jobs.ReportError as exc:
         jobs._write_status(job_id, state="failed", error=str(exc), message="failed")
         return
     jobs._write_status(job_id, state="done", progress=100, message="done", stats=stats)
 
 
-def recap_file(job_id: str) -> Path | None:
-    """Return the finished recap of a job, if it is still kept."""
+def recap_file(job_id: str):
+    """Return the finished recap of a job as an open file (jobs.open_document), if it is kept."""
     status = jobs.job_status(job_id)
     if not status or status.get("kind") != "recap" or status.get("format") not in FORMATS:
         return None
-    path = recap_path(job_id, status["format"])
-    return path if path.exists() else None
+    return jobs.open_document(job_id)

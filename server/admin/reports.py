@@ -1,4 +1,5 @@
 """Report downloads (made in the background, with progress), paper SKM upload, IKM follow-up plans."""
+import os
 from datetime import datetime, timezone
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
@@ -134,16 +135,19 @@ def report_job_status(job_id: str):
 def report_download(job_id: str):
     """Send a finished report PDF."""
     status = _job_or_404(job_id)
-    path = jobs.job_file(job_id) if status.get("state") == "done" else None
-    if path is None:
+    # The document comes from the database (every node serves it), as a temporary file.
+    body = jobs.job_file(job_id) if status.get("state") == "done" else None
+    if body is None:
         abort(404)
     record_audit("report.download", office_id=status["office_id"], target_type="report", target_id=job_id,
                  detail={"kind": status["kind"], "period": status["period"]})
     from ..extensions import db
 
     db.session.commit()
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=status.get("filename") or f"{status['kind']}.pdf", max_age=0)
+    response = send_file(body, mimetype="application/pdf", as_attachment=True,
+                         download_name=status.get("filename") or f"{status['kind']}.pdf", max_age=0)
+    response.content_length = os.fstat(body.fileno()).st_size
+    return response
 
 
 @bp.route("/reports/paper", methods=["GET", "POST"])
