@@ -18,7 +18,7 @@ from sync.rules import mask_id_number
 
 from ..outcome import NOT_MET, OUTCOME_LABELS, OUTCOMES, visit_lifecycle
 from ..periods import DAYS_ID, MONTHS_ID, Period, format_date_id
-from ..render import fit_lines, jinja_env, read_css
+from ..render import fit_lines, html_hash, jinja_env, read_css
 
 PURGED_TEXT = "(data dihapus sesuai retensi)"
 ID_TYPES = {"ktp": "KTP", "sim": "SIM", "passport": "Paspor", "other": "Lainnya"}
@@ -391,6 +391,12 @@ def paginate(rows: list[dict]) -> list[list[Piece]]:
     the last page with room for the closing block below its rows: the last row moves to a
     page of its own with it (or the end of a tall row does) rather than leave the signing
     block alone on a page."""
+    return _paginate(rows)[0]
+
+
+def _paginate(rows: list[dict]) -> tuple[list[list[Piece]], bool]:
+    """Return paginate's pages and whether the end of the last page moved to a closing page
+    (the page before the last then lacks it)."""
     pages: list[list[Piece]] = []
     used = PAGE_LINES
     for row in rows:
@@ -408,7 +414,8 @@ def paginate(rows: list[dict]) -> list[list[Piece]]:
             head, moved = _split(moved, moved.lines - ROW_LINES)
             last.append(head)
         pages.append([moved])
-    return pages
+        return pages, True
+    return pages, False
 
 
 def closing_top(pieces: list["Piece"]) -> float:
@@ -531,7 +538,8 @@ def register_css() -> str:
     return read_css("register/register.css") + "\n" + geometry_css()
 
 
-def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[str], list]], list[list[tuple]]]:
+def register_documents(data: RegisterData, previous: list[list[str]] | None = None
+                       ) -> tuple[str, list[tuple[str, list[str], list]], list[list[tuple]]]:
     """Return (first-page HTML, [(chunk HTML, signature shas, signature stamps)],
     [row heights of each page (a tuple of lines per row), per chunk]).
 
@@ -539,25 +547,111 @@ def register_documents(data: RegisterData) -> tuple[str, list[tuple[str, list[st
     signatures are (page in chunk, box, sha) stamps for reports.render.stamp_images. Table
     pages carry no rules and no running head or foot: lay `grid_document(True, data)` under
     each page and draw `page_rules(layout)` on it (see merge_and_number). An empty month has
-    no table pages: its first page says NIHIL and carries the closing block."""
+    no table pages: its first page says NIHIL and carries the closing block.
+
+    Pages are grouped in chunks by `plan_chunks`, from the chunks of the previous build of
+    the same register (`previous`: the page keys of each chunk; by default read from, and
+    the new ones written to, the chunk cache's plan file), so that unchanged pages come in
+    the same chunks again, whose PDFs are cached."""
     env = jinja_env()
     css = register_css()
     closing = {"office": data.office, "signed_on": data.signed_on, "total": len(data.rows),
                "period_label": data.period_label}
-    pages = paginate(data.rows)
+    pages, moved = _paginate(data.rows)
     summary_html = env.get_template("register/summary.html").render(
         data=data, css=css, months=MONTHS_ID, columns=COLUMNS, closing=None if pages else closing)
     page_specs = [_page(pieces, closing if index == len(pages) - 1 else None)
                   for index, pieces in enumerate(pages)]
+    sheet = env.get_template("register/sheet.html")
+    frame = env.get_template("register/pages.html")
+    head = frame.render(sheets=[], css=css, data=data)
+    sheets, keys = [], []
+    for spec in page_specs:
+        html = sheet.render(page=spec)
+        sheets.append(html)
+        keys.append(html_hash(f"{head}\n{html}\n{spec['signatures']!r}"))
+    plan_file = _plan_file(data) if previous is None else None
+    if plan_file is not None:
+        previous = _read_plan(plan_file)
+    # The page that gave its last row to the closing page ends the chunks that stay: the
+    # two go in a last chunk of their own, so the next day, when the page is whole again,
+    # the chunk before them is still the same (and its PDF cached).
+    ranges = plan_chunks(keys, previous or [], len(keys) - 2 if moved else len(keys))
+    if moved:
+        ranges.append((len(keys) - 2, len(keys)))
     chunks, chunk_layouts = [], []
-    template = env.get_template("register/pages.html")
-    for start in range(0, len(page_specs), PAGES_PER_CHUNK):
-        specs = page_specs[start:start + PAGES_PER_CHUNK]
-        html = template.render(pages=specs, css=css, data=data, header_mm=HEADER_MM, row_mm=ROW_MM)
+    for start, stop in ranges:
+        specs = page_specs[start:stop]
+        html = frame.render(sheets=[Markup(x) for x in sheets[start:stop]], css=css, data=data)
         stamps = [(n, signature_box(top), sha) for n, p in enumerate(specs) for top, sha in p["signatures"]]
         chunks.append((html, sorted({sha for *_, sha in stamps}), stamps))
         chunk_layouts.append([p["layout"] for p in specs])
+    if plan_file is not None:
+        _write_plan(plan_file, [keys[start:stop] for start, stop in ranges])
     return summary_html, chunks, chunk_layouts
+
+
+def plan_chunks(keys: list[str], previous: list[list[str]], end: int) -> list[tuple[int, int]]:
+    """Return the chunks of pages `keys[:end]` (page keys: hashes of their HTML) as (start,
+    stop) ranges: where the pages of a previous chunk come again, in the same order, that
+    chunk comes again (its PDF is cached); the other pages go in new chunks of at most
+    PAGES_PER_CHUNK pages, each ending where a previous chunk comes again. With no previous
+    chunks: chunks of PAGES_PER_CHUNK pages from the first."""
+    known: dict[str, list[tuple[str, ...]]] = {}
+    for chunk in previous:
+        if chunk and len(chunk) <= PAGES_PER_CHUNK:
+            known.setdefault(chunk[0], []).append(tuple(chunk))
+
+    def again(start: int) -> int:
+        """Return the length of the longest previous chunk that starts at `start`, or 0."""
+        return max((len(chunk) for chunk in known.get(keys[start], ())
+                    if start + len(chunk) <= end and tuple(keys[start:start + len(chunk)]) == chunk),
+                   default=0)
+
+    ranges = []
+    start = 0
+    while start < end:
+        size = again(start)
+        if not size:
+            size = 1
+            while size < PAGES_PER_CHUNK and start + size < end and not again(start + size):
+                size += 1
+        ranges.append((start, start + size))
+        start += size
+    return ranges
+
+
+def _plan_file(data: RegisterData):
+    """Return the file that keeps the chunks of the register's last build, beside its cached
+    chunks (reports.jobs.cache_dir), or None outside the application."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return None
+    from ..jobs import cache_dir
+
+    return cache_dir("chunks", str(int(data.office["id"])), data.period_code) / "plan.json"
+
+
+def _read_plan(path) -> list[list[str]]:
+    import json
+
+    try:
+        chunks = json.loads(path.read_text(encoding="utf-8"))["chunks"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []  # none yet, or unreadable: chunks from the first page, as for a first build
+    return [[str(key) for key in chunk] for chunk in chunks if isinstance(chunk, list)]
+
+
+def _write_plan(path, chunks: list[list[str]]) -> None:
+    import json
+
+    from ..jobs import ReportError, write_atomic
+
+    try:
+        write_atomic(path, json.dumps({"chunks": chunks}))
+    except ReportError:
+        pass  # only the next build's speed depends on it; the chunks' own writes report it
 
 
 def grid_document(table: bool, data: RegisterData) -> str:
