@@ -87,13 +87,48 @@ def forget_period(office_id: int, period_code: str) -> None:
     import shutil
 
     from server.extensions import db
-    from server.models import ReportDocument
+    from server.models import ReportDocument, ReportForget
+    from server.models.base import utcnow
 
-    db.session.execute(db.delete(ReportDocument).where(ReportDocument.office_id == int(office_id),
+    office_id = int(office_id)
+    db.session.execute(db.delete(ReportDocument).where(ReportDocument.office_id == office_id,
                                                        ReportDocument.period == period_code))
+    # Other nodes keep local copies too: they delete theirs when they see this (sweep_forgotten).
+    marker = db.session.get(ReportForget, (office_id, period_code))
+    if marker is None:
+        db.session.add(ReportForget(office_id=office_id, period=period_code, forgotten_at=utcnow()))
+    else:
+        marker.forgotten_at = utcnow()
     for kind in ("docs", "chunks"):
-        shutil.rmtree(Path(current_app.instance_path, "reports", kind, str(int(office_id)), period_code),
+        shutil.rmtree(Path(current_app.instance_path, "reports", kind, str(office_id), period_code),
                       ignore_errors=True)
+
+
+def sweep_forgotten() -> int:
+    """Delete this node's local copies (reports and register parts) of periods forgotten on any
+    node since they were written; return how many files went. Run before every report and when
+    a worker starts."""
+    from server.extensions import db
+    from server.models import ReportForget
+    from server.models.base import utcnow
+
+    table = ReportForget.__table__
+    with db.engine.connect() as conn:
+        rows = conn.execute(db.select(table.c.office_id, table.c.period, table.c.forgotten_at)
+                            .where(table.c.forgotten_at >= utcnow() - CHUNK_MAX_AGE - timedelta(days=1))).all()
+    root = Path(current_app.instance_path, "reports")
+    removed = 0
+    for office_id, period_code, forgotten_at in rows:
+        limit = forgotten_at.timestamp()
+        for kind in ("docs", "chunks"):
+            for path in (root / kind / str(int(office_id)) / period_code).glob("*.pdf"):
+                try:
+                    if path.stat().st_mtime <= limit:
+                        path.unlink()
+                        removed += 1
+                except OSError:
+                    pass
+    return removed
 
 
 # --- the shared store: finished documents in the database -----------------------------------
@@ -179,13 +214,16 @@ def open_document(key: str):
 def _prune_store() -> None:
     """Delete kept documents made, and job states last changed, more than a month ago."""
     from server.extensions import db
-    from server.models import ReportDocument, ReportJob
+    from server.models import ReportDocument, ReportForget, ReportJob
     from server.models.base import utcnow
 
     limit = utcnow() - CHUNK_MAX_AGE
+    forgotten = ReportForget.__table__
     with db.engine.begin() as conn:
         conn.execute(ReportDocument.__table__.delete().where(ReportDocument.__table__.c.made_at < limit))
         conn.execute(ReportJob.__table__.delete().where(ReportJob.__table__.c.updated_at < limit))
+        # Local copies older than this are pruned by age on every node anyway.
+        conn.execute(forgotten.delete().where(forgotten.c.forgotten_at < limit - timedelta(days=1)))
 
 
 def _office(office_id: int):
@@ -271,6 +309,7 @@ def build_report(kind: str, office_id: int, period_code: str, workers: int = 2, 
                  population: int | None = None, force: bool = False) -> tuple[Path, dict]:
     """Make (or reuse) a report PDF; return its cached path and figures about the run."""
     started = time.perf_counter()
+    sweep_forgotten()
     office = _office(office_id)
     period = report_period(kind, office, period_code)
     progress = progress or (lambda percent, message: None)

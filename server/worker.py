@@ -23,6 +23,10 @@ class AppWorker(Worker):
 
             app = create_app()
         self.app = app
+        with app.app_context():
+            from reports.jobs import sweep_forgotten
+
+            sweep_forgotten()  # periods forgotten on another node while this one was down
 
     def perform_job(self, *args, **kwargs):
         """Run one job (in RQ's forked work horse) inside the app's context."""

@@ -5,7 +5,7 @@ from .delivery import ReportDelivery, ReportDispatch
 from .device import Device, EnrollmentCode
 from .notification import Notification
 from .office import Host, Office, Service
-from .report import IkmFollowUp, ReportDocument, ReportJob
+from .report import IkmFollowUp, ReportDocument, ReportForget, ReportJob
 from .staff import ROLES, StaffUser
 from .survey import ELEMENT_KEYS, SurveyResponse
 from .sync import ChangeLog, Quarantine, SurveyLink
@@ -13,6 +13,6 @@ from .visit import Attachment, BlobUpload, Visit, VisitEvent
 
 __all__ = [
     "Appointment", "AuditLog", "Attachment", "BlobUpload", "ChangeLog", "Device", "ELEMENT_KEYS", "EnrollmentCode", "Host", "IkmFollowUp",
-    "Notification", "Office", "Quarantine", "ROLES", "ReportDelivery", "ReportDispatch", "ReportDocument", "ReportJob", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
+    "Notification", "Office", "Quarantine", "ROLES", "ReportDelivery", "ReportDispatch", "ReportDocument", "ReportForget", "ReportJob", "Service", "StaffUser", "SurveyLink", "SurveyResponse", "Visit",
     "VisitEvent",
 ]

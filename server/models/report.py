@@ -62,3 +62,17 @@ class ReportJob(db.Model):
 
     def __repr__(self) -> str:
         return f"<ReportJob {self.id}>"
+
+
+class ReportForget(db.Model):
+    """A period whose cached reports were deleted (retention, erasure): every node deletes its
+    own local copies (reports.jobs.sweep_forgotten), not only the node that purged."""
+
+    __tablename__ = "report_forget"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    forgotten_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<ReportForget office={self.office_id} {self.period} {self.forgotten_at}>"

@@ -1,4 +1,4 @@
-"""report documents and job states in the database: every server node serves the same downloads
+"""report documents, job states and forgotten periods in the database: every server node serves the same downloads
 
 Revision ID: b7d41c9e2f35
 Revises: 370d3ba71975
@@ -42,9 +42,22 @@ def upgrade():
     )
     with op.batch_alter_table('report_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_job_updated_at'), ['updated_at'], unique=False)
+    op.create_table(
+        'report_forget',
+        sa.Column('office_id', sa.Integer(), nullable=False),
+        sa.Column('period', sa.String(length=8), nullable=False),
+        sa.Column('forgotten_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['office_id'], ['office.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('office_id', 'period'),
+    )
+    with op.batch_alter_table('report_forget', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_forget_forgotten_at'), ['forgotten_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('report_forget', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_forget_forgotten_at'))
+    op.drop_table('report_forget')
     with op.batch_alter_table('report_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_job_updated_at'))
     op.drop_table('report_job')
