@@ -17,7 +17,7 @@ from reports.ikm import ELEMENT_KEYS, CONVENTIONS, compute_ikm
 from reports.periods import Period, period_containing
 
 from .. import sop
-from . import step_store
+from . import days
 from ..extensions import db
 from ..models import ChangeLog, Device, Office, Service, SurveyResponse, Visit, VisitEvent
 
@@ -270,41 +270,24 @@ def _office_step_times(office: Office, period: Period, limit_visits: int) -> lis
         template = sop.resolve_template(office)
     except sop.SopError:
         return []
-    p = period.in_zone(office.timezone)
-    # Each visit's minutes were stored when it was derived (step_store): no events are read,
-    # except for visits measured on other steps than the office's template has now.
-    visits = db.session.execute(db.select(
-        Visit.id, Visit.tier, Visit.consent_at, Visit.event_count, Visit.step_minutes).where(
-        Visit.office_id == office.id, Visit.registered_at >= p.start, Visit.registered_at < p.end)
-        .order_by(Visit.registered_at).limit(limit_visits)).all()
-    if not visits:
-        return []
-    stale = [v for v in visits if not v.step_minutes
-             or v.step_minutes.get("sop") != step_store.steps_and_signature(office.sop_template, v.tier)[1]]
-    measured = step_store.measure_visits(office, stale) if stale else {}
+    # Each visit's minutes were stored when it was derived (step_store), and closed days are
+    # kept summed up (days.py): no events are read, and only recent visits.
+    tier_order, samples = days.step_samples(office, period, limit_visits)
     times: dict[str, list[float]] = defaultdict(list)
     standards, names, order = {}, {}, []
-    steps_by_tier = {}
-    for visit in visits:
-        tier = visit.tier or None
-        if tier not in steps_by_tier:
-            try:
-                steps_by_tier[tier] = sop.steps_for(template, tier)
-            except sop.SopError:
-                steps_by_tier[tier] = None
-        steps = steps_by_tier[tier]
-        if steps is None:
+    for tier in tier_order:
+        try:
+            steps = sop.steps_for(template, tier or None)
+        except sop.SopError:
             continue
         for step in steps:
             if step.get("minutes") is not None and step["key"] not in standards:
                 standards[step["key"]] = step["minutes"]
                 names[step["key"]] = step["title"]
                 order.append(step["key"])
-        # One sample per visit and step: a step walked again counts its rounds' total.
-        stored = measured.get(visit.id) or visit.step_minutes
-        for key, minutes in stored["minutes"].items():
-            if key in standards:
-                times[key].append(minutes)
+    for key, values in samples.items():
+        if key in standards:
+            times[key] = values
     rows = []
     for key in order:
         values = times.get(key, [])

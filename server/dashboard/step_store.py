@@ -68,9 +68,15 @@ def add_step_minutes(office_id: int, rows: list[dict], events: dict[str, list[di
     """Set `step_minutes` on each visit row about to be upserted (`rows`: dicts with id, tier and
     consent_at; `events`: {visit id: all its events}; `known`: the events just inserted, which
     come after the stored ones, as the table returns them)."""
-    from ..models import Office
+    from ..models import Office, Visit
+    from ..models.base import among
+    from .days import forget_days
 
-    template_key = db.session.scalar(select(Office.sop_template).where(Office.id == office_id))
+    template_key, tz_name = db.session.execute(
+        select(Office.sop_template, Office.timezone).where(Office.id == office_id)).one()
+    # The kept day rows of the days these visits were and are registered on are made again.
+    before = db.session.scalars(select(Visit.registered_at).where(among(Visit.id, [r["id"] for r in rows])))
+    forget_days(office_id, tz_name, [*before, *(r["registered_at"] for r in rows)])
     known = known or {}
     for row in rows:
         evs = events.get(row["id"], [])

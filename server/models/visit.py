@@ -3,9 +3,9 @@
 A visit row is a cache of `sync.rules.derive_visit` over the visit's events: the
 events are the truth, the row is what pages and reports read.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String,
+from sqlalchemy import (BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,6 +73,20 @@ class Visit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Visit {self.id} office={self.office_id} {self.stage}>"
+
+
+class DashboardDay(db.Model):
+    """One office's closed day summed up for the dashboard (server/dashboard/days.py)."""
+
+    __tablename__ = "dashboard_day"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # in the office's zone
+    # {"visits": n, "tiers": [[tier, steps signature]...], "steps": {step_key: [minutes...]}}
+    figures: Mapped[dict] = mapped_column(JSONType)
+
+    def __repr__(self) -> str:
+        return f"<DashboardDay office={self.office_id} {self.day}>"
 
 
 class VisitEvent(db.Model):

@@ -1,0 +1,210 @@
+"""Each office's closed days summed up once for the dashboard: `dashboard_day` rows.
+
+A month of a province is tens of thousands of visits; reading their rows on every view after a
+change costs seconds. A day of an office that is over (before yesterday in its zone) rarely
+changes, so its figures are kept in one row: the visits registered that day, the SOP tiers they
+followed (in order of first appearance, with the signature of the steps they were measured on)
+and every visit's step minutes per step, in registration order. A page reads those rows and
+only today's and yesterday's visits. Figures from the rows are exactly those from the visits:
+the samples are the same numbers in the same order.
+
+A row is made when a page first needs it. The derivation of a visit (step_store.add_step_minutes)
+deletes the rows of the closed days the visit was and is registered on, so a late push or a
+server-made event on an old visit brings its day back from the visits on the next view; a row
+measured on other steps than the office's template has now is made again as well.
+"""
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+
+from ..extensions import db
+from . import step_store
+
+LIVE_DAYS = 2  # today and yesterday (office zone) are read from the visits, never kept
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), tzinfo=tz).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(timezone.utc)
+    return start, end
+
+
+def first_live_day(tz: ZoneInfo, now: datetime | None = None) -> date:
+    """Return the first day (in the zone) whose visits are read live, not from kept rows."""
+    return (now or datetime.now(timezone.utc)).astimezone(tz).date() - timedelta(days=LIVE_DAYS - 1)
+
+
+def summarize(visits, template_key: str, tz: ZoneInfo) -> dict[date, dict]:
+    """Return {local day: figures} for visits (rows with registered_at, tier and step_minutes, in
+    registration order): {"visits": n, "tiers": [[tier, signature]...], "steps": {key: [minutes]}}."""
+    days: dict[date, dict] = {}
+    for v in visits:
+        day = v.registered_at.astimezone(tz).date()
+        figures = days.get(day)
+        if figures is None:
+            figures = days[day] = {"visits": 0, "tiers": [], "steps": {}, "_seen": set()}
+        figures["visits"] += 1
+        tier = v.tier or ""
+        if tier not in figures["_seen"]:
+            figures["_seen"].add(tier)
+            figures["tiers"].append([tier, step_store.steps_and_signature(template_key, tier)[1]])
+        for key, minutes in ((v.step_minutes or {}).get("minutes") or {}).items():
+            figures["steps"].setdefault(key, []).append(minutes)
+    for figures in days.values():
+        del figures["_seen"]
+    return days
+
+
+def _visits_between(office, start: datetime, end: datetime, limit: int | None = None):
+    from ..models import Visit
+
+    query = (select(Visit.id, Visit.registered_at, Visit.tier, Visit.consent_at, Visit.event_count,
+                    Visit.step_minutes)
+             .where(Visit.office_id == office.id, Visit.registered_at >= start, Visit.registered_at < end)
+             .order_by(Visit.registered_at, Visit.id))
+    if limit is not None:
+        query = query.limit(limit)
+    visits = db.session.execute(query).all()
+    stale = [v for v in visits if not v.step_minutes or v.step_minutes.get("sop")
+             != step_store.steps_and_signature(office.sop_template, v.tier)[1]]
+    if not stale:
+        return visits
+    measured = step_store.measure_visits(office, stale)
+    return [SimpleNamespace(registered_at=v.registered_at, tier=v.tier, step_minutes=measured[v.id])
+            if v.id in measured else v for v in visits]
+
+
+def _current(office, figures: dict) -> bool:
+    return all(signature == step_store.steps_and_signature(office.sop_template, tier)[1]
+               for tier, signature in figures["tiers"])
+
+
+def office_days(office, first: date, end: date, now: datetime | None = None) -> list[tuple[date, dict]]:
+    """Return [(day, figures)] for the office's days from `first` up to `end` (exclusive) that
+    had visits, in order: kept rows for closed days (made and kept when missing or measured on
+    other steps), the visits themselves for today and yesterday."""
+    from ..models.visit import DashboardDay
+
+    tz = ZoneInfo(office.timezone)
+    live = max(first, min(end, first_live_day(tz, now)))
+    out: dict[date, dict] = {}
+    if first < live:
+        kept = {row.day: row.figures for row in db.session.scalars(select(DashboardDay).where(
+            DashboardDay.office_id == office.id, DashboardDay.day >= first, DashboardDay.day < live))}
+        missing = [d for d in _days(first, live) if d not in kept or not _current(office, kept[d])]
+        for start, stop in _runs(missing):
+            made = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(stop, tz)[0]),
+                             office.sop_template, tz)
+            rows = {d: made.get(d, {"visits": 0, "tiers": [], "steps": {}}) for d in _days(start, stop)}
+            _keep(office.id, rows)
+            kept.update(rows)
+        out.update(kept)
+    if live < end:
+        out.update(summarize(_visits_between(office, _day_bounds(live, tz)[0], _day_bounds(end, tz)[0]),
+                             office.sop_template, tz))
+    return [(d, out[d]) for d in sorted(out) if out[d]["visits"]]
+
+
+def first_visits(office, day: date, n: int) -> dict:
+    """Return the figures of the first `n` visits registered on `day` (the visit limit's cut)."""
+    tz = ZoneInfo(office.timezone)
+    start, end = _day_bounds(day, tz)
+    return summarize(_visits_between(office, start, end, limit=n), office.sop_template, tz).get(
+        day, {"visits": 0, "tiers": [], "steps": {}})
+
+
+def _days(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((end - first).days)]
+
+
+def _runs(days: list[date]):
+    """Yield (first, end) of each run of consecutive days."""
+    start = prev = None
+    for day in days:
+        if start is None:
+            start = prev = day
+        elif day == prev + timedelta(days=1):
+            prev = day
+        else:
+            yield start, prev + timedelta(days=1)
+            start = prev = day
+    if start is not None:
+        yield start, prev + timedelta(days=1)
+
+
+def _keep(office_id: int, rows: dict[date, dict]) -> None:
+    """Store the made rows (replacing rows measured on other steps); a busy database only
+    means they are made again on a later view."""
+    from ..models.visit import DashboardDay
+
+    table = DashboardDay.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    stmt = insert.on_conflict_do_update(index_elements=[table.c.office_id, table.c.day],
+                                        set_={"figures": insert.excluded.figures})
+    try:
+        db.session.execute(stmt, [{"office_id": office_id, "day": d, "figures": f} for d, f in rows.items()])
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+
+
+def forget_days(office_id: int, tz_name: str, times) -> None:
+    """Delete the kept rows of the closed days that these registration times fall on."""
+    from ..models.visit import DashboardDay
+
+    tz = ZoneInfo(tz_name)
+    live = first_live_day(tz)
+    days = {t.astimezone(tz).date() for t in times if t is not None}
+    days = sorted(d for d in days if d < live)
+    if days:
+        db.session.execute(DashboardDay.__table__.delete().where(
+            DashboardDay.office_id == office_id, DashboardDay.day.in_(days)))
+
+
+def keep_all(now: datetime | None = None) -> int:
+    """Make the kept rows of every office's closed days (after visits were written without the
+    push path, e.g. bench/province.py's copies); return how many rows."""
+    from ..models import Office, Visit
+    from ..models.visit import DashboardDay
+
+    made = 0
+    for office in db.session.scalars(select(Office).order_by(Office.id)).all():
+        first = db.session.scalar(select(db.func.min(Visit.registered_at)).where(Visit.office_id == office.id))
+        if first is None:
+            continue
+        tz = ZoneInfo(office.timezone)
+        db.session.execute(DashboardDay.__table__.delete().where(DashboardDay.office_id == office.id))
+        start = first.astimezone(tz).date()
+        live = first_live_day(tz, now)
+        if start < live:
+            rows = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(live, tz)[0]),
+                             office.sop_template, tz)
+            full = {d: rows.get(d, {"visits": 0, "tiers": [], "steps": {}}) for d in _days(start, live)}
+            _keep(office.id, full)
+            made += len(full)
+    return made
+
+
+def step_samples(office, period, limit_visits: int, now: datetime | None = None):
+    """Return (tiers in order of first appearance, {step key: [minutes]}) of the first
+    `limit_visits` visits registered in the period, in registration order."""
+    tiers, samples = [], defaultdict(list)
+    counted = 0
+    for day, figures in office_days(office, period.first_day, period.end_day, now):
+        if counted + figures["visits"] > limit_visits:
+            figures = first_visits(office, day, limit_visits - counted)
+        counted += figures["visits"]
+        for tier, _ in figures["tiers"]:
+            if tier not in tiers:
+                tiers.append(tier)
+        for key, values in figures["steps"].items():
+            samples[key].extend(values)
+        if counted >= limit_visits:
+            break
+    return tiers, samples
