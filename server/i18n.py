@@ -7,14 +7,12 @@ Indonesian text when the catalog has none yet), then `{placeholders}` filled wit
 language that has one. `babel.cfg` tells `pybabel extract` where the strings are; see
 README "Translations".
 """
-import ast
 import logging
 import os
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.extract import DEFAULT_KEYWORDS
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import get_locale, gettext
@@ -108,79 +106,3 @@ def decimal(value, places: int = 2) -> str:
         return "–"
     return format_figure(parse_id(value) if isinstance(value, str) else value,
                          None if isinstance(value, str) else places, str(get_locale()))
-
-
-# -- pybabel extract (babel.cfg: [extractors] sitamu_python = server.i18n:extract_python) --------
-
-GETTEXT_CALLS = {"_", "translate", "N_", "gettext", "lazy_gettext"}
-# Arguments that WTForms shows on the page: validator messages and field labels.
-SHOWN_KEYWORDS = {"message", "label"}
-
-
-def _call_name(node: ast.AST) -> str:
-    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
-
-
-def _literal(node: ast.AST | None) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _shown_strings(node: ast.AST):
-    """Yield the strings a page shows from one AST node (see extract_python)."""
-    if isinstance(node, ast.Call):
-        name = _call_name(node.func)
-        if (name in GETTEXT_CALLS or name.endswith("Field")) and node.args:
-            text = _literal(node.args[0])
-            # A field labelled with its own name ("username") keeps that label off the page.
-            if text and not (name.endswith("Field") and text.isidentifier() and text.islower()):
-                yield node.lineno, text
-        for kw in node.keywords:
-            # Only on classes (validators, fields): message= of a plain function is for logs.
-            if kw.arg in SHOWN_KEYWORDS and name[:1].isupper() and (text := _literal(kw.value)):
-                yield node.lineno, text
-            if kw.arg == "choices" and isinstance(kw.value, (ast.List, ast.Tuple)):
-                for choice in kw.value.elts:
-                    if isinstance(choice, ast.Tuple) and len(choice.elts) == 2:
-                        if (text := _literal(choice.elts[1])) is not None:
-                            yield node.lineno, text
-    elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        # NAME_LABELS = {"key": "Label shown"}: the words the pages show for stored keys.
-        if any(isinstance(t, ast.Name) and t.id.endswith("LABELS") for t in targets) \
-                and isinstance(node.value, ast.Dict):
-            for value in node.value.values:
-                if (text := _literal(value)) is not None and not text.isupper():
-                    yield node.lineno, text
-
-
-def extract_python(fileobj, keywords, comment_tags, options):
-    """Babel extraction method for our Python: gettext calls and N_() marks, WTForms field
-    labels and validator messages, `choices=` labels and the values of `*_LABELS` dicts."""
-    tree = ast.parse(fileobj.read())
-    found = [found for node in ast.walk(tree) for found in _shown_strings(node)]
-    for lineno, text in sorted(found):
-        if text:
-            yield lineno, None, text, []
-
-
-def extract_messages(root: Path = TRANSLATIONS.parents[1]) -> dict[str, list[tuple[str, int]]]:
-    """Return every msgid `pybabel extract -F babel.cfg` finds under `root`, with where."""
-    from babel.messages.extract import extract_from_dir
-    from babel.messages.frontend import parse_mapping_cfg
-
-    with (root / "babel.cfg").open() as f:
-        method_map, options_map = parse_mapping_cfg(f)
-    found: dict[str, list[tuple[str, int]]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-            root, method_map, options_map, keywords={**DEFAULT_KEYWORDS, "translate": None},
-            directory_filter=lambda path: _source_folder(root, path)):
-        msgid = message if isinstance(message, str) else message[0]
-        if msgid:
-            found.setdefault(msgid, []).append((filename, lineno))
-    return found
-
-
-def _source_folder(root: Path, path: str) -> bool:
-    """Walk only the folders babel.cfg names (server/, reports/): not pwa/node_modules."""
-    parts = Path(path).relative_to(root).parts
-    return parts[0] in ("server", "reports") and not any(p.startswith((".", "_")) for p in parts)

@@ -8,8 +8,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from server import create_app
-from server.i18n import (TRANSLATIONS, available_languages, catalog_paths, english, extract_messages,
-                         read_catalog)
+from server.i18n import TRANSLATIONS, available_languages, catalog_paths, english, read_catalog
+from server.i18n_extract import extract_messages
 
 
 @pytest.fixture(scope="module")
