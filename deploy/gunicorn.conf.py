@@ -7,6 +7,9 @@ sync workers only ever see whole requests. Rate limits and lockouts live in Flas
 storage: in process memory without Redis, so with several workers every worker would count
 on its own (30 lookups a minute becoming 30 per worker). gunicorn therefore refuses to start
 more than one worker without SITAMU_REDIS_URL.
+
+Several such nodes may run behind one nginx (README, "Several nodes"): each with its own
+instance folder, all with the same database, Redis, SITAMU_SECRET_KEY and SITAMU_DATA_KEY.
 """
 import os
 import sys
@@ -14,8 +17,9 @@ import sys
 bind = os.environ.get("SITAMU_BIND", "127.0.0.1:8000")
 # Files the app writes (SQLite, cached reports, backups) are for the service user only.
 umask = 0o077
-# nginx is on the same machine: trust its X-Forwarded-* (the app's SITAMU_PROXY_COUNT=1).
-forwarded_allow_ips = "127.0.0.1,::1"
+# Trust nginx's X-Forwarded-* (the app's SITAMU_PROXY_COUNT=1): nginx on this machine, or its
+# address when it spreads requests over several nodes (README, "Several nodes").
+forwarded_allow_ips = os.environ.get("SITAMU_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 timeout = 60
 graceful_timeout = 30
 # No gunicorn access log: it would write full paths (a survey link's token); the app logs each
