@@ -5,6 +5,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from reports.periods import day_names
+
 from ..nik import parse_nik
 from ..webutil import select_choices
 
@@ -133,7 +135,7 @@ class SettingsForm(FlaskForm):
                     raise ValidationError(f"Baris {n}: tanggal harus YYYY-MM-DD.") from None
 
 
-DAY_FIELDS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+DAY_FIELDS = day_names("id")  # Senin ... Minggu (Babel)
 for _i, _day in enumerate(DAY_FIELDS):
     setattr(
         SettingsForm,

@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import func, select
 
+from reports.periods import format_day_id
+
 from ..audit import record_audit
 from ..crypto import nik_lookup_hash
 from ..extensions import db
@@ -27,20 +29,6 @@ LETTER_TYPES = {
 }
 # Days a desk sees ahead (the pull window: today and the next 7 days).
 PULL_DAYS = 7
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 class AppointmentError(ValueError):
@@ -432,7 +420,8 @@ def invite(
 
 
 def date_text(day: date) -> str:
-    return f"{slots.WEEKDAYS[day.weekday()]}, {day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    """Return "Senin, 5 Oktober 2026" (Babel, reports/periods.py)."""
+    return format_day_id(day)
 
 
 def ticket_data(appointment: Appointment) -> dict:

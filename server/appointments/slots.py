@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from reports.periods import day_names
+
 from ..extensions import db
 from ..models import Appointment, Host
 
@@ -21,7 +23,7 @@ HOLDING = ("pending", "approved", "rescheduled", "checked_in")
 NO_FREE_DAY = "Kantor tidak melayani janji temu pada tanggal itu."
 NO_FREE_PAST = "Jam layanan pada tanggal itu sudah lewat. Pilih tanggal lain."
 NO_FREE_FULL = "Semua jam pada tanggal itu sudah penuh. Pilih tanggal lain."
-WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+WEEKDAYS = day_names("id")  # Senin ... Minggu (Babel)
 
 
 def settings(office) -> dict:
