@@ -99,68 +99,111 @@ def visit_analytics(offices: list[Office], period, service_id: int | None = None
                       lambda: _visit_analytics(offices, period, service_id, host_id, lang))
 
 
-def _visit_analytics(offices: list[Office], period, service_id: int | None, host_id: int | None,
-                     lang: str) -> dict:
-    zones = {o.id: o.tz for o in offices}
-    state = Visit.state
-    columns = (Visit.office_id, Visit.registered_at, Visit.admitted_at, Visit.checked_out_at, Visit.stage,
-               Visit.screening, Visit.host_id, Visit.service_id, Visit.institution, Visit.purpose,
-               Visit.nik_hash, Visit.unavailable_reason, Visit.cancel_reason,
-               state["host_notified_at"].as_string().label("notified"),
-               state["host_received_at"].as_string().label("received"),
-               state["outcome"].as_string().label("outcome"),
-               state["outcome_reason"].as_string().label("outcome_reason"),
-               state["arrived_at"].as_string().label("arrived"),
-               state["by_appointment"].as_string().label("by_appointment"))
-    query = db.select(*columns).where(_period_clause(offices, period))
-    if service_id is not None:
-        query = query.where(Visit.service_id == service_id)
-    if host_id is not None:
-        query = query.where(Visit.host_id == host_id)
+COLUMNS = (Visit.office_id, Visit.registered_at, Visit.admitted_at, Visit.checked_out_at, Visit.stage,
+           Visit.screening, Visit.host_id, Visit.service_id, Visit.institution, Visit.purpose,
+           Visit.nik_hash, Visit.unavailable_reason, Visit.cancel_reason,
+           Visit.state["host_notified_at"].as_string().label("notified"),
+           Visit.state["host_received_at"].as_string().label("received"),
+           Visit.state["outcome"].as_string().label("outcome"),
+           Visit.state["outcome_reason"].as_string().label("outcome_reason"),
+           Visit.state["arrived_at"].as_string().label("arrived"),
+           Visit.state["by_appointment"].as_string().label("by_appointment"))
 
-    heat = [[0] * 24 for _ in range(7)]
-    stay, wait, answer = [], [], []
-    outcomes = Counter()
-    reasons = {kind: Counter() for kind in ("turned_away", "cancelled", "refused")}
-    reason_spelling: dict[str, str] = {}
-    institutions, purposes, hosts, services = Counter(), Counter(), Counter(), Counter()
-    spelling: dict[str, str] = {}
-    per_guest = Counter()
-    total = appointments = 0
-    for row in db.session.execute(query):
-        total += 1
+
+def empty_counts() -> dict:
+    """Return the counts of no visits (what count_visits fills and merge_counts adds up)."""
+    return {"total": 0, "appointments": 0, "heat": {}, "stay": [], "wait": [], "answer": [],
+            "outcomes": {}, "reasons": {kind: {} for kind in ("turned_away", "cancelled", "refused")},
+            "reason_spelling": {}, "institutions": {}, "purposes": {}, "spelling": {},
+            "hosts": {}, "services": {}, "per_guest": {}}
+
+
+def count_visits(rows, zones: dict, counts: dict | None = None) -> dict:
+    """Add visits (rows of COLUMNS) to `counts` (JSON-ready: kept in dashboard_day rows)."""
+    counts = counts if counts is not None else empty_counts()
+    heat = counts["heat"]
+    for row in rows:
+        counts["total"] += 1
         local = row.registered_at.astimezone(zones[row.office_id])
-        heat[local.weekday()][local.hour] += 1
+        cell = f"{local.weekday()},{local.hour}"
+        heat[cell] = heat.get(cell, 0) + 1
         minutes = _minutes(row.registered_at, row.checked_out_at)
         if minutes is not None:
-            stay.append(minutes)
+            counts["stay"].append(minutes)
         minutes = _minutes(row.registered_at, row.admitted_at)
         if minutes is not None:
-            wait.append(minutes)
+            counts["wait"].append(minutes)
         # The host's answer: received in the inbox, or else the guest let in to see them.
         minutes = _minutes(_parse(row.notified), _parse(row.received) or row.admitted_at)
         if minutes is not None:
-            answer.append(minutes)
+            counts["answer"].append(minutes)
         outcome, reason, by_appointment = _outcome(row)
-        outcomes[outcome] += 1
-        appointments += by_appointment
-        if outcome in reasons:
-            if reason:
-                key = " ".join(reason.casefold().split())
-                reasons[outcome][key] += 1
-                reason_spelling.setdefault(key, reason)
-        for counter, text in ((institutions, row.institution), (purposes, row.purpose)):
+        counts["outcomes"][outcome] = counts["outcomes"].get(outcome, 0) + 1
+        counts["appointments"] += by_appointment
+        if outcome in counts["reasons"] and reason:
+            key = " ".join(reason.casefold().split())
+            counts["reasons"][outcome][key] = counts["reasons"][outcome].get(key, 0) + 1
+            counts["reason_spelling"].setdefault(key, reason)
+        for name, text in (("institutions", row.institution), ("purposes", row.purpose)):
             text = " ".join((text or "").split())
             if text:
-                key = f"{id(counter)}:{text.casefold()}"
-                counter[key] += 1
-                spelling.setdefault(key, text)
-        if row.host_id:
-            hosts[row.host_id] += 1
-        if row.service_id:
-            services[row.service_id] += 1
-        if row.nik_hash:
-            per_guest[row.nik_hash] += 1
+                key = text.casefold()
+                counts[name][key] = counts[name].get(key, 0) + 1
+                counts["spelling"].setdefault(f"{name}:{key}", text)
+        for name, value in (("hosts", row.host_id), ("services", row.service_id), ("per_guest", row.nik_hash)):
+            if value:
+                value = str(value)
+                counts[name][value] = counts[name].get(value, 0) + 1
+    return counts
+
+
+def merge_counts(into: dict, part: dict) -> dict:
+    """Add `part` (counts of later visits) to `into`."""
+    for key in ("total", "appointments"):
+        into[key] += part[key]
+    for key in ("stay", "wait", "answer"):
+        into[key].extend(part[key])
+    for key in ("heat", "outcomes", "institutions", "purposes", "hosts", "services", "per_guest"):
+        target = into[key]
+        for name, n in part[key].items():
+            target[name] = target.get(name, 0) + n
+    for kind, counter in part["reasons"].items():
+        target = into["reasons"][kind]
+        for name, n in counter.items():
+            target[name] = target.get(name, 0) + n
+    for key in ("reason_spelling", "spelling"):
+        for name, text in part[key].items():
+            into[key].setdefault(name, text)
+    return into
+
+
+def _visit_analytics(offices: list[Office], period, service_id: int | None, host_id: int | None,
+                     lang: str) -> dict:
+    zones = {o.id: o.tz for o in offices}
+    if service_id is None and host_id is None:
+        # Closed days come summed up (dashboard_day rows), only recent visits are read.
+        from .days import office_visit_counts
+
+        counts = empty_counts()
+        for office in offices:
+            office_visit_counts(office, period, counts)
+    else:
+        query = db.select(*COLUMNS).where(_period_clause(offices, period)).order_by(
+            Visit.registered_at, Visit.id)
+        if service_id is not None:
+            query = query.where(Visit.service_id == service_id)
+        if host_id is not None:
+            query = query.where(Visit.host_id == host_id)
+        counts = count_visits(db.session.execute(query), zones)
+    heat = [[0] * 24 for _ in range(7)]
+    for cell, n in counts["heat"].items():
+        day, hour = map(int, cell.split(","))
+        heat[day][hour] = n
+    per_guest = Counter(counts["per_guest"])
+    hosts = Counter({int(k): n for k, n in counts["hosts"].items()})
+    services = Counter({int(k): n for k, n in counts["services"].items()})
+    reasons = {kind: Counter(counter) for kind, counter in counts["reasons"].items()}
+    spelling = counts["spelling"]
 
     repeat = _repeat_visitors(offices, period, per_guest)
     host_names = dict(db.session.execute(db.select(Host.id, Host.name).where(
@@ -171,17 +214,19 @@ def _visit_analytics(offices: list[Office], period, service_id: int | None, host
     hours = [h for h in range(24) if any(heat[d][h] for d in range(7))]
     first, last = (min(hours + [8]), max(hours + [16])) if hours else (8, 16)
     lang_index = 1 if lang == "en" else 0
+    outcomes = counts["outcomes"]
     return {
-        "total": total, "by_appointment": appointments,
+        "total": counts["total"], "by_appointment": counts["appointments"],
         "hours": list(range(first, last + 1)),
         "weekdays": list(day_names(lang, "abbreviated")),
         "heat": [[heat[d][h] for h in range(first, last + 1)] for d in range(7)],
-        "stay": _stats(stay), "wait": _stats(wait), "answer": _stats(answer),
+        "stay": _stats(counts["stay"]), "wait": _stats(counts["wait"]), "answer": _stats(counts["answer"]),
         "outcomes": [(OUTCOME_LABELS[k][lang_index], outcomes.get(k, 0), k) for k in OUTCOMES],
-        "reasons": {kind: _top(counter, reason_spelling) for kind, counter in reasons.items()},
+        "reasons": {kind: _top(counter, counts["reason_spelling"]) for kind, counter in reasons.items()},
         "repeat": repeat,
-        "institutions": _top(institutions, spelling),
-        "purposes": _top(purposes, spelling),
+        "institutions": [(spelling[f"institutions:{k}"], n) for k, n in
+                         Counter(counts["institutions"]).most_common(TOP)],
+        "purposes": [(spelling[f"purposes:{k}"], n) for k, n in Counter(counts["purposes"]).most_common(TOP)],
         "hosts": [(host_names.get(hid, "–"), n) for hid, n in hosts.most_common(TOP)],
         "services": [(service_names.get(sid, "–"), n) for sid, n in services.most_common(TOP)],
     }

@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..extensions import db
 from . import step_store
+from .analytics import COLUMNS, count_visits, empty_counts, merge_counts
 
 LIVE_DAYS = 2  # today and yesterday (office zone) are read from the visits, never kept
 
@@ -39,16 +40,23 @@ def first_live_day(tz: ZoneInfo, now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(tz).date() - timedelta(days=LIVE_DAYS - 1)
 
 
+def empty_day() -> dict:
+    """Return the figures of a day without visits."""
+    return {"visits": 0, "tiers": [], "steps": {}, "counts": empty_counts()}
+
+
 def summarize(visits, template_key: str, tz: ZoneInfo) -> dict[date, dict]:
-    """Return {local day: figures} for visits (rows with registered_at, tier and step_minutes, in
-    registration order): {"visits": n, "tiers": [[tier, signature]...], "steps": {key: [minutes]}}."""
+    """Return {local day: figures} for one office's visits (rows of visit_query, in registration
+    order): {"visits": n, "tiers": [[tier, signature]...], "steps": {key: [minutes]},
+    "counts": the visit analytics' counts (analytics.count_visits)}."""
     days: dict[date, dict] = {}
     for v in visits:
         day = v.registered_at.astimezone(tz).date()
         figures = days.get(day)
         if figures is None:
-            figures = days[day] = {"visits": 0, "tiers": [], "steps": {}, "_seen": set()}
+            figures = days[day] = dict(empty_day(), _seen=set())
         figures["visits"] += 1
+        count_visits([v], {v.office_id: tz}, figures["counts"])
         tier = v.tier or ""
         if tier not in figures["_seen"]:
             figures["_seen"].add(tier)
@@ -60,13 +68,18 @@ def summarize(visits, template_key: str, tz: ZoneInfo) -> dict[date, dict]:
     return days
 
 
-def _visits_between(office, start: datetime, end: datetime, limit: int | None = None):
+def visit_query(office_id: int, start: datetime, end: datetime):
+    """Return the query of what the kept figures are made of: an office's visits registered from
+    `start` to `end`, in registration order."""
     from ..models import Visit
 
-    query = (select(Visit.id, Visit.registered_at, Visit.tier, Visit.consent_at, Visit.event_count,
-                    Visit.step_minutes)
-             .where(Visit.office_id == office.id, Visit.registered_at >= start, Visit.registered_at < end)
-             .order_by(Visit.registered_at, Visit.id))
+    return (select(*COLUMNS, Visit.id, Visit.tier, Visit.consent_at, Visit.event_count, Visit.step_minutes)
+            .where(Visit.office_id == office_id, Visit.registered_at >= start, Visit.registered_at < end)
+            .order_by(Visit.registered_at, Visit.id))
+
+
+def _visits_between(office, start: datetime, end: datetime, limit: int | None = None):
+    query = visit_query(office.id, start, end)
     if limit is not None:
         query = query.limit(limit)
     visits = db.session.execute(query).all()
@@ -75,12 +88,12 @@ def _visits_between(office, start: datetime, end: datetime, limit: int | None = 
     if not stale:
         return visits
     measured = step_store.measure_visits(office, stale)
-    return [SimpleNamespace(registered_at=v.registered_at, tier=v.tier, step_minutes=measured[v.id])
-            if v.id in measured else v for v in visits]
+    return [SimpleNamespace(**dict(v._mapping, step_minutes=measured[v.id])) if v.id in measured else v
+            for v in visits]
 
 
 def _current(office, figures: dict) -> bool:
-    return all(signature == step_store.steps_and_signature(office.sop_template, tier)[1]
+    return "counts" in figures and all(signature == step_store.steps_and_signature(office.sop_template, tier)[1]
                for tier, signature in figures["tiers"])
 
 
@@ -100,7 +113,7 @@ def office_days(office, first: date, end: date, now: datetime | None = None) -> 
         for start, stop in _runs(missing):
             made = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(stop, tz)[0]),
                              office.sop_template, tz)
-            rows = {d: made.get(d, {"visits": 0, "tiers": [], "steps": {}}) for d in _days(start, stop)}
+            rows = {d: made.get(d) or empty_day() for d in _days(start, stop)}
             _keep(office.id, rows)
             kept.update(rows)
         out.update(kept)
@@ -114,8 +127,7 @@ def first_visits(office, day: date, n: int) -> dict:
     """Return the figures of the first `n` visits registered on `day` (the visit limit's cut)."""
     tz = ZoneInfo(office.timezone)
     start, end = _day_bounds(day, tz)
-    return summarize(_visits_between(office, start, end, limit=n), office.sop_template, tz).get(
-        day, {"visits": 0, "tiers": [], "steps": {}})
+    return summarize(_visits_between(office, start, end, limit=n), office.sop_template, tz).get(day) or empty_day()
 
 
 def _days(first: date, end: date) -> list[date]:
@@ -185,7 +197,7 @@ def keep_all(now: datetime | None = None) -> int:
         if start < live:
             rows = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(live, tz)[0]),
                              office.sop_template, tz)
-            full = {d: rows.get(d, {"visits": 0, "tiers": [], "steps": {}}) for d in _days(start, live)}
+            full = {d: rows.get(d) or empty_day() for d in _days(start, live)}
             _keep(office.id, full)
             made += len(full)
     return made
@@ -208,3 +220,10 @@ def step_samples(office, period, limit_visits: int, now: datetime | None = None)
         if counted >= limit_visits:
             break
     return tiers, samples
+
+
+def office_visit_counts(office, period, counts: dict, now: datetime | None = None) -> dict:
+    """Add the visit analytics' counts of the office's visits registered in the period."""
+    for _, figures in office_days(office, period.first_day, period.end_day, now):
+        merge_counts(counts, figures["counts"])
+    return counts

@@ -1,4 +1,5 @@
-"""dashboard_day: each office's closed days summed up for the dashboard's SOP step figures
+"""dashboard_day: each office's closed days summed up for the dashboard's SOP step figures and
+visit analytics
 
 Revision ID: 572be88ecf6c
 Revises: b7d41c9e2f35
@@ -11,8 +12,7 @@ from zoneinfo import ZoneInfo
 from alembic import op
 import sqlalchemy as sa
 
-from server.dashboard.days import _day_bounds, _days, first_live_day, summarize
-from server.models.base import UTCDateTime
+from server.dashboard.days import _day_bounds, _days, empty_day, first_live_day, summarize, visit_query
 
 # revision identifiers, used by Alembic.
 revision = '572be88ecf6c'
@@ -20,9 +20,6 @@ down_revision = 'b7d41c9e2f35'
 branch_labels = None
 depends_on = None
 
-visit = sa.table('visit', sa.column('id', sa.String), sa.column('office_id', sa.Integer),
-                 sa.column('registered_at', UTCDateTime()), sa.column('tier', sa.String),
-                 sa.column('step_minutes', sa.JSON))
 office = sa.table('office', sa.column('id', sa.Integer), sa.column('sop_template', sa.String),
                   sa.column('timezone', sa.String))
 
@@ -43,13 +40,12 @@ def upgrade():
             sa.select(office.c.id, office.c.sop_template, office.c.timezone)).all():
         tz = ZoneInfo(tz_name)
         live = first_live_day(tz, now)
-        visits = bind.execute(sa.select(visit.c.registered_at, visit.c.tier, visit.c.step_minutes).where(
-            visit.c.office_id == office_id, visit.c.registered_at < _day_bounds(live, tz)[0])
-            .order_by(visit.c.registered_at, visit.c.id)).all()
+        visits = bind.execute(visit_query(office_id, datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                          _day_bounds(live, tz)[0])).all()
         if not visits:
             continue
         made = summarize(visits, template_key, tz)
-        rows = [{"office_id": office_id, "day": d, "figures": made.get(d, {"visits": 0, "tiers": [], "steps": {}})}
+        rows = [{"office_id": office_id, "day": d, "figures": made.get(d) or empty_day()}
                 for d in _days(min(made), live)]
         for start in range(0, len(rows), 500):
             bind.execute(day_table.insert(), rows[start:start + 500])
