@@ -80,7 +80,8 @@ def test_book_approve_print_scan_offline_check_in_sync_and_see_it_arrive(
 ):
     data = desk_office(code="JALAN1", email="kantor@example.go.id")
     office, staff = data["office"], data["staff"]
-    # Open round the clock in 10-minute slots, so "today" always has a slot still ahead.
+    # Open round the clock in 10-minute slots, so "today" has a slot still ahead (all but the
+    # day's last 10 minutes, 23:50-24:00 local: the known midnight window).
     office.booking = {"hours": {str(d): ["00:00", "24:00"] for d in range(7)}, "slot_minutes": 10}
     host = data["hosts"][0]
     host.booking_mode, host.booking_capacity, host.email = "approval", 1, "biro@example.go.id"
