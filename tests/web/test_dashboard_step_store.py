@@ -183,3 +183,65 @@ def test_migration_back_fills_the_minutes_of_visits_stored_before_it(db, make_of
     assert {v.id: v.step_minutes for v in db.session.scalars(select(Visit))} == expected
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM visit WHERE step_minutes IS NULL")).scalar() == 0
+
+
+def _figures(client, office_id=None):
+    """The SOP table and every visit analytics table of October, as CSV rows."""
+    extra = f"&office={office_id}" if office_id else ""
+    out = {"sop": _csv(client.get(f"/dashboard/sop.csv?period={OCT}{extra}"))}
+    for table in ("hours", "durations", "outcomes", "reasons", "repeat", "institutions", "purposes", "hosts",
+                  "services"):
+        out[table] = _csv(client.get(f"/dashboard/visits/{table}.csv?period={OCT}{extra}"))
+    return out
+
+
+def test_kept_days_give_the_figures_the_visits_give(db, staffed, as_user, tablet, make_visit, monkeypatch):
+    from server.dashboard import data, days
+    from server.models.visit import DashboardDay
+
+    desk = tablet(staffed.office)
+    _kalbar_visits(make_visit, desk, staffed.host)
+    make_visit(desk, host=staffed.host, at=START + timedelta(days=9, hours=3), institution="=Dinas X",
+               steps=[("cancelled", 3, {"reason": "Salah  alamat"}, None)])
+    client = as_user(staffed.users["supervisor"])
+    kept = _figures(client)
+    assert db.session.scalar(select(_db.func.count()).select_from(DashboardDay)) >= 31  # October's days
+    # Every day read from the visits, none kept:
+    db.session.execute(DashboardDay.__table__.delete())
+    db.session.commit()
+    data._FIGURES.clear()
+    monkeypatch.setattr(days, "LIVE_DAYS", 10_000)
+    assert _figures(client) == kept
+    assert db.session.scalar(select(_db.func.count()).select_from(DashboardDay)) == 0
+    assert [r[2] for r in kept["outcomes"][1:] if r[0] == "cancelled"] == ["1"]
+
+
+def test_a_late_event_on_a_closed_day_reaches_the_figures(db, staffed, as_user, tablet, make_visit):
+    desk = tablet(staffed.office)
+    visit = make_visit(desk, host=staffed.host, at=START, steps=[("verification", 6, {"ok": True}, "cocokkan_identitas")])
+    client = as_user(staffed.users["supervisor"])
+    rows = {r[1]: r for r in _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]}
+    assert rows["hubungi_petugas"][4] == "0"
+    assert _csv(client.get(f"/dashboard/visits/outcomes.csv?period={OCT}"))[1][::2] == ["checked_out", "0"]
+    # A tablet that was offline for weeks sends the rest of October's visit.
+    desk.push([desk.event(visit.id, "host_notified", START + timedelta(minutes=10), {}, step="hubungi_petugas"),
+               desk.event(visit.id, "checked_out", START + timedelta(minutes=50), {})])
+    rows = {r[1]: r for r in _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]}
+    assert rows["hubungi_petugas"][4:6] == ["1", "4.0"] and rows["cocokkan_identitas"][4:6] == ["1", "6.0"]
+    outcomes = {r[0]: r[2] for r in _csv(client.get(f"/dashboard/visits/outcomes.csv?period={OCT}"))[1:]}
+    assert outcomes["checked_out"] == "1"
+
+
+def test_the_visit_limit_cuts_the_period_at_the_same_visit(db, staffed, tablet, make_visit):
+    from reports.periods import parse_period
+    from server.dashboard import data
+
+    desk = tablet(staffed.office)
+    for n, minutes in enumerate((3, 40, 9, 21, 30)):  # one visit a day, then two on the 9th
+        make_visit(desk, host=staffed.host, at=START + timedelta(days=min(n, 3), hours=n),
+                   steps=[("verification", minutes, {"ok": True}, "cocokkan_identitas")])
+    office = db.session.get(type(staffed.office), staffed.office.id)
+    period = parse_period(OCT)
+    for limit, expected in ((1, [3.0]), (4, [3.0, 40.0, 9.0, 21.0]), (5, [3.0, 40.0, 9.0, 21.0, 30.0])):
+        rows = {r["key"]: r for r in data._office_step_times(office, period, limit)}
+        assert rows["cocokkan_identitas"]["samples"] == expected, limit
