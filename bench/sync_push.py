@@ -28,7 +28,7 @@ def raw_insert_rates(app, office_id: int, device_id: int, rows_template: list[di
     commits its batch) and in one transaction."""
     import json as jsonlib
 
-    from server.api.operations import _event_row
+    from server.api.events import event_row
     from server.extensions import db
     from server.models import Device, VisitEvent
 
@@ -43,7 +43,7 @@ def raw_insert_rates(app, office_id: int, device_id: int, rows_template: list[di
         def prepared(seq_base: int) -> list[tuple]:
             out = []
             for i, event in enumerate(rows_template):
-                row = _event_row(dict(event, id=str(uuid.uuid4()), seq=seq_base + i), device, office_id, _now())[0]
+                row = event_row(dict(event, id=str(uuid.uuid4()), seq=seq_base + i), device, office_id, _now())[0]
                 values = []
                 for name in columns:
                     value = row.get(name)

@@ -21,10 +21,10 @@ from sqlalchemy import event, func, or_, select, text, tuple_
 from sync.rules import FINAL_STAGES, LIFECYCLE_KEYS, format_time, mask_id_number
 
 from .. import jsoncodec
+from ..appointments.tickets import office_private_key, public_jwk
 from ..extensions import db
 from ..models import ChangeLog, Device, Host, Office, Service, StaffUser, SurveyLink, Visit
 from ..models.base import among
-from ..appointments.tickets import office_private_key, public_jwk
 
 log = logging.getLogger("sitamu.sync")
 
@@ -173,7 +173,7 @@ def tablet_json(visit, device_uid: str | None) -> str:
 @event.listens_for(Visit, "before_update")
 def _refresh_tablet_json(mapper, connection, visit: Visit) -> None:
     """Keep Visit.tablet_json true on every ORM write (blob arrival, corrections, retention);
-    the push path writes it with its own upsert (operations._derive_and_store)."""
+    the push path writes it with its own upsert (derive.derive_and_store)."""
     if visit.stage is None:  # an insert before column defaults: the pull builds it (_visit_views)
         return
     uid = connection.scalar(select(Device.uid).where(Device.id == visit.device_id)) if visit.device_id else None

@@ -17,10 +17,13 @@ from ..errors import error_body
 from ..extensions import db
 from ..nik import parse_nik
 from . import bp
-from .operations import (MAX_BATCH_BYTES, MAX_JSON_DEPTH, SyncError, blob_exists, create_survey_link,
-                         device_for_token, enroll_device, find_returning_guest, ingest_batch,
-                         json_depth_error, store_blob)
+from .blobs import store_blob
+from .common import MAX_BATCH_BYTES, MAX_JSON_DEPTH, SyncError, json_depth_error
+from .devices import device_for_token, enroll_device
+from .guests import find_returning_guest
+from .ingest import ingest_batch
 from .pull import DEFAULT_LIMIT, MAX_LIMIT, pull_changes
+from .survey_links import create_survey_link
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}\Z")  # \Z: "$" would let a final newline in
 # A tablet's last pull is saved at most this often (unless its outbox size changed).
@@ -77,7 +80,7 @@ def _gunzip(raw: bytes, limit: int) -> bytes:
                 raise SyncError(400, "invalid_request", "The gzip body has data after its end.",
                                 {"body": "trailing data after the gzip stream"})
     except zlib.error:
-        raise SyncError(400, "invalid_request", "The body is not valid gzip.", {"body": "bad gzip"})
+        raise SyncError(400, "invalid_request", "The body is not valid gzip.", {"body": "bad gzip"}) from None
 
 
 def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
@@ -90,8 +93,8 @@ def json_body(limit: int = MAX_BATCH_BYTES) -> dict:
     except jsoncodec.JSONDecodeError as exc:
         if "surrogate" in str(exc):
             raise SyncError(400, "invalid_json", "The body holds invalid Unicode (a lone surrogate).",
-                            {"body": "invalid Unicode"})
-        raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"})
+                            {"body": "invalid Unicode"}) from None
+        raise SyncError(400, "invalid_json", "The body is not JSON.", {"body": "not JSON"}) from None
     if not isinstance(body, dict):
         raise SyncError(400, "invalid_request", "The body must be a JSON object.", {"body": "must be an object"})
     deep = json_depth_error(body)
@@ -255,7 +258,7 @@ def load(schema: Schema, body: dict) -> dict:
         return schema.load(body, unknown="exclude")
     except ValidationError as exc:
         flat = {k: " ".join(v) if isinstance(v, list) else str(v) for k, v in exc.messages.items()}
-        raise SyncError(400, "invalid_request", "Some fields are not valid.", flat)
+        raise SyncError(400, "invalid_request", "Some fields are not valid.", flat) from None
 
 
 @bp.post("/enroll")
@@ -307,7 +310,7 @@ def pull():
     try:
         limit = int(request.args.get("limit", DEFAULT_LIMIT))
     except ValueError:
-        raise SyncError(400, "invalid_request", "limit must be a number.", {"limit": "must be a number"})
+        raise SyncError(400, "invalid_request", "limit must be a number.", {"limit": "must be a number"}) from None
     if not 1 <= limit <= MAX_LIMIT or len(cursor) > 200:
         raise SyncError(400, "invalid_request", "limit or cursor out of range.",
                         {"limit": f"1 to {MAX_LIMIT}"} if not 1 <= limit <= MAX_LIMIT else {"cursor": "too long"})

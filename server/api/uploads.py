@@ -16,7 +16,8 @@ from werkzeug.exceptions import ClientDisconnected
 from ..extensions import db
 from ..models import Attachment, BlobUpload, Device
 from ..models.base import utcnow
-from .operations import BLOB_KINDS, BLOB_TYPES, SyncError, _insert, store_blob
+from .blobs import BLOB_KINDS, BLOB_TYPES, store_blob
+from .common import SyncError, dialect_insert
 
 RANGE_RE = re.compile(r"^bytes (\d{1,9})-(\d{1,9})/(\d{1,9})\Z")
 READ_PIECE = 16 * 1024
@@ -89,7 +90,7 @@ def _save_partial(device: Device, sha: str, kind: str, content_type: str, total:
     dialect = db.session.get_bind().dialect.name
     values = {"sha256": sha, "device_id": device.id, "kind": kind, "content_type": content_type,
               "total": total, "data": data, "updated_at": utcnow()}
-    stmt = _insert(table, dialect).values(**values)
+    stmt = dialect_insert(table, dialect).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.sha256, table.c.device_id],
                                       set_={k: stmt.excluded[k] for k in ("kind", "content_type", "total",
                                                                          "data", "updated_at")})
