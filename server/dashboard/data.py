@@ -101,19 +101,28 @@ def _convention(offices: list[Office]) -> str:
 
 def survey_sums(offices: list[Office], periods: list[Period], by: str = "office",
                 service_id: int | None = None, host_id: int | None = None) -> dict[tuple, tuple]:
-    """Return {(office id | service id, period index): (respondents, totals, counts)} in one query
-    (once per request: the page's tables and charts share it)."""
-    key = ("survey_sums", tuple(o.id for o in offices), tuple((p.code, p.tz_name) for p in periods), by,
+    """Return {(office id | service id, period index): (respondents, totals, counts)}: one query
+    per request for both groupings (the page's tables and charts share it)."""
+    key = ("survey_sums", tuple(o.id for o in offices), tuple((p.code, p.tz_name) for p in periods),
            service_id, host_id)
-    return remembered(key, lambda: _survey_sums(offices, periods, by, service_id, host_id))
+    base = remembered(key, lambda: _survey_sums(offices, periods, service_id, host_id))
+    return remembered((*key, by), lambda: _regroup(base, 0 if by == "office" else 1))
 
 
-def _survey_sums(offices, periods, by, service_id, host_id) -> dict[tuple, tuple]:
+def _regroup(base: dict[tuple, tuple], position: int) -> dict[tuple, tuple]:
+    parts: dict[tuple, list] = defaultdict(list)
+    for key, value in base.items():
+        parts[(key[position], key[2])].append(value)
+    return {key: _combine(values) for key, values in parts.items()}
+
+
+def _survey_sums(offices, periods, service_id, host_id) -> dict[tuple, tuple]:
+    """Return {(office id, service id, period index): (respondents, totals, counts)}."""
     bucket, where = _bucket(SurveyResponse.submitted_at, SurveyResponse.office_id, offices, periods)
     if bucket is None:
         return {}
-    group = SurveyResponse.office_id if by == "office" else SurveyResponse.service_id
-    columns = [group, bucket.label("bucket"), func.count(SurveyResponse.id)]
+    columns = [SurveyResponse.office_id, SurveyResponse.service_id, bucket.label("bucket"),
+               func.count(SurveyResponse.id)]
     for key in ELEMENT_KEYS:
         col = getattr(SurveyResponse, key)
         columns += [func.coalesce(func.sum(col), 0), func.count(col)]
@@ -123,12 +132,12 @@ def _survey_sums(offices, periods, by, service_id, host_id) -> dict[tuple, tuple
     if host_id is not None:
         query = query.where(SurveyResponse.host_id == host_id)
     out = {}
-    for row in db.session.execute(query.group_by(group, bucket)):
-        if row[1] is None:
+    for row in db.session.execute(query.group_by(SurveyResponse.office_id, SurveyResponse.service_id, bucket)):
+        if row[2] is None:
             continue
-        totals = {k: int(row[3 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
-        counts = {k: int(row[4 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
-        out[(row[0], int(row[1]))] = (int(row[2]), totals, counts)
+        totals = {k: int(row[4 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
+        counts = {k: int(row[5 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
+        out[(row[0], row[1], int(row[2]))] = (int(row[3]), totals, counts)
     return out
 
 
