@@ -56,9 +56,14 @@ def _font(weight: str, size_tenths: int):
     return None
 
 
+# Liberation Sans's digits all have the same width: a word is measured (and cached) with its
+# digits as zeros, so the numbers of addresses and identity cards are measured once.
+_DIGITS_AS_ZERO = str.maketrans("123456789", "000000000")
+
+
 def text_width_mm(text: str, size_pt: float, weight: str = "regular") -> float:
     """Return the width of `text` in Liberation Sans at `size_pt`, in millimetres."""
-    return _width_mm(text, size_pt, weight)
+    return _width_mm(text.translate(_DIGITS_AS_ZERO), size_pt, weight)
 
 
 @lru_cache(maxsize=200_000)
@@ -73,7 +78,7 @@ def _width_mm(text: str, size_pt: float, weight: str) -> float:
 
 def _words_width_mm(words: list[str], size_pt: float) -> float:
     """Return the width of words joined by spaces (word widths cached; no kerning across)."""
-    return sum(_width_mm(w, size_pt, "regular") for w in words) + \
+    return sum(_width_mm(w.translate(_DIGITS_AS_ZERO), size_pt, "regular") for w in words) + \
         _width_mm(" ", size_pt, "regular") * (len(words) - 1)
 
 

@@ -317,39 +317,39 @@ def _wrapped(text: str, key: str) -> tuple[Markup, ...]:
     return tuple(escape(line) for line in fit_lines(text, _TEXT_WIDTHS[key], FONT_PT, None))
 
 
-def _cell_lines(row: dict) -> dict[str, list[Markup]]:
+def _cell_lines(row: dict) -> dict[str, tuple[Markup, ...]]:
     """Return each column's lines of text for one row (escaped, wrapped to the column: a
     long text takes more lines, nothing is cut)."""
-    def wrap(text, key):
-        return list(_wrapped(text, key))
-
     if row["purged"]:
-        name = [Markup('<span class="purged">(data dihapus</span>'),
-                Markup('<span class="purged">sesuai retensi)</span>')]
-        origin = identity = purpose = [EMPTY]
+        name = (Markup('<span class="purged">(data dihapus</span>'),
+                Markup('<span class="purged">sesuai retensi)</span>'))
+        origin = identity = purpose = (EMPTY,)
     else:
-        name = wrap(row["name"], "name")
+        name = _wrapped(row["name"], "name")
         inst, addr = row["institution"].strip(), row["address"].strip()
-        origin = wrap(inst, "origin") + wrap(addr, "origin") if inst and addr else wrap(inst or addr, "origin")
-        identity = [escape(row["id_type"]), *wrap(row["identity"], "identity")] if row["identity"] else [EMPTY]
-        purpose = wrap(row["purpose"], "purpose")
-    number = [escape(x) for x in (row["queue_number"], row["card_number"] and f"K-{row['card_number']}") if x]
-    time_out = [escape(row["time_out"])]
+        origin = (_wrapped(inst, "origin") + _wrapped(addr, "origin") if inst and addr
+                  else _wrapped(inst or addr, "origin"))
+        identity = ((escape(row["id_type"]), *_wrapped(row["identity"], "identity")) if row["identity"]
+                    else (EMPTY,))
+        purpose = _wrapped(row["purpose"], "purpose")
+    number = tuple(escape(x) for x in (row["queue_number"], row["card_number"] and f"K-{row['card_number']}")
+                   if x)
+    time_out = (escape(row["time_out"]),)
     if row["out_day_differs"]:
-        time_out.append(Markup('<span class="note">hari berikut</span>'))
+        time_out += (Markup('<span class="note">hari berikut</span>'),)
     return {
-        "no": [escape(str(row["no"]))],
-        "day": [escape(row["weekday"] + ","), escape(row["date"])],
-        "time_in": [escape(row["time_in"])],
+        "no": (escape(str(row["no"])),),
+        "day": (escape(row["weekday"] + ","), escape(row["date"])),
+        "time_in": (escape(row["time_in"]),),
         "time_out": time_out,
         "name": name,
         "origin": origin,
         "identity": identity,
         "purpose": purpose,
-        "host": wrap(row["host"], "host"),
-        "note": wrap(row["note"], "note"),
-        "number": number or [Markup("-")],
-        "signature": [],
+        "host": _wrapped(row["host"], "host"),
+        "note": _wrapped(row["note"], "note"),
+        "number": number or (Markup("-"),),
+        "signature": (),
     }
 
 
@@ -359,7 +359,7 @@ class Piece:
     for a page (continued on the next)."""
 
     row: dict
-    cells: dict[str, list[Markup]]
+    cells: dict[str, tuple[Markup, ...]]
     lines: int  # its height in cell lines (at least ROW_LINES)
     first: bool = True  # False for the continuation of a row from the page before
 
@@ -380,8 +380,8 @@ def _split(piece: Piece, at: int) -> tuple[Piece, Piece]:
     row's number and says "(lanjutan)" (continued)."""
     head = {key: c[:at] for key, c in piece.cells.items()}
     rest = {key: c[at:] for key, c in piece.cells.items()}
-    rest["no"] = [escape(str(piece.row["no"]))]
-    rest["day"] = [Markup('<span class="note">(lanjutan)</span>')]
+    rest["no"] = (escape(str(piece.row["no"])),)
+    rest["day"] = (Markup('<span class="note">(lanjutan)</span>'),)
     return (Piece(piece.row, head, at, piece.first),
             Piece(piece.row, rest, max(ROW_LINES, *(len(c) for c in rest.values())), False))
 
@@ -434,13 +434,14 @@ def _page(pieces: list[Piece], closing: dict | None) -> dict:
             # this page is one 8 mm line per row, its text where a first line would be.
             one = key in ONE_LINE or not any(line for p in pieces for line in p.cells[key][1:])
             wanted = 1 if one else 2
-            lines = [line for p in pieces for line in (p.cells[key] + [EMPTY, EMPTY])[:wanted]]
+            lines = [line for p in pieces for line in (p.cells[key] + (EMPTY, EMPTY))[:wanted]]
         else:  # some row is taller: every row's lines, padded to its height
             one = False
-            lines = [line for p in pieces for line in (p.cells[key] + [EMPTY] * p.lines)[:p.lines]]
+            lines = [line for p in pieces for line in (p.cells[key] + (EMPTY,) * p.lines)[:p.lines]]
         cols.append({"key": key, "heading": heading, "x": x, "width": width,
                      "align": align + (" one" if one else ""),
-                     "text": Markup("\n").join(lines) if any(lines) else ""})
+                     # The lines are escaped already: joined as text (Markup.join escapes each again).
+                     "text": Markup("\n".join(lines)) if any(lines) else ""})
         x += width
     signatures, top = [], HEADER_MM
     for piece in pieces:
