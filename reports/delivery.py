@@ -141,7 +141,7 @@ def run_dispatch(dispatch_id: int) -> str:
         period = jobs.report_period(dispatch.kind, office, dispatch.period)
         job_id = jobs.report_key(jobs.data_stamp(dispatch.kind, office, period))
         # The job's status file first, so the link opens the report's job page like any other.
-        jobs._write_status(job_id, job_id=job_id, kind=dispatch.kind, office_id=office.id, period=period.code,
+        jobs.write_status(job_id, job_id=job_id, kind=dispatch.kind, office_id=office.id, period=period.code,
                            filename=jobs.report_filename(dispatch.kind, office, period), state="queued",
                            progress=0, message="scheduled", error=None)
         jobs.run_job(job_id, dispatch.kind, office.id, period.code)

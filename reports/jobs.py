@@ -1,6 +1,6 @@
 """Building report PDFs: the caches, the chunked register pipeline and background jobs.
 
-A finished document is kept in the database (`report_document`), under a key made from
+A finished document is kept in the database (`report_document`, reports/store.py), under a key made from
 everything it depends on (office settings, the count and latest change of the visits or
 responses in the period, template version, signing date), so every server node serves it.
 Register chunks are cached in the local instance folder by the hash of their HTML, so after
@@ -10,7 +10,7 @@ node to node: nothing is lost when a node's instance folder is new.
 
 Jobs run on an RQ worker (`sitamu worker`, server/worker.py) when SITAMU_REDIS_URL is set,
 otherwise in a worker thread of the web process; either way they run inside an app context.
-A job's progress lives in the database (`report_job`), so every web process on every node
+A job's progress lives in the database (`report_job`, reports/store.py), so every web process on every node
 sees it; the job id is the report key, so two admins asking for the same report share one job.
 """
 import hashlib
@@ -28,21 +28,21 @@ from flask import current_app
 
 from .periods import Period, PeriodError, parse_month, parse_period
 from .render import TEMPLATE_VERSION, html_hash, merge_and_number, render_many, render_pool
+from .store import (KEEP_FOR, ReportError, check_job_id, document_exists, job_status, open_document,  # noqa: F401
+                    prune_store, read_document, store_document, write_status)
+
+_write_status = write_status  # the name callers and tests used before the store had its module
 
 log = logging.getLogger("sitamu.reports")
 
 KINDS = ("register", "ikm")
 QUEUE_NAME = "sitamu-reports"
 STALE_AFTER = timedelta(minutes=15)
-CHUNK_MAX_AGE = timedelta(days=30)
+CHUNK_MAX_AGE = KEEP_FOR  # local caches are pruned as the shared store is
 TREND_PERIODS = 4  # earlier periods shown in the IKM trend chart
 
 _thread_pool: ThreadPoolExecutor | None = None
 _thread_lock = threading.Lock()
-
-
-class ReportError(ValueError):
-    """A report that cannot be made (unknown office, bad period, bad kind, a full disk)."""
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -129,101 +129,6 @@ def sweep_forgotten() -> int:
                 except OSError:
                     pass
     return removed
-
-
-# --- the shared store: finished documents in the database -----------------------------------
-
-READ_CHUNK = 1024 * 1024  # a download is copied out of the database this much at a time
-
-
-def store_document(key: str, kind: str, office_id: int | None, period_code: str, data: bytes,
-                   content_type: str = "application/pdf") -> None:
-    """Keep a finished document where every node reads it, in its own transaction (a job's
-    document is there as soon as the job says done)."""
-    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
-    from server.extensions import db
-    from server.models import ReportDocument
-    from server.models.base import utcnow
-
-    table = ReportDocument.__table__
-    try:
-        with db.engine.begin() as conn:
-            conn.execute(table.delete().where(table.c.key == key))
-            conn.execute(table.insert().values(key=key, kind=kind, office_id=office_id, period=period_code,
-                                               content_type=content_type, size=len(data), data=data,
-                                               made_at=utcnow()))
-    except IntegrityError:  # another worker stored the same report (same key, same content) meanwhile
-        pass
-    except SQLAlchemyError as exc:
-        raise ReportError(f"cannot save the report in the database ({type(exc.orig or exc).__name__})") \
-            from exc
-
-
-def document_exists(key: str) -> bool:
-    """Return whether a finished document is kept under `key`."""
-    from server.extensions import db
-    from server.models import ReportDocument
-
-    table = ReportDocument.__table__
-    with db.engine.connect() as conn:  # not the session: see what other nodes stored since it began
-        return conn.execute(db.select(table.c.key).where(table.c.key == key)).first() is not None
-
-
-def read_document(key: str) -> bytes | None:
-    """Return a kept document's bytes, or None."""
-    body = open_document(key)
-    if body is None:
-        return None
-    with body:
-        return body.read()
-
-
-def open_document(key: str):
-    """Return a kept document as an open temporary file (read from the start; the caller
-    closes it, as send_file does), or None. It is copied from the database a megabyte at a
-    time, so a large register never sits whole in the web process's memory."""
-    import tempfile
-
-    from sqlalchemy import func
-
-    from server.extensions import db
-    from server.models import ReportDocument
-
-    table = ReportDocument.__table__
-    with db.engine.connect() as conn:
-        size = conn.execute(db.select(table.c.size).where(table.c.key == key)).scalar()
-        if size is None:
-            return None
-        out = tempfile.TemporaryFile()
-        try:
-            for start in range(0, size, READ_CHUNK):
-                piece = conn.execute(db.select(func.substr(table.c.data, start + 1, READ_CHUNK))
-                                     .where(table.c.key == key)).scalar()
-                if piece is None:  # deleted meanwhile (forget_period)
-                    out.close()
-                    return None
-                out.write(bytes(piece))
-        except BaseException:
-            out.close()
-            raise
-    out.seek(0)
-    return out
-
-
-def _prune_store() -> None:
-    """Delete kept documents made, and job states last changed, more than a month ago."""
-    from server.extensions import db
-    from server.models import ReportDocument, ReportForget, ReportJob
-    from server.models.base import utcnow
-
-    limit = utcnow() - CHUNK_MAX_AGE
-    forgotten = ReportForget.__table__
-    with db.engine.begin() as conn:
-        conn.execute(ReportDocument.__table__.delete().where(ReportDocument.__table__.c.made_at < limit))
-        conn.execute(ReportJob.__table__.delete().where(ReportJob.__table__.c.updated_at < limit))
-        # Local copies older than this are pruned by age on every node anyway.
-        conn.execute(forgotten.delete().where(forgotten.c.forgotten_at < limit - timedelta(days=1)))
 
 
 def _office(office_id: int):
@@ -353,7 +258,7 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays, drawings=drawings)
     _prune(cache_dir("chunks"), "*/*/*.pdf")
     _prune(cache_dir("docs"), "*/*/*.pdf")
-    _prune_store()
+    prune_store()
     from . import render
 
     pages = render.page_count(merged)
@@ -470,69 +375,6 @@ def _prune(directory: Path, pattern: str = "*.pdf") -> None:
 
 # --- background jobs -----------------------------------------------------------------------
 
-def _check_job_id(job_id: str) -> str:
-    if not job_id.isalnum() or len(job_id) > 64:
-        raise ReportError("bad job id")
-    return job_id
-
-
-def _write_status(key: str, **values) -> dict:
-    """Merge `values` into a job's state in the database (its own transaction, so every node
-    sees the progress at once) and return the state."""
-    from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-
-    from server.extensions import db
-    from server.models import ReportJob
-    from server.models.base import utcnow
-
-    job_id = _check_job_id(key)
-    table = ReportJob.__table__
-    for attempt in range(3):
-        status = {}
-        try:
-            with db.engine.begin() as conn:
-                row = conn.execute(db.select(table.c.status).where(table.c.id == job_id).with_for_update()).first()
-                try:
-                    status = json.loads(row[0]) if row else {}
-                except ValueError:
-                    status = {}
-                now = utcnow()
-                status.update(values, updated_at=now.isoformat())
-                if row:
-                    conn.execute(table.update().where(table.c.id == job_id)
-                                 .values(status=json.dumps(status), updated_at=now))
-                else:
-                    conn.execute(table.insert().values(id=job_id, status=json.dumps(status), updated_at=now))
-            return status
-        except IntegrityError:  # two first writes at once: the second merges into the first
-            continue
-        except OperationalError as exc:  # SQLite: another writer came first; try again
-            if attempt < 2:
-                time.sleep(0.05)
-                continue
-            log.warning("job status %s not saved: %s", job_id, type(exc.orig or exc).__name__)
-            return status
-        except SQLAlchemyError as exc:  # the job goes on (or fails) without its state saved
-            log.warning("job status %s not saved: %s", job_id, type(exc.orig or exc).__name__)
-            return status
-    return status
-
-
-def job_status(job_id: str) -> dict | None:
-    """Return a job's state: {state: queued|running|done|failed, progress, message, ...}."""
-    from server.extensions import db
-    from server.models import ReportJob
-
-    table = ReportJob.__table__
-    job_id = _check_job_id(job_id)
-    with db.engine.connect() as conn:
-        value = conn.execute(db.select(table.c.status).where(table.c.id == job_id)).scalar()
-    try:
-        return json.loads(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def job_file(job_id: str):
     """Return the finished PDF of a job as an open file (see open_document), if it is kept."""
     status = job_status(job_id)
@@ -552,13 +394,13 @@ def start_job(kind: str, office_id: int, period_code: str, user_id: int | None =
     base = {"job_id": job_id, "kind": kind, "office_id": office.id, "period": period.code,
             "filename": report_filename(kind, office, period)}
     if document_exists(job_id):
-        return _write_status(job_id, **base, state="done", progress=100, message="cached")
+        return write_status(job_id, **base, state="done", progress=100, message="cached")
     current = job_status(job_id)
     if current and current.get("state") in ("queued", "running"):
         updated = datetime.fromisoformat(current["updated_at"])
         if datetime.now(timezone.utc) - updated < STALE_AFTER:
             return current
-    status = _write_status(job_id, **base, state="queued", progress=0, message="queued", error=None,
+    status = write_status(job_id, **base, state="queued", progress=0, message="queued", error=None,
                            requested_by=user_id)
     redis_url = current_app.config.get("SITAMU_REDIS_URL")
     if redis_url:
@@ -605,25 +447,25 @@ def run_job(job_id: str, kind: str, office_id: int, period_code: str, population
         now = time.monotonic()
         if percent >= 100 or now - last[0] > 0.3:
             last[0] = now
-            _write_status(job_id, state="running", progress=min(int(percent), 99), message=message)
+            write_status(job_id, state="running", progress=min(int(percent), 99), message=message)
 
-    _write_status(job_id, state="running", progress=1, message="started")
+    write_status(job_id, state="running", progress=1, message="started")
     try:
         path, stats = build_report(kind, office_id, period_code, progress=progress, population=population)
     except (ReportError, PeriodError) as exc:
-        _write_status(job_id, state="failed", error=str(exc), message="failed")
+        write_status(job_id, state="failed", error=str(exc), message="failed")
         return
     except Exception as exc:  # noqa: BLE001 -- a failed job must say so, not stay "running"
         from server.logging import log_failure
 
         log_failure(log, "report job %s failed", exc, job_id)
-        _write_status(job_id, state="failed", error="internal error", message="failed")
+        write_status(job_id, state="failed", error="internal error", message="failed")
         db.session.rollback()
         return
     if path.name != f"{job_id}.pdf":  # data changed while queued: keep it under the job's name too
         try:
             store_document(job_id, kind, office_id, period_code, path.read_bytes())
         except (ReportError, OSError) as exc:
-            _write_status(job_id, state="failed", error=str(exc), message="failed")
+            write_status(job_id, state="failed", error=str(exc), message="failed")
             return
-    _write_status(job_id, state="done", progress=100, message="done", stats=stats)
+    write_status(job_id, state="done", progress=100, message="done", stats=stats)

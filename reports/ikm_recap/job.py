@@ -76,13 +76,13 @@ def start_recap(office_ids: list[int], period_code: str, fmt: str, user_id: int 
     base = {"job_id": job_id, "kind": "recap", "office_ids": sorted(office_ids), "period": period.code,
             "format": fmt, "filename": f"rekap-ikm-{period.code}.{fmt}".lower()}
     if jobs.document_exists(job_id):
-        return jobs._write_status(job_id, **base, state="done", progress=100, message="cached")
+        return jobs.write_status(job_id, **base, state="done", progress=100, message="cached")
     current = jobs.job_status(job_id)
     if current and current.get("state") in ("queued", "running"):
         updated = datetime.fromisoformat(current["updated_at"])
         if datetime.now(timezone.utc) - updated < jobs.STALE_AFTER:
             return current
-    status = jobs._write_status(job_id, **base, state="queued", progress=0, message="queued", error=None,
+    status = jobs.write_status(job_id, **base, state="queued", progress=0, message="queued", error=None,
                                 requested_by=user_id)
     if current_app.config.get("SITAMU_REDIS_URL"):
         from rq import Queue
@@ -112,27 +112,27 @@ def run_recap(job_id: str, office_ids: list[int], period_code: str, fmt: str) ->
         now = time.monotonic()
         if percent >= 100 or now - last[0] > 0.3:
             last[0] = now
-            jobs._write_status(job_id, state="running", progress=min(int(percent), 99), message=message)
+            jobs.write_status(job_id, state="running", progress=min(int(percent), 99), message=message)
 
-    jobs._write_status(job_id, state="running", progress=1, message="started")
+    jobs.write_status(job_id, state="running", progress=1, message="started")
     try:
         body, stats = build_recap(office_ids, period_code, fmt, progress)
     except (jobs.ReportError, PeriodError) as exc:
-        jobs._write_status(job_id, state="failed", error=str(exc), message="failed")
+        jobs.write_status(job_id, state="failed", error=str(exc), message="failed")
         return
     except Exception as exc:  # noqa: BLE001 -- a failed job must say so, not stay "running"
         from server.logging import log_failure
 
         log_failure(log, "recap job %s failed", exc, job_id)
-        jobs._write_status(job_id, state="failed", error="internal error", message="failed")
+        jobs.write_status(job_id, state="failed", error="internal error", message="failed")
         db.session.rollback()
         return
     try:  # kept in the database, where every node serves it
         jobs.store_document(job_id, "recap", None, parse_period(period_code).code, body, MIMETYPES[fmt])
     except jobs.ReportError as exc:
-        jobs._write_status(job_id, state="failed", error=str(exc), message="failed")
+        jobs.write_status(job_id, state="failed", error=str(exc), message="failed")
         return
-    jobs._write_status(job_id, state="done", progress=100, message="done", stats=stats)
+    jobs.write_status(job_id, state="done", progress=100, message="done", stats=stats)
 
 
 def recap_file(job_id: str):

@@ -246,7 +246,7 @@ def test_documents_and_job_states_unused_for_a_month_are_pruned(app, db, make_of
                                       content_type="application/pdf", size=4, data=b"%PDF", made_at=made))
         db.session.add(ReportJob(id=key * 8, status="{}", updated_at=made))
     db.session.commit()
-    jobs._prune_store()
+    jobs.prune_store()
     assert set(db.session.scalars(db.select(ReportDocument.key))) == {"new" * 8}
     assert set(db.session.scalars(db.select(ReportJob.id))) == {"new" * 8}
 
