@@ -9,7 +9,9 @@
    visits moved back by whole weeks (hours and weekdays kept) until there are `visits` visits.
 
 Copies are written with SQLAlchemy Core in batches, so the province is made in minutes, not
-the hours 200,000 pushes would take; every row still comes from the demo tool's output.
+the hours 200,000 pushes would take; every row still comes from the demo tool's output (each
+visit's stored SOP step minutes too). The dashboard's kept day rows are made at the end
+(`server.dashboard.days.keep_all`), as the push path and the migration keep them.
 """
 from __future__ import annotations
 
@@ -125,6 +127,11 @@ def build_province(offices: int = 40, visits: int = 200_000, big_month_visits: i
         conn = db.session.connection()
         log(f"{weeks} weeks back: {total} visits")
         weeks += 4
+    db.session.commit()
+    # The copies bypassed the push path, which keeps the dashboard's day rows: make them now.
+    from server.dashboard.days import keep_all
+
+    keep_all()
     db.session.commit()
     return {"offices": db.session.scalar(select(func.count()).select_from(Office)),
             "visits": db.session.scalar(select(func.count()).select_from(Visit)),
