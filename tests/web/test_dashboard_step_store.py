@@ -172,6 +172,7 @@ def test_migration_back_fills_the_minutes_of_visits_stored_before_it(db, make_of
             ("checked_out", 45, {}, "kembalikan_kartu")])
     expected = {v.id: v.step_minutes for v in db.session.scalars(select(Visit))}
     assert all(m["minutes"] for m in expected.values()) and len(expected) == 2
+    office_id = office.id
     db.session.remove()
 
     downgrade(revision=_parent_revision())
@@ -183,6 +184,14 @@ def test_migration_back_fills_the_minutes_of_visits_stored_before_it(db, make_of
     assert {v.id: v.step_minutes for v in db.session.scalars(select(Visit))} == expected
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM visit WHERE step_minutes IS NULL")).scalar() == 0
+    # ... and the closed days are kept summed up: October 6th holds both visits' minutes, in order.
+    from server.models.visit import DashboardDay
+
+    day = db.session.get(DashboardDay, (office_id, START.date()))
+    ordered = sorted(db.session.scalars(select(Visit)), key=lambda v: v.registered_at)
+    assert day.figures["visits"] == 2 and [t for t, _ in day.figures["tiers"]] == ["pimpinan", "eselon_4_asn"]
+    assert day.figures["steps"]["kembalikan_kartu"] == [v.step_minutes["minutes"]["kembalikan_kartu"] for v in ordered]
+    assert day.figures["counts"]["total"] == 2
 
 
 def _figures(client, office_id=None):
