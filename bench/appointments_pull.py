@@ -13,7 +13,7 @@ import os
 import time
 from datetime import datetime, timedelta
 
-from _sync_common import enrol_code, make_app, database_urls, seed_office, start_server
+from _sync_common import database_urls, enrol_code, make_app, seed_office, start_server
 
 from sync.client import SyncClient
 

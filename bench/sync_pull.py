@@ -11,7 +11,7 @@ import os
 import random
 import time
 
-from _sync_common import enrol_code, make_app, database_urls, seed_office, start_server, visit_events
+from _sync_common import database_urls, enrol_code, make_app, seed_office, start_server, visit_events
 
 from sync.client import SyncClient
 

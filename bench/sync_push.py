@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 
-from _sync_common import enrol_code, make_app, database_urls, seed_office, start_server, visit_events
+from _sync_common import database_urls, enrol_code, make_app, seed_office, start_server, visit_events
 
 from sync.client import SyncClient
 
@@ -107,7 +107,7 @@ def measure(name: str, url: str, n_events: int, tablets: int) -> dict:
         client = SyncClient(base, batch_size=200)
         device = client.enroll(enrol_code(app, office_id))
         # Bytes on the wire for one visit with its whole flow (7 events), pushed on its own.
-        one = visit_events(client, hosts, 1, rng)
+        visit_events(client, hosts, 1, rng)
         sent_before = client.stats.bytes_sent
         client.flush()
         bytes_one_visit = client.stats.bytes_sent - sent_before
@@ -125,7 +125,7 @@ def measure(name: str, url: str, n_events: int, tablets: int) -> dict:
         # The same number of events from several tablets at once (each its own outbox and
         # flusher, as in an office): the server's ingest rate when requests overlap.
         together = []
-        for n in range(tablets):
+        for _ in range(tablets):
             other = SyncClient(base, batch_size=200)
             other.enroll(enrol_code(app, office_id))
             visit_events(other, hosts, max(1, n_events // 7 // tablets), rng)

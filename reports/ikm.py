@@ -194,7 +194,7 @@ def _as_mapping(values: Mapping[str, int] | Sequence[int], name: str) -> dict[st
     values = list(values)
     if len(values) != len(ELEMENT_KEYS):
         raise IkmError(f"{name}: expected 9 values in the order {', '.join(ELEMENT_KEYS)}")
-    return {k: int(v or 0) for k, v in zip(ELEMENT_KEYS, values)}
+    return {k: int(v or 0) for k, v in zip(ELEMENT_KEYS, values, strict=True)}
 
 
 def compute_ikm(totals: Mapping[str, int] | Sequence[int], counts: Mapping[str, int] | Sequence[int] | int,

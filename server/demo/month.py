@@ -72,7 +72,7 @@ def month_plans(rng: random.Random, ctx: Ctx, first: date, last: date, total: in
     else:
         counts = [total // len(days) + (1 if i < total % len(days) else 0) for i in range(len(days))]
     plans = []
-    for day, count in zip(days, counts):
+    for day, count in zip(days, counts, strict=True):
         for _ in range(count):
             start = _local(day, arrival_minute(rng, day.weekday() == 4), ctx.office.tz)
             plan = plan_visit(rng, ctx, start)

@@ -12,7 +12,6 @@ from ..extensions import db
 from ..models import Device, Host, Office, Service, StaffUser
 from .common import DEMO_PASSWORD, DEMO_PIN, DemoError, new_uuid
 
-
 OFFICES = [
     {
         "code": "KALBAR-BPBJ",

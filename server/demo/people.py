@@ -10,7 +10,6 @@ from datetime import date
 
 from .offices import PROFILES
 
-
 # Visitors from elsewhere: (province code, kabupaten/kota codes).
 AWAY = [(31, [71, 72, 73, 74, 75]), (32, [73, 4, 16]), (33, [74, 72]), (35, [78, 15]), (36, [71, 3]),
         (63, [71, 72, 3]), (62, [71, 1]), (14, [71, 2]), (16, [71, 5]), (73, [71, 8]), (21, [71, 1])]

@@ -11,7 +11,6 @@ from .common import CONSENT_VERSION, iso, new_uuid
 from .offices import Ctx
 from .people import AGE_BANDS, EDUCATION, OCCUPATION, Guest, make_guest, typo
 
-
 UNAVAILABLE_REASONS = [
     "Pejabat yang dituju sedang rapat di luar kantor. Mohon maaf, silakan kembali esok hari.",
     "Pejabat yang dituju sedang dinas luar daerah. Surat/berkas dapat dititipkan kepada agendaris.",

@@ -49,3 +49,7 @@ class SurveyResponse(db.Model):
 
     def __repr__(self) -> str:
         return f"<SurveyResponse {self.id} office={self.office_id} {self.source}>"
+
+
+# One column per element, named by its key (the API, the exports and the IKM engine read them so).
+assert all(key in SurveyResponse.__table__.columns for key in ELEMENT_KEYS)

@@ -24,8 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from server.sop import get_template, steps_for, template_keys
-from sync.rules import (CHANNELS, CUSTODY_ITEMS, EVENT_KINDS, ID_TYPES, LIFECYCLE_KEYS, derive_visit, format_time,
-                        walk_steps)
+from sync.rules import CHANNELS, EVENT_KINDS, ID_TYPES, LIFECYCLE_KEYS, derive_visit, format_time, walk_steps
 
 HERE = Path(__file__).resolve().parent
 VECTORS = HERE / "lifecycle_walks.json"

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from server import sop
 from server.api.operations import load_events
 from server.demo import DEMO_PASSWORD, DEMO_PIN, STAFF, DemoError, load_demo
-from server.models import (ELEMENT_KEYS, Device, Host, Office, Service, StaffUser, SurveyResponse, Visit,
-                           VisitEvent)
+from server.models import ELEMENT_KEYS, Device, Host, Office, Service, StaffUser, SurveyResponse, Visit, VisitEvent
 from sync.rules import derive_visit
 
 from .conftest import TODAY

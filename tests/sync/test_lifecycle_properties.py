@@ -18,13 +18,24 @@ from pathlib import Path
 from shutil import which
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as label_example
 from hypothesis import strategies as st
 
-from sync.rules import (CUSTODY_ITEMS, FINAL_STAGES, LOCATIONS, OUTCOMES, STAGE_RANK, corrected_time,
-                        derive_visit, format_time, parse_time, validate_event, walk_steps)
-from sync.test_vectors.generate_lifecycle import (VECTORS, RandomChooser, build_cases, dumps, random_walk,
-                                                  tiers)
+from sync.rules import (
+    CUSTODY_ITEMS,
+    FINAL_STAGES,
+    LOCATIONS,
+    OUTCOMES,
+    STAGE_RANK,
+    corrected_time,
+    derive_visit,
+    format_time,
+    parse_time,
+    validate_event,
+    walk_steps,
+)
+from sync.test_vectors.generate_lifecycle import VECTORS, RandomChooser, build_cases, dumps, random_walk, tiers
 
 REPO = Path(__file__).resolve().parents[2]
 TIERS = tiers()
@@ -235,7 +246,7 @@ def test_derivation_and_walk_do_not_depend_on_order_or_duplicates_in_any_field(t
 @given(data=st.data())
 def test_every_walk_ends_in_one_outcome_and_the_lifecycle_holds_at_every_point(tier, data):
     steps, walked = data.draw(walks(tier))
-    event(f"outcome: {expected_ending(walked['endings'], len(walked['events']))[0]}")
+    label_example(f"outcome: {expected_ending(walked['endings'], len(walked['events']))[0]}")
     assert_lifecycle_holds(steps, walked)
 
 
@@ -280,7 +291,7 @@ def test_on_the_main_path_of_every_tier_the_guest_is_with_the_host_before_leavin
 @given(day=st.lists(walks(), min_size=2, max_size=8), cuts=st.lists(st.floats(0, 1), min_size=8, max_size=8))
 def test_the_on_site_roll_is_the_visits_without_an_outcome_and_reconciliation_what_is_held(day, cuts):
     roll, expected_roll, held, expected_held = [], [], {}, {}
-    for (steps, walked), cut in zip(day, cuts):
+    for (_steps, walked), cut in zip(day, cuts, strict=False):  # cuts: 8, the day: 2-8 visits
         events = walked["events"][:max(1, round(cut * len(walked["events"])))]
         visit = derive_visit(events)
         if visit["on_site"]:

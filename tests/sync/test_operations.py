@@ -4,8 +4,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from server.api.operations import (SyncError, dismiss_quarantine, enrollment_qr_svg, ingest_batch,
-                                   quarantine_record, record_server_event, replay_quarantine)
+from server.api.operations import (
+    SyncError,
+    dismiss_quarantine,
+    enrollment_qr_svg,
+    ingest_batch,
+    quarantine_record,
+    record_server_event,
+    replay_quarantine,
+)
 from server.changes import prune_change_log
 from server.models import AuditLog, ChangeLog, Device, Quarantine, Visit
 

@@ -8,12 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from reports.ikm import ELEMENT_KEYS
 from server.api.operations import create_survey_link, revoke_device
 from server.api.survey_links import mint_token
 from server.models import SurveyLink, SurveyResponse, Visit, VisitEvent
-from reports.ikm import ELEMENT_KEYS
-
-from .conftest import PROTO
 
 ANSWERS = {f"q_{k}": "4" for k in ELEMENT_KEYS} | {"q_waktu": "3", "gender": "L", "age_band": "40-49"}
 TOKEN_OF = {}

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.rules import (EVENT_KINDS, STAGE_RANK, content_hash, derive_visit, format_time,
-                        mask_id_number, validate_event)
+from sync.rules import EVENT_KINDS, STAGE_RANK, content_hash, derive_visit, format_time, mask_id_number, validate_event
 
 VECTORS = Path(__file__).resolve().parents[2] / "sync" / "test_vectors" / "derive.json"
 VISIT = "9a2c0f5e-1111-4a2b-8c3d-000000000001"

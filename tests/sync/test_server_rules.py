@@ -4,14 +4,14 @@ do not depend on arrival order, bodies refused clearly, cursors the server never
 import gzip
 import json
 import time
-from datetime import timedelta
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from server.models import Device, Quarantine, SurveyResponse, Visit, VisitEvent
-from sync.rules import canonical_event, content_hash
+from sync.rules import content_hash
 
 from .test_pull import pull_until
 

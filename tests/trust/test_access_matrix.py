@@ -193,7 +193,7 @@ def _office_b_rows() -> dict:
             if column is None:
                 continue
             cols = [type_coerce(c, Text) if isinstance(c.type, Encrypted) else c for c in table.columns]
-            cols = [c for c, raw in zip(cols, table.columns)
+            cols = [c for c, raw in zip(cols, table.columns, strict=True)
                     if raw.name not in ("last_seen_at", "last_pull_at", "pull_cursor")]
             out[table.name] = conn.execute(select(*cols).where(column == office_b)
                                            .order_by(*table.primary_key.columns)).all()

@@ -7,8 +7,7 @@ from sqlalchemy import Text, select, text, type_coerce
 
 from server.crypto import Encrypted
 from server.extensions import db as _db
-from server.models import (Attachment, AuditLog, Host, Office, Service, StaffUser, SurveyResponse,
-                           Visit, VisitEvent)
+from server.models import Attachment, AuditLog, Host, Office, Service, StaffUser, SurveyResponse, Visit, VisitEvent
 from server.models.base import utcnow
 
 

@@ -1,9 +1,6 @@
 """Issue 13 (items 7 and 8): what Sitamu writes is readable by its own user only, and a full
 disk gives a clear error with nothing left half-written (report parts, backups)."""
-import json
-import os
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest

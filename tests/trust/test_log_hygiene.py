@@ -99,7 +99,7 @@ def test_a_full_flow_logs_no_personal_data_or_secrets(app, client, db, make_offi
         "queue_number": f"A00{i}", "id_type": "ktp", "id_number": nik, "name": f"Tamu {i}",
         "phone": phone, "purpose": "Koordinasi", "host_id": host.id, "photo_sha": sha,
         "consent_version": "2026-01", "consent_at": "2026-11-23T02:00:00.000Z"}, actor="guest")
-        for i, (v, nik, phone) in enumerate(zip(visits, NIKS, PHONES))]
+        for i, (v, nik, phone) in enumerate(zip(visits, NIKS, PHONES, strict=True))]
     bad = event(str(uuid.uuid4()), "registration", {"id_type": "ktp", "id_number": BAD_NIK,
                                                     "name": "Salah", "phone": PHONES[0]}, actor="guest")
     notified = event(visits[0], "host_notified", {"channel": "app"})

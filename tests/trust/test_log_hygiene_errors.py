@@ -48,7 +48,7 @@ def failing_app(make_app):
 
 
 @pytest.mark.parametrize("route", ["orphan", "cast", "null"])
-def test_a_database_error_logs_no_statement_values_and_no_path(failing_app, captured_logs, route):
+def test_a_database_error_logs_no_statement_values_and_no_path(failing_app, captured_logs, route):  # noqa: F811
     client = failing_app.test_client()
     response = client.post(f"/test-boom/{route}/{TOKEN}", headers={"Accept": "application/json"})
     assert response.status_code == 500

@@ -5,7 +5,8 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.nik import PROVINCES, mask_nik, parse_nik
 
@@ -114,7 +115,7 @@ process.stdout.write(JSON.stringify(out));
     result = subprocess.run(["node", "--input-type=module", "-e", js], input=json.dumps(cases),
                             capture_output=True, text=True, cwd=REPO, check=True)
     from_js = json.loads(result.stdout)
-    for case, js_result in zip(cases, from_js):
+    for case, js_result in zip(cases, from_js, strict=True):  # the port answered every case
         parsed = parse_nik(case, today=TODAY)
         ours = [parsed.ok, sorted(parsed.errors), parsed.sex if not parsed.errors or parsed.sex else None,
                 parsed.birth_date.isoformat() if parsed.birth_date else None]

@@ -50,7 +50,7 @@ def _queued(office_id, recipient="kabag@kalbarprov.go.id", subject="Tamu menungg
     return note.id
 
 
-def test_one_bad_message_never_stops_the_queue(app, db, make_office, smtp_server, mail_config):
+def test_one_bad_message_never_stops_the_queue(app, db, make_office, smtp_server, mail_config):  # noqa: F811
     """Rows written before the API refused line breaks (or by any other path) still go out,
     each on its own: a header is made one line, an address that cannot be one fails alone."""
     office = make_office()

@@ -13,7 +13,8 @@ import json
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from reports.paper import CsvError, parse_survey_csv
@@ -73,7 +74,7 @@ def test_server_visit_is_derive_visit_of_what_it_stored_whatever_the_batches(off
               else dict(e, payload={**e["payload"], "name": "Nama Palsu"}) for e in conflicting]
     sends = data.draw(st.permutations(sends), label="order")
     cuts = sorted(data.draw(st.lists(st.integers(0, len(sends)), max_size=4), label="cuts"))
-    batches = [sends[a:b] for a, b in zip([0] + cuts, cuts + [len(sends)]) if sends[a:b]]
+    batches = [sends[a:b] for a, b in zip([0] + cuts, cuts + [len(sends)], strict=True) if sends[a:b]]
 
     valid: dict[str, list] = {}  # id -> the versions not refused for their content
     for batch in batches:
@@ -161,7 +162,7 @@ def _write(rows_, order, delimiter, bom, newline):
        delimiter=st.sampled_from([",", ";", "\t"]), bom=st.booleans(), newline=st.sampled_from(["\n", "\r\n"]),
        genders=st.lists(st.sampled_from(["L", "P", "", "laki-laki", "Perempuan"]), min_size=30, max_size=30))
 def test_any_valid_table_reads_back_exactly(rows_, order, delimiter, bom, newline, genders):
-    for row, gender in zip(rows_, genders):
+    for row, gender in zip(rows_, genders, strict=False):  # 30 genders for up to 30 rows
         row["jenis_kelamin"] = gender
     survey = parse_survey_csv(_write(rows_, order, delimiter, bom, newline).encode())
     assert [{k: r[k] for k in ELEMENTS} for r in survey.rows] == [{k: r[k] for k in ELEMENTS} for r in rows_]

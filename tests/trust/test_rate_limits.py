@@ -26,7 +26,7 @@ def test_login_locks_the_account_after_five_wrong_passwords(client, make_user):
 
 def test_lockout_locks_a_key_after_its_failures_and_success_clears_it():
     lockout = Lockout("memory://")
-    for attempt in range(4):
+    for _ in range(4):
         assert lockout.failure("pin", 7) is False
         assert not lockout.is_locked("pin", 7)
     assert lockout.failure("pin", 7) is True
@@ -38,8 +38,9 @@ def test_lockout_locks_a_key_after_its_failures_and_success_clears_it():
 
 
 def test_lockout_is_shared_through_redis_when_configured():
-    import redis
     import uuid
+
+    import redis
 
     uri = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(uri).ping()
