@@ -10,6 +10,7 @@ period was parsed in; `in_zone()` gives the same period for another office's zon
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_day_names, get_month_names
@@ -25,6 +26,13 @@ def day_names(locale: str = "id", width: str = "wide") -> tuple[str, ...]:
     """Return Monday..Sunday in `locale` (Babel/CLDR): "Senin" ... "Minggu"."""
     names = get_day_names(width, locale=locale)
     return tuple(names[d] for d in range(7))
+
+
+@lru_cache(maxsize=4096)
+def format_day(day: date, pattern: str, locale: str = "id") -> str:
+    """Return `day` written with a CLDR pattern in `locale` ("d MMMM y" -> "5 Oktober 2026");
+    remembered, since a dashboard writes the same few months many times."""
+    return format_date(day, pattern, locale=locale)
 
 
 MONTHS_ID = month_names("id")
@@ -99,7 +107,7 @@ class Period:
     @property
     def label_id(self) -> str:
         if self.kind == "month":
-            return format_date(self.first_day, "MMMM y", locale="id")
+            return format_day(self.first_day, "MMMM y", "id")
         if self.kind == "quarter":
             return f"Triwulan {ROMAN[self.index - 1]} {self.year}"
         if self.kind == "semester":
@@ -109,7 +117,7 @@ class Period:
     @property
     def label_en(self) -> str:
         if self.kind == "month":
-            return format_date(self.first_day, "MMMM y", locale="en")
+            return format_day(self.first_day, "MMMM y", "en")
         if self.kind == "quarter":
             return f"Q{self.index} {self.year}"
         if self.kind == "semester":
@@ -183,9 +191,9 @@ def period_containing(when: datetime, kind: str = "month", tz_name: str = "Asia/
 
 def format_date_id(day: date) -> str:
     """Return a date the Indonesian way: "5 Oktober 2026"."""
-    return format_date(day, "d MMMM y", locale="id")
+    return format_day(day, "d MMMM y", "id")
 
 
 def format_day_id(day: date) -> str:
     """Return weekday and date: "Senin, 5 Oktober 2026"."""
-    return format_date(day, "EEEE, d MMMM y", locale="id")
+    return format_day(day, "EEEE, d MMMM y", "id")

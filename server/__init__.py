@@ -65,8 +65,10 @@ def create_app(config: dict | object | None = None) -> Flask:
 
 
 def _select_locale():
-    from flask import current_app, request, session
+    from flask import current_app, has_request_context, request, session
 
+    if not has_request_context():
+        return None  # a CLI or a job: BABEL_DEFAULT_LOCALE, Indonesian
     lang = request.args.get("lang") or session.get("lang")
     if lang in current_app.config["SITAMU_LANGUAGES"]:
         session["lang"] = lang

@@ -1,8 +1,9 @@
 """Charts drawn on the server as SVG: no script, no network, readable when printed."""
 import math
 
-from babel.dates import format_date
 from markupsafe import Markup, escape
+
+from reports.periods import format_day
 
 from ..i18n import decimal
 
@@ -219,5 +220,5 @@ def _fmt(value: float, places: int = 2) -> str:
 def short_label(period, lang: str = "id") -> str:
     """Return a period label short enough for a chart axis ("Okt 26", "2026-Q4")."""
     if period.kind == "month":
-        return format_date(period.first_day, "MMM yy", locale=lang)
+        return format_day(period.first_day, "MMM yy", lang)
     return period.code

@@ -100,3 +100,21 @@ def test_the_element_table_prints_every_decimal_as_before():
     for value in values:
         for least in (0, 2, 3):
             assert format_exact(value, least) == _old_format_exact(value, least), (value, least)
+
+
+@pytest.mark.parametrize("locale", ["id", "en", "jv", "de", "ar"])
+def test_figures_are_what_babel_format_decimal_writes(locale):
+    """Only the symbols are looked up (speed); the text is Babel's own, in any locale."""
+    from babel.numbers import format_decimal
+
+    from reports.numbers import pattern_for
+
+    for value in [Decimal(n) / 997 for n in range(-3000, 300_000, 4111)] + [Decimal("88.245"), Decimal("-0.04")]:
+        for places in (0, 1, 2, 3):
+            rounded = round_half_up(abs(value), places) * (-1 if value < 0 else 1)
+            babel = format_decimal(rounded, format=pattern_for(places), locale=locale, group_separator=False)
+            assert format_figure(value, places, locale) == babel, (value, places)
+            as_float = float(value)
+            babel = format_decimal(Decimal(f"{as_float:.{places}f}"), format=pattern_for(places), locale=locale,
+                                   group_separator=False)
+            assert format_figure(as_float, places, locale) == babel, (as_float, places)
