@@ -9,8 +9,16 @@ import pytest
 from reports.ikm import format_id, round_half_up
 from reports.ikm_report import TABLE_PLACES, format_exact
 from reports.numbers import format_figure, parse_id
-from reports.periods import (DAYS_ID, MONTHS_EN, MONTHS_ID, day_names, format_date_id, format_day_id,
-                             month_names, parse_period)
+from reports.periods import (
+    DAYS_ID,
+    MONTHS_EN,
+    MONTHS_ID,
+    day_names,
+    format_date_id,
+    format_day_id,
+    month_names,
+    parse_period,
+)
 from server.dashboard.charts import short_label
 
 # The tables Sitamu wrote by hand before Babel (reports/periods.py, server/dashboard/*).
