@@ -28,6 +28,8 @@ def test_extraction_finds_template_and_python_strings(extracted):
     assert "Alamat e-mail tidak valid." in extracted  # a validator message
     assert "Eselon IV / ASN" in extracted  # a *_LABELS value shown for a stored key
     assert "Sedang menghadap" in extracted  # server/lifecycle.py
+    assert "Diputar ulang" in extracted  # a template's own table (admin/quarantine.html)
+    assert "Petugas Keamanan" in extracted  # a constant babel.cfg names (staff.ROLES)
     assert len(extracted) > 500
 
 
@@ -91,6 +93,12 @@ def test_english_switch_translates_choices_tiers_and_the_visit_heading(db, staff
     assert "Echelon IV / civil servant" in html and "eselon_4_asn" not in html
     html = client.get(f"/admin/visits/{visit.id}").get_data(as_text=True)
     assert "Visit A001" in html
+
+
+def test_quarantine_filter_names_the_states_in_the_page_language(db, staffed, as_user):
+    """The states are extracted from the template's own table and shown translated."""
+    html = as_user(staffed.users["office_admin"]).get("/admin/quarantine?lang=en").get_data(as_text=True)
+    assert all(word in html for word in ("Open", "Replayed", "Dismissed")) and "Diputar ulang" not in html
 
 
 def test_host_list_names_the_tier_in_words(db, staffed, as_user):
