@@ -112,7 +112,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_register_asked_on_one_node_is_downloaded_on_another(app, db, make_office, make_host, make_user,
-                                                             processes, tmp_path):
+                                                             processes, tmp_path, artifacts):
     import requests
     from redis import Redis
 
@@ -172,6 +172,7 @@ def test_register_asked_on_one_node_is_downloaded_on_another(app, db, make_offic
     assert int(download.headers["Content-Length"]) == len(download.content)
     assert browser.get(f"{node_a}{status['download_url']}", timeout=60).content == download.content
 
+    (artifacts / "multinode-register.pdf").write_bytes(download.content)
     text = pdf_text(download.content)
     assert "Tamu Simpul 1" in text and "Tamu Simpul 30" in text and "Drs. Ahmad Fauzi" in text
     # The same register rendered here, from scratch, reads the same.
