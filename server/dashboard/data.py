@@ -300,11 +300,13 @@ def _office_step_times(office: Office, period: Period, limit_visits: int) -> lis
     rows = []
     for key in order:
         values = times.get(key, [])
+        mean = _round1(sum(values) / len(values)) if values else None  # summed in registration order
+        values = sorted(values)  # once: the medians here and pooled_steps' merge of sorted runs
         over = sum(1 for v in values if v > standards[key])
-        mid = _round1(median(values)) if values else None
+        exact = median(values) if values else None
+        mid = _round1(exact) if values else None
         rows.append({"key": key, "title": names[key], "standard": standards[key], "measured": len(values),
-                     "median": mid, "mean": _round1(sum(values) / len(values)) if values else None,
-                     "late": mid is not None and median(values) > standards[key],
+                     "median": mid, "mean": mean, "late": mid is not None and exact > standards[key],
                      "over_pct": round(100 * over / len(values), 1) if values else None,
                      "samples": values})
     return rows

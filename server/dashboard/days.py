@@ -13,6 +13,7 @@ deletes the rows of the closed days the visit was and is registered on, so a lat
 server-made event on an old visit brings its day back from the visits on the next view; a row
 measured on other steps than the office's template has now is made again as well.
 """
+import json
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 from types import SimpleNamespace
@@ -43,6 +44,12 @@ def first_live_day(tz: ZoneInfo, now: datetime | None = None) -> date:
 def empty_day() -> dict:
     """Return the figures of a day without visits."""
     return {"visits": 0, "tiers": [], "steps": {}, "counts": empty_counts()}
+
+
+def split(day: dict) -> dict:
+    """Return a day's figures as the columns of its kept row: `figures` (visits, tiers, step
+    minutes) and `counts` (the analytics' counts), read apart by the pages that need them."""
+    return {"figures": {k: day[k] for k in ("visits", "tiers", "steps")}, "counts": day["counts"]}
 
 
 def summarize(visits, template_key: str, tz: ZoneInfo) -> dict[date, dict]:
@@ -92,42 +99,56 @@ def _visits_between(office, start: datetime, end: datetime, limit: int | None = 
             for v in visits]
 
 
-def _current(office, figures: dict) -> bool:
-    return "counts" in figures and all(signature == step_store.steps_and_signature(office.sop_template, tier)[1]
-               for tier, signature in figures["tiers"])
+def _current(office, tiers) -> bool:
+    """Return True when the day's minutes were measured on the steps the office follows now."""
+    if isinstance(tiers, str):  # a JSON path read as text on some engines
+        tiers = json.loads(tiers)
+    return all(signature == step_store.steps_and_signature(office.sop_template, tier)[1]
+               for tier, signature in tiers or [])
 
 
-def office_days(office, first: date, end: date, now: datetime | None = None) -> list[tuple[date, dict]]:
-    """Return [(day, figures)] for the office's days from `first` up to `end` (exclusive) that
-    had visits, in order: kept rows for closed days (made and kept when missing or measured on
-    other steps), the visits themselves for today and yesterday."""
+def office_days(office, first: date, end: date, now: datetime | None = None,
+                part: str = "figures") -> list[tuple[date, dict]]:
+    """Return [(day, figures or counts)] for the office's days from `first` up to `end`
+    (exclusive) that had visits, in order: kept rows for closed days (made and kept when missing
+    or measured on other steps), the visits themselves for today and yesterday."""
     from ..models.visit import DashboardDay
 
     tz = ZoneInfo(office.timezone)
     live = max(first, min(end, first_live_day(tz, now)))
     out: dict[date, dict] = {}
     if first < live:
-        kept = {row.day: row.figures for row in db.session.scalars(select(DashboardDay).where(
-            DashboardDay.office_id == office.id, DashboardDay.day >= first, DashboardDay.day < live))}
-        missing = [d for d in _days(first, live) if d not in kept or not _current(office, kept[d])]
+        columns = [DashboardDay.day, getattr(DashboardDay, part)]
+        if part == "counts":
+            columns.append(DashboardDay.figures["tiers"].label("tiers"))
+        kept = {}
+        for row in db.session.execute(select(*columns).where(
+                DashboardDay.office_id == office.id, DashboardDay.day >= first, DashboardDay.day < live)):
+            tiers = row.tiers if part == "counts" else row.figures["tiers"]
+            if _current(office, tiers):
+                kept[row.day] = row[1]
+        missing = [d for d in _days(first, live) if d not in kept]
         for start, stop in _runs(missing):
             made = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(stop, tz)[0]),
                              office.sop_template, tz)
-            rows = {d: made.get(d) or empty_day() for d in _days(start, stop)}
+            rows = {d: split(made.get(d) or empty_day()) for d in _days(start, stop)}
             _keep(office.id, rows)
-            kept.update(rows)
+            kept.update((d, r[part]) for d, r in rows.items())
         out.update(kept)
     if live < end:
-        out.update(summarize(_visits_between(office, _day_bounds(live, tz)[0], _day_bounds(end, tz)[0]),
-                             office.sop_template, tz))
-    return [(d, out[d]) for d in sorted(out) if out[d]["visits"]]
+        made = summarize(_visits_between(office, _day_bounds(live, tz)[0], _day_bounds(end, tz)[0]),
+                         office.sop_template, tz)
+        out.update((d, split(f)[part]) for d, f in made.items())
+    visits = (lambda f: f["visits"]) if part == "figures" else (lambda c: c["total"])
+    return [(d, out[d]) for d in sorted(out) if visits(out[d])]
 
 
 def first_visits(office, day: date, n: int) -> dict:
     """Return the figures of the first `n` visits registered on `day` (the visit limit's cut)."""
     tz = ZoneInfo(office.timezone)
     start, end = _day_bounds(day, tz)
-    return summarize(_visits_between(office, start, end, limit=n), office.sop_template, tz).get(day) or empty_day()
+    made = summarize(_visits_between(office, start, end, limit=n), office.sop_template, tz).get(day)
+    return split(made or empty_day())["figures"]
 
 
 def _days(first: date, end: date) -> list[date]:
@@ -158,9 +179,9 @@ def _keep(office_id: int, rows: dict[date, dict]) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     stmt = insert.on_conflict_do_update(index_elements=[table.c.office_id, table.c.day],
-                                        set_={"figures": insert.excluded.figures})
+                                        set_={"figures": insert.excluded.figures, "counts": insert.excluded.counts})
     try:
-        db.session.execute(stmt, [{"office_id": office_id, "day": d, "figures": f} for d, f in rows.items()])
+        db.session.execute(stmt, [{"office_id": office_id, "day": d, **parts} for d, parts in rows.items()])
         db.session.commit()
     except OperationalError:
         db.session.rollback()
@@ -197,7 +218,7 @@ def keep_all(now: datetime | None = None) -> int:
         if start < live:
             rows = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(live, tz)[0]),
                              office.sop_template, tz)
-            full = {d: rows.get(d) or empty_day() for d in _days(start, live)}
+            full = {d: split(rows.get(d) or empty_day()) for d in _days(start, live)}
             _keep(office.id, full)
             made += len(full)
     return made
@@ -224,6 +245,6 @@ def step_samples(office, period, limit_visits: int, now: datetime | None = None)
 
 def office_visit_counts(office, period, counts: dict, now: datetime | None = None) -> dict:
     """Add the visit analytics' counts of the office's visits registered in the period."""
-    for _, figures in office_days(office, period.first_day, period.end_day, now):
-        merge_counts(counts, figures["counts"])
+    for _, part in office_days(office, period.first_day, period.end_day, now, part="counts"):
+        merge_counts(counts, part)
     return counts

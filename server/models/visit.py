@@ -86,6 +86,8 @@ class DashboardDay(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)  # in the office's zone
     # {"visits": n, "tiers": [[tier, steps signature]...], "steps": {step_key: [minutes...]}}
     figures: Mapped[dict] = mapped_column(JSONType)
+    # The visit analytics' counts of the day (server/dashboard/analytics.py count_visits).
+    counts: Mapped[dict] = mapped_column(JSONType)
 
     def __repr__(self) -> str:
         return f"<DashboardDay office={self.office_id} {self.day}>"

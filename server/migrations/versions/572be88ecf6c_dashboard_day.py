@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from alembic import op
 import sqlalchemy as sa
 
-from server.dashboard.days import _day_bounds, _days, empty_day, first_live_day, summarize, visit_query
+from server.dashboard.days import _day_bounds, _days, empty_day, first_live_day, split, summarize, visit_query
 
 # revision identifiers, used by Alembic.
 revision = '572be88ecf6c'
@@ -30,6 +30,7 @@ def upgrade():
         sa.Column('office_id', sa.Integer(), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
         sa.Column('figures', sa.JSON(), nullable=False),
+        sa.Column('counts', sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(['office_id'], ['office.id']),
         sa.PrimaryKeyConstraint('office_id', 'day'))
     # Sum up the closed days of the visits already stored (their step minutes are stored by
@@ -45,7 +46,7 @@ def upgrade():
         if not visits:
             continue
         made = summarize(visits, template_key, tz)
-        rows = [{"office_id": office_id, "day": d, "figures": made.get(d) or empty_day()}
+        rows = [{"office_id": office_id, "day": d, **split(made.get(d) or empty_day())}
                 for d in _days(min(made), live)]
         for start in range(0, len(rows), 500):
             bind.execute(day_table.insert(), rows[start:start + 500])
