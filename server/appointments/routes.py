@@ -43,15 +43,20 @@ def _pick(office: Office, target_key: str, day_text: str):
         errors["target"] = "Pilih layanan atau pejabat."
     elif target is None:
         errors["target"] = "Layanan atau pejabat itu tidak menerima janji temu di kantor ini."
-    day = None
-    if not day_text:
-        errors["date"] = "Pilih tanggal."
-    else:
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            errors["date"] = "Tanggal harus berbentuk TTTT-BB-HH."
+    day, problem = _pick_date(day_text)
+    if problem:
+        errors["date"] = problem
     return target, day, errors
+
+
+def _pick_date(day_text: str):
+    """Return (date, None) of a chosen "YYYY-MM-DD", or (None, Indonesian message)."""
+    if not day_text:
+        return None, "Pilih tanggal."
+    try:
+        return date.fromisoformat(day_text), None
+    except ValueError:
+        return None, "Tanggal harus berbentuk TTTT-BB-HH."
 
 
 def _slot_label(slot: dict) -> str:
@@ -196,14 +201,29 @@ def _by_token(token: str):
     return appointment
 
 
+def _change_slots(appointment, day):
+    """Return the free slots of the booking's own service or host on a date, without the slot
+    the booking holds now (asking for it changes nothing), and why there is none."""
+    target = appointment.host or appointment.service
+    if target is None:
+        return [], slots.NO_FREE_DAY
+    free, reason = slots.free_slots(appointment.office, target, day)
+    free = [s for s in free if (day, s["time"]) != (appointment.date, appointment.time)]
+    return free, reason or (None if free else slots.NO_FREE_FULL)
+
+
 def _status_page(appointment, token, cancel=None, change=None, status=200):
+    """Render the status page; a change form with a date lists that date's free slots."""
     change = change or ChangeForm(formdata=None, prefix="c")
-    change.time.choices = _time_choices(appointment.office)
+    office = appointment.office
+    day = change.date.data if not change.date.errors else None
+    free, reason = _change_slots(appointment, day) if day else ([], None)
+    target = appointment.host or appointment.service
     return (
         render_template(
             "appointments/status.html",
             a=appointment,
-            office=appointment.office,
+            office=office,
             token=token,
             cancel=cancel or CancelForm(formdata=None, prefix="x"),
             change=change,
@@ -213,6 +233,14 @@ def _status_page(appointment, token, cancel=None, change=None, status=200):
             wa_link=(
                 ops.whatsapp_link(appointment) if appointment.status in ACTIVE_STATUSES else None
             ),
+            target_key=(f"h{target.id}" if appointment.host else f"s{target.id}") if target else "",
+            today=slots.local_today(office),
+            last_day=slots.local_today(office) + timedelta(days=slots.BOOKING_DAYS_AHEAD),
+            picked=bool(day),
+            free=[dict(s, label=_slot_label(s)) for s in free],
+            reason=reason,
+            change_date_text=_date_text(day) if day else "",
+            full_message=slots.NO_FREE_FULL,
         ),
         status,
     )
@@ -220,9 +248,18 @@ def _status_page(appointment, token, cancel=None, change=None, status=200):
 
 @bp.route("/s/<token>")
 def status(token: str):
-    """Show the guest where the booking stands, with cancel and change forms."""
+    """Show the guest where the booking stands, with cancel and change forms; ?date= lists
+    that date's free slots in the change form (the page works without JavaScript)."""
     appointment = _by_token(token)
-    return _status_page(appointment, token)
+    day_text = request.args.get("date", "")
+    if not day_text or appointment.status not in ("pending",) + ACTIVE_STATUSES:
+        return _status_page(appointment, token)
+    change = ChangeForm(formdata=None, prefix="c")
+    change.date.raw_data = [day_text]
+    change.date.data, problem = _pick_date(day_text)
+    if problem:
+        change.date.errors = [problem]
+    return _status_page(appointment, token, change=change, status=400 if problem else 200)
 
 
 @bp.route("/s/<token>/cancel", methods=["POST"])
@@ -249,6 +286,8 @@ def change(token: str):
     """Ask for another date and time (the guest)."""
     appointment = _by_token(token)
     form = ChangeForm(prefix="c")
+    # Any time of any weekday passes the form; ops.check_slot judges the slot itself, so a
+    # slot that filled since the page was shown gets its own message.
     form.time.choices = _time_choices(appointment.office)
     if form.validate_on_submit():
         try:
