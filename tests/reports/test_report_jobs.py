@@ -307,3 +307,16 @@ def test_reports_never_build_the_app():
                     and any(alias.name == "create_app" for alias in node.names):
                 offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_purging_two_guests_of_one_month_together_records_the_month_once(app, db, make_office, make_visit):
+    from server.models import ReportForget
+    from server.privacy.retention import purge_visit
+
+    office = make_office()
+    first = make_visit(office, utc(2026, 10, 5, 2, 0), name="Rahmat Hidayat")
+    second = make_visit(office, utc(2026, 10, 9, 2, 0), name="Dewi Lestari")
+    purge_visit(first)
+    purge_visit(second)  # the same month, before anything is flushed
+    db.session.commit()
+    assert [(m.office_id, m.period) for m in db.session.scalars(db.select(ReportForget))] == [(office.id, "2026-10")]
