@@ -28,8 +28,18 @@ from flask import current_app
 
 from .periods import Period, PeriodError, parse_month, parse_period
 from .render import TEMPLATE_VERSION, html_hash, merge_and_number, render_many, render_pool
-from .store import (KEEP_FOR, ReportError, check_job_id, document_exists, job_status, open_document,  # noqa: F401
-                    prune_store, read_document, store_document, write_status)
+from .store import (  # noqa: F401
+    KEEP_FOR,
+    ReportError,
+    check_job_id,
+    document_exists,
+    job_status,
+    open_document,
+    prune_store,
+    read_document,
+    store_document,
+    write_status,
+)
 
 _write_status = write_status  # the name callers and tests used before the store had its module
 
