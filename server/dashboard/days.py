@@ -1,15 +1,15 @@
-"""Each office's closed days summed up once for the dashboard: `dashboard_day` rows.
+"""Each office's days summed up once for the dashboard: `dashboard_day` rows.
 
 A month of a province is tens of thousands of visits; reading their rows on every view after a
-change costs seconds. A day of an office that is over (before yesterday in its zone) rarely
-changes, so its figures are kept in one row: the visits registered that day, the SOP tiers they
-followed (in order of first appearance, with the signature of the steps they were measured on)
-and every visit's step minutes per step, in registration order. A page reads those rows and
-only today's and yesterday's visits. Figures from the rows are exactly those from the visits:
-the samples are the same numbers in the same order.
+change costs seconds. A day of an office other than today (in its zone) rarely changes, so its
+figures are kept in one row: the visits registered that day, the SOP tiers they followed (in
+order of first appearance, with the signature of the steps they were measured on), every
+visit's step minutes per step in registration order (`figures`), and the visit analytics'
+counts (`counts`). A page reads those rows and only today's visits. Figures from the rows are
+exactly those from the visits: the samples are the same numbers in the same order.
 
 A row is made when a page first needs it. The derivation of a visit (step_store.add_step_minutes)
-deletes the rows of the closed days the visit was and is registered on, so a late push or a
+deletes the rows of the days the visit was and is registered on, so a late push or a
 server-made event on an old visit brings its day back from the visits on the next view; a row
 measured on other steps than the office's template has now is made again as well.
 """
@@ -27,7 +27,6 @@ from ..extensions import db
 from . import step_store
 from .analytics import COLUMNS, count_visits, empty_counts, merge_counts
 
-LIVE_DAYS = 2  # today and yesterday (office zone) are read from the visits, never kept
 
 
 def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -36,9 +35,10 @@ def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def first_live_day(tz: ZoneInfo, now: datetime | None = None) -> date:
-    """Return the first day (in the zone) whose visits are read live, not from kept rows."""
-    return (now or datetime.now(timezone.utc)).astimezone(tz).date() - timedelta(days=LIVE_DAYS - 1)
+def live_day(tz: ZoneInfo, now: datetime | None = None) -> date:
+    """Return the day (today in the zone) whose visits are read live, never kept: every push
+    changes it."""
+    return (now or datetime.now(timezone.utc)).astimezone(tz).date()
 
 
 def empty_day() -> dict:
@@ -110,34 +110,32 @@ def _current(office, tiers) -> bool:
 def office_days(office, first: date, end: date, now: datetime | None = None,
                 part: str = "figures") -> list[tuple[date, dict]]:
     """Return [(day, figures or counts)] for the office's days from `first` up to `end`
-    (exclusive) that had visits, in order: kept rows for closed days (made and kept when missing
-    or measured on other steps), the visits themselves for today and yesterday."""
+    (exclusive) that had visits, in order: kept rows for every day but today (made and kept when
+    missing or measured on other steps), today's visits themselves."""
     from ..models.visit import DashboardDay
 
     tz = ZoneInfo(office.timezone)
-    live = max(first, min(end, first_live_day(tz, now)))
-    out: dict[date, dict] = {}
-    if first < live:
-        columns = [DashboardDay.day, getattr(DashboardDay, part)]
-        if part == "counts":
-            columns.append(DashboardDay.figures["tiers"].label("tiers"))
-        kept = {}
-        for row in db.session.execute(select(*columns).where(
-                DashboardDay.office_id == office.id, DashboardDay.day >= first, DashboardDay.day < live)):
-            tiers = row.tiers if part == "counts" else row.figures["tiers"]
-            if _current(office, tiers):
-                kept[row.day] = row[1]
-        missing = [d for d in _days(first, live) if d not in kept]
-        for start, stop in _runs(missing):
-            made = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(stop, tz)[0]),
-                             office.sop_template, tz)
-            rows = {d: split(made.get(d) or empty_day()) for d in _days(start, stop)}
-            _keep(office.id, rows)
-            kept.update((d, r[part]) for d, r in rows.items())
-        out.update(kept)
-    if live < end:
-        made = summarize(_visits_between(office, _day_bounds(live, tz)[0], _day_bounds(end, tz)[0]),
+    today = live_day(tz, now)
+    kept = {}
+    columns = [DashboardDay.day, getattr(DashboardDay, part)]
+    if part == "counts":
+        columns.append(DashboardDay.figures["tiers"].label("tiers"))
+    for row in db.session.execute(select(*columns).where(
+            DashboardDay.office_id == office.id, DashboardDay.day >= first, DashboardDay.day < end,
+            DashboardDay.day != today)):
+        tiers = row.tiers if part == "counts" else row.figures["tiers"]
+        if _current(office, tiers):
+            kept[row.day] = row[1]
+    missing = [d for d in _days(first, end) if d not in kept and d != today]
+    for start, stop in _runs(missing):
+        made = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(stop, tz)[0]),
                          office.sop_template, tz)
+        rows = {d: split(made.get(d) or empty_day()) for d in _days(start, stop)}
+        _keep(office.id, rows)
+        kept.update((d, r[part]) for d, r in rows.items())
+    out = kept
+    if first <= today < end:
+        made = summarize(_visits_between(office, *_day_bounds(today, tz)), office.sop_template, tz)
         out.update((d, split(f)[part]) for d, f in made.items())
     visits = (lambda f: f["visits"]) if part == "figures" else (lambda c: c["total"])
     return [(d, out[d]) for d in sorted(out) if visits(out[d])]
@@ -149,6 +147,15 @@ def first_visits(office, day: date, n: int) -> dict:
     start, end = _day_bounds(day, tz)
     made = summarize(_visits_between(office, start, end, limit=n), office.sop_template, tz).get(day)
     return split(made or empty_day())["figures"]
+
+
+def kept_rows(made: dict[date, dict], today: date) -> dict[date, dict]:
+    """Return the rows to keep for summed-up days: every day from the first to the last with
+    visits (days without visits too), except today."""
+    if not made:
+        return {}
+    return {d: split(made.get(d) or empty_day()) for d in _days(min(made), max(made) + timedelta(days=1))
+            if d != today}
 
 
 def _days(first: date, end: date) -> list[date]:
@@ -188,13 +195,12 @@ def _keep(office_id: int, rows: dict[date, dict]) -> None:
 
 
 def forget_days(office_id: int, tz_name: str, times) -> None:
-    """Delete the kept rows of the closed days that these registration times fall on."""
+    """Delete the kept rows of the days that these registration times fall on."""
     from ..models.visit import DashboardDay
 
+    # Today's row too: one made ahead (a period's days not yet come, kept empty) must not stay.
     tz = ZoneInfo(tz_name)
-    live = first_live_day(tz)
-    days = {t.astimezone(tz).date() for t in times if t is not None}
-    days = sorted(d for d in days if d < live)
+    days = sorted({t.astimezone(tz).date() for t in times if t is not None})
     if days:
         db.session.execute(DashboardDay.__table__.delete().where(
             DashboardDay.office_id == office_id, DashboardDay.day.in_(days)))
@@ -208,19 +214,13 @@ def keep_all(now: datetime | None = None) -> int:
 
     made = 0
     for office in db.session.scalars(select(Office).order_by(Office.id)).all():
-        first = db.session.scalar(select(db.func.min(Visit.registered_at)).where(Visit.office_id == office.id))
-        if first is None:
-            continue
         tz = ZoneInfo(office.timezone)
         db.session.execute(DashboardDay.__table__.delete().where(DashboardDay.office_id == office.id))
-        start = first.astimezone(tz).date()
-        live = first_live_day(tz, now)
-        if start < live:
-            rows = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(live, tz)[0]),
-                             office.sop_template, tz)
-            full = {d: split(rows.get(d) or empty_day()) for d in _days(start, live)}
-            _keep(office.id, full)
-            made += len(full)
+        rows = kept_rows(summarize(_visits_between(office, datetime(1970, 1, 1, tzinfo=timezone.utc),
+                                                   datetime(9999, 1, 1, tzinfo=timezone.utc)),
+                                   office.sop_template, tz), live_day(tz, now))
+        _keep(office.id, rows)
+        made += len(rows)
     return made
 
 

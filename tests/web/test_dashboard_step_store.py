@@ -194,18 +194,17 @@ def test_migration_back_fills_the_minutes_of_visits_stored_before_it(db, make_of
     assert day.counts["total"] == 2
 
 
-def _figures(client, office_id=None):
-    """The SOP table and every visit analytics table of October, as CSV rows."""
-    extra = f"&office={office_id}" if office_id else ""
-    out = {"sop": _csv(client.get(f"/dashboard/sop.csv?period={OCT}{extra}"))}
-    for table in ("hours", "durations", "outcomes", "reasons", "repeat", "institutions", "purposes", "hosts",
-                  "services"):
-        out[table] = _csv(client.get(f"/dashboard/visits/{table}.csv?period={OCT}{extra}"))
-    return out
+def _analytics(client, extra=""):
+    """Every visit analytics table of October, as CSV rows."""
+    return {table: _csv(client.get(f"/dashboard/visits/{table}.csv?period={OCT}{extra}"))
+            for table in ("hours", "durations", "outcomes", "reasons", "repeat", "institutions", "purposes",
+                          "hosts", "services")}
 
 
-def test_kept_days_give_the_figures_the_visits_give(db, staffed, as_user, tablet, make_visit, monkeypatch):
-    from server.dashboard import data, days
+def test_kept_days_give_the_figures_the_visits_give(db, staffed, as_user, tablet, make_visit):
+    from statistics import median
+
+    from server.dashboard import data
     from server.models.visit import DashboardDay
 
     desk = tablet(staffed.office)
@@ -213,16 +212,20 @@ def test_kept_days_give_the_figures_the_visits_give(db, staffed, as_user, tablet
     make_visit(desk, host=staffed.host, at=START + timedelta(days=9, hours=3), institution="=Dinas X",
                steps=[("cancelled", 3, {"reason": "Salah  alamat"}, None)])
     client = as_user(staffed.users["supervisor"])
-    kept = _figures(client)
-    assert db.session.scalar(select(_db.func.count()).select_from(DashboardDay)) >= 31  # October's days
-    # Every day read from the visits, none kept:
-    db.session.execute(DashboardDay.__table__.delete())
-    db.session.commit()
-    data._FIGURES.clear()
-    monkeypatch.setattr(days, "LIVE_DAYS", 10_000)
-    assert _figures(client) == kept
-    assert db.session.scalar(select(_db.func.count()).select_from(DashboardDay)) == 0
+    kept = _analytics(client)
+    assert db.session.scalar(select(_db.func.count()).select_from(DashboardDay)) >= 10  # October's days
     assert [r[2] for r in kept["outcomes"][1:] if r[0] == "cancelled"] == ["1"]
+    # A view filtered by host counts the period's visits one by one: every visit has this host.
+    assert _analytics(client, f"&host={staffed.host.id}") == kept
+    # The SOP table: each step's samples are the visits' stored minutes, in registration order.
+    samples = {}
+    for visit in db.session.scalars(select(Visit).order_by(Visit.registered_at)):
+        for key, minutes in visit.step_minutes["minutes"].items():
+            samples.setdefault(key, []).append(minutes)
+    rows = {r[1]: r for r in _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]}
+    for key, values in samples.items():
+        assert rows[key][4:7] == [str(len(values)), str(data._round1(median(values))),
+                                  str(data._round1(sum(values) / len(values)))], key
 
 
 def test_a_late_event_on_a_closed_day_reaches_the_figures(db, staffed, as_user, tablet, make_visit):
@@ -255,3 +258,25 @@ def test_the_visit_limit_cuts_the_period_at_the_same_visit(db, staffed, tablet, 
         rows = {r["key"]: r for r in data._office_step_times(office, period, limit)}
         assert rows["cocokkan_identitas"]["samples"] == sorted(expected), limit
         assert rows["cocokkan_identitas"]["mean"] == data._round1(sum(expected) / len(expected))
+
+
+def test_a_day_kept_before_it_came_is_made_again_after_its_visits(db, staffed, tablet, make_visit):
+    from server.dashboard import days
+
+    office = staffed.office
+    day = START.date()
+    # A view on October 5th keeps the rest of the month, still empty; the 6th's row is one of them.
+    assert days.office_days(office, day - timedelta(days=5), day + timedelta(days=5), now=START - timedelta(days=1)) == []
+    from server.models.visit import DashboardDay
+
+    assert db.session.get(DashboardDay, (office.id, day)).figures["visits"] == 0
+    make_visit(tablet(office), host=staffed.host, at=START, steps=[("verification", 6, {"ok": True}, "cocokkan_identitas")])
+    db.session.expire_all()
+    assert db.session.get(DashboardDay, (office.id, day)) is None  # the push dropped it
+    seen = days.office_days(office, day, day + timedelta(days=1), now=START + timedelta(days=1))
+    assert [(d, f["visits"], f["steps"]["cocokkan_identitas"]) for d, f in seen] == [(day, 1, [6.0])]
+    # While it is the office's today, the day is read from the visits and never kept.
+    days.office_days(office, day, day + timedelta(days=1), now=START)
+    db.session.execute(DashboardDay.__table__.delete())
+    assert days.office_days(office, day, day + timedelta(days=1), now=START)[0][1]["visits"] == 1
+    assert db.session.get(DashboardDay, (office.id, day)) is None

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from alembic import op
 import sqlalchemy as sa
 
-from server.dashboard.days import _day_bounds, _days, empty_day, first_live_day, split, summarize, visit_query
+from server.dashboard.days import kept_rows, live_day, summarize, visit_query
 
 # revision identifiers, used by Alembic.
 revision = '572be88ecf6c'
@@ -40,14 +40,10 @@ def upgrade():
     for office_id, template_key, tz_name in bind.execute(
             sa.select(office.c.id, office.c.sop_template, office.c.timezone)).all():
         tz = ZoneInfo(tz_name)
-        live = first_live_day(tz, now)
         visits = bind.execute(visit_query(office_id, datetime(1970, 1, 1, tzinfo=timezone.utc),
-                                          _day_bounds(live, tz)[0])).all()
-        if not visits:
-            continue
-        made = summarize(visits, template_key, tz)
-        rows = [{"office_id": office_id, "day": d, **split(made.get(d) or empty_day())}
-                for d in _days(min(made), live)]
+                                          datetime(9999, 1, 1, tzinfo=timezone.utc))).all()
+        kept = kept_rows(summarize(visits, template_key, tz), live_day(tz, now))
+        rows = [{"office_id": office_id, "day": d, **parts} for d, parts in kept.items()]
         for start in range(0, len(rows), 500):
             bind.execute(day_table.insert(), rows[start:start + 500])
 
