@@ -77,6 +77,7 @@ def _booking_page(office, form, error=None, status=200):
         last_day=slots.local_today(office) + timedelta(days=slots.BOOKING_DAYS_AHEAD),
         settings=slots.settings(office),
         weekdays=slots.WEEKDAYS,
+        hour_runs=slots.hour_runs(office),
         picked=bool(target and day),
         free=[dict(s, label=_slot_label(s)) for s in free],
         reason=reason,

@@ -36,6 +36,21 @@ def settings(office) -> dict:
     }
 
 
+def hour_runs(office) -> list[tuple[int, int, str, str]]:
+    """Return the opening hours as runs of consecutive weekdays with the same hours:
+    [(first weekday, last weekday, "HH:MM", "HH:MM")], Monday = 0 (Senin–Kamis 08:00–15:00)."""
+    runs, week = [], settings(office)["hours"]
+    for day in range(7):
+        hours = week.get(str(day))
+        if not hours:
+            continue
+        if runs and runs[-1][1] == day - 1 and runs[-1][2:] == tuple(hours):
+            runs[-1] = (runs[-1][0], day, *hours)
+        else:
+            runs.append((day, day, *hours))
+    return runs
+
+
 def _minutes(hhmm: str) -> int:
     hours, minutes = hhmm.split(":")
     return int(hours) * 60 + int(minutes)

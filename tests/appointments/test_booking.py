@@ -205,3 +205,27 @@ def test_the_whatsapp_text_names_office_time_and_code_but_no_personal_data(
     assert link.startswith("https://wa.me/?text=")
     for secret in (NIK, "Siti", "0812", "siti@"):
         assert secret not in unquote(link)
+
+
+@pytest.mark.parametrize(
+    "hours,lang,text",
+    [
+        (None, "id", "Jam layanan: Senin–Kamis 08:00–15:00; Jumat 08:00–11:00 WIB"),
+        (None, "en", "Service hours: Monday–Thursday 08:00–15:00; Friday 08:00–11:00 WIB"),
+        (
+            {"0": ["08:00", "12:00"], "2": ["08:00", "12:00"], "5": ["09:00", "11:00"]},
+            "id",
+            "Jam layanan: Senin 08:00–12:00; Rabu 08:00–12:00; Sabtu 09:00–11:00 WIB",
+        ),
+    ],
+)
+def test_the_opening_hours_name_each_run_of_days_once(
+    client, db, booking_office, hours, lang, text
+):
+    office, _, _ = booking_office
+    if hours:
+        office.booking = {"hours": hours}
+        db.session.commit()
+    page = client.get(f"/janji/{office.code}?lang={lang}").data.decode()
+    line = re.search(r'data-testid="hours">(.*?)</p>', page, re.DOTALL).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", "", line).split()) == text

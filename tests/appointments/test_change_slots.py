@@ -190,13 +190,15 @@ def test_a_closed_booking_ignores_a_date(client, db, booking_office, booked):
 
 
 def test_the_change_form_has_english(client, db, booking_office, booked):
-    office, service, _ = booking_office
+    office, service, host = booking_office
     day = next_weekday(office)
     _, token = booked(office, f"s{service.id}", day, "09:00")
     html = status_page(client, token, day, lang="en")
     assert offered(html)["09:30"] == "places left: 2"
     assert note(html).startswith("Free times on Tuesday")
     assert "Choose a date, then see the times still free." in status_page(client, token, lang="en")
+    _, token = booked(office, f"h{host.id}", day, "09:00", id_number="6171014506900002")
+    assert "<dt>Meeting with</dt><dd>Ir. Sri Wahyuni</dd>" in status_page(client, token, lang="en")
 
 
 # --- the language switch ---------------------------------------------------------------------
