@@ -179,3 +179,100 @@ def test_the_booking_page_with_its_slots_and_errors_passes_axe(
     finally:
         context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_phone_asks_for_another_free_time_and_the_language_switch_keeps_the_date(
+    live_server, phone, db, booking_office, booked, artifacts
+):
+    office, _, host = booking_office
+    day = next_weekday(office)
+    appointment, token = booked(office, f"h{host.id}", day, "10:00")
+    booked(office, f"h{host.id}", day, "09:00", id_number="6171014506900002")  # someone else
+    page = phone
+    page.goto(f"{live_server}/janji/s/{token}")
+    assert page.locator("#show-slots").count() == 0  # the script lists the slots by itself
+    assert page.inner_text("#slots-note") == "Pilih tanggal, lalu lihat jam yang masih kosong."
+    page.fill("#date", day.isoformat())
+    page.locator("#date").dispatch_event("change")
+    page.wait_for_selector("#slot-options input[value='09:30']")
+    times = page.eval_on_selector_all("#slot-options input", "els => els.map((e) => e.value)")
+    assert "09:00" not in times and "10:00" not in times and "08:00" in times  # full; its own
+    assert "Jam yang masih kosong pada Selasa" in page.inner_text("#slots-note")
+    assert token in page.url and f"date={day}" in page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.locator("#change").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "appointments-change-slots-390.png"), full_page=True)
+    # A Sunday has none and says why.
+    page.fill("#date", next_weekday(office, weekday=6).isoformat())
+    page.locator("#date").dispatch_event("change")
+    page.wait_for_selector("#slots-note:has-text('tidak melayani janji temu')")
+    assert page.locator("#slot-options input").count() == 0
+    # English keeps the chosen date and its list.
+    page.fill("#date", day.isoformat())
+    page.locator("#date").dispatch_event("change")
+    page.wait_for_selector("#slot-options input[value='09:30']")
+    page.click("a[data-lang-switch][lang=en]")
+    page.wait_for_selector("html[lang=en]")
+    assert page.input_value("#date") == day.isoformat()
+    assert page.inner_text("label:has(input[value='11:00'])").split() == [
+        "11:00", "places", "left:", "1"
+    ]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "appointments-change-slots-en-390.png"), full_page=True)
+    page.check("#slot-options input[value='11:00']")
+    page.fill("#c-note", "Sesudah rapat pagi")
+    page.click("#change-form button[type=submit]")
+    page.wait_for_selector("[data-testid=appointment-status][data-status=pending]")
+    db.session.refresh(appointment)
+    assert appointment.requested_change == f"{day.isoformat()} 11:00"
+
+
+def test_the_language_switch_keeps_the_booking_pages_choice(
+    live_server, phone, db, booking_office, artifacts
+):
+    office, service, _ = booking_office
+    day = next_weekday(office)
+    page = phone
+    page.goto(f"{live_server}/janji/{office.code}")
+    page.select_option("#target", f"s{service.id}")
+    page.fill("#date", day.isoformat())
+    page.locator("#date").dispatch_event("change")
+    page.wait_for_selector("#slot-options input[value='10:00']")
+    page.click("a[data-lang-switch][lang=en]")
+    page.wait_for_selector("html[lang=en]")
+    assert page.input_value("#target") == f"s{service.id}"
+    assert page.input_value("#date") == day.isoformat()
+    assert "places left: 2" in page.inner_text("#slot-options")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "appointments-booking-en-390.png"), full_page=True)
+    page.click("a[data-lang-switch][lang=id]")
+    page.wait_for_selector("html[lang=id]")
+    assert "sisa 2 tempat" in page.inner_text("#slot-options")
+
+
+def test_without_javascript_the_status_page_lists_a_dates_free_slots(
+    live_server, browser, db, booking_office, booked, artifacts
+):
+    office, _, host = booking_office
+    day = next_weekday(office)
+    appointment, token = booked(office, f"h{host.id}", day, "10:00")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/janji/s/{token}")
+        page.fill("#date", day.isoformat())
+        page.click("#show-slots")
+        page.wait_for_selector("#slot-options input[value='09:30']")
+        assert page.locator("#slot-options input[value='10:00']").count() == 0
+        page.screenshot(
+            path=str(artifacts / "appointments-change-slots-nojs-390.png"), full_page=True
+        )
+        page.check("#slot-options input[value='09:30']")
+        page.click("#change-form button[type=submit]")
+        page.wait_for_selector("[data-testid=appointment-status][data-status=pending]")
+    finally:
+        context.close()
+    db.session.refresh(appointment)
+    assert appointment.requested_change == f"{day.isoformat()} 09:30"
