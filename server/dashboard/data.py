@@ -4,6 +4,7 @@ Every figure over many offices is one grouped query (per office and period), not
 office: a province has dozens of offices. Each office's periods are bounded in its own zone.
 """
 import time
+from bisect import bisect_right
 from collections import OrderedDict, defaultdict
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -274,9 +275,22 @@ def sop_step_times(offices: list[Office], period: Period, limit_visits: int = 50
     return rows
 
 
+_TEMPLATES: dict[tuple, tuple] = {}
+
+
+def _resolved(office: Office):
+    """Return (the office's resolved template, {tier: its steps or None}), shared by the offices
+    of one template and minutes (read only)."""
+    key = (office.sop_template, repr(office.sop_minutes))
+    found = _TEMPLATES.get(key)
+    if found is None:
+        found = _TEMPLATES[key] = (sop.resolve_template(office), {})
+    return found
+
+
 def _office_step_times(office: Office, period: Period, limit_visits: int) -> list[dict]:
     try:
-        template = sop.resolve_template(office)
+        template, tier_steps = _resolved(office)
     except sop.SopError:
         return []
     # Each visit's minutes were stored when it was derived (step_store), and closed days are
@@ -285,9 +299,13 @@ def _office_step_times(office: Office, period: Period, limit_visits: int) -> lis
     times: dict[str, list[float]] = defaultdict(list)
     standards, names, order = {}, {}, []
     for tier in tier_order:
-        try:
-            steps = sop.steps_for(template, tier or None)
-        except sop.SopError:
+        if tier not in tier_steps:
+            try:
+                tier_steps[tier] = sop.steps_for(template, tier or None)
+            except sop.SopError:
+                tier_steps[tier] = None
+        steps = tier_steps[tier]
+        if steps is None:
             continue
         for step in steps:
             if step.get("minutes") is not None and step["key"] not in standards:
@@ -302,7 +320,7 @@ def _office_step_times(office: Office, period: Period, limit_visits: int) -> lis
         values = times.get(key, [])
         mean = _round1(sum(values) / len(values)) if values else None  # summed in registration order
         values = sorted(values)  # once: the medians here and pooled_steps' merge of sorted runs
-        over = sum(1 for v in values if v > standards[key])
+        over = len(values) - bisect_right(values, standards[key])
         exact = median(values) if values else None
         mid = _round1(exact) if values else None
         rows.append({"key": key, "title": names[key], "standard": standards[key], "measured": len(values),

@@ -130,7 +130,8 @@ def office_days(office, first: date, end: date, now: datetime | None = None,
     for start, stop in _runs(missing):
         made = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(stop, tz)[0]),
                          office.sop_template, tz)
-        rows = {d: split(made.get(d) or empty_day()) for d in _days(start, stop)}
+        # Days to come are kept only once they have visits: an empty row made ahead would hide them.
+        rows = {d: split(made.get(d) or empty_day()) for d in _days(start, stop) if d < today or d in made}
         _keep(office.id, rows)
         kept.update((d, r[part]) for d, r in rows.items())
     out = kept
@@ -182,6 +183,8 @@ def _keep(office_id: int, rows: dict[date, dict]) -> None:
     means they are made again on a later view."""
     from ..models.visit import DashboardDay
 
+    if not rows:
+        return
     table = DashboardDay.__table__
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
