@@ -13,7 +13,13 @@ def _helpers():
     from .. import lifecycle
     from .staff import STATUS_LABELS
 
-    return {**lifecycle.template_helpers(), "status_labels": STATUS_LABELS}
+    from .routes import requested_text
+
+    return {
+        **lifecycle.template_helpers(),
+        "status_labels": STATUS_LABELS,
+        "requested_text": requested_text,
+    }
 
 
 bp.context_processor(_helpers)

@@ -195,6 +195,15 @@ def _date_text(day) -> str:
     return format_date(day, "full") if str(get_locale()) == "en" else ops.date_text(day)
 
 
+def requested_text(appointment) -> str:
+    """Return the time the guest asked for in words ("Rabu, 9 Desember 2026 13:00 WIB")."""
+    day, _, time = appointment.requested_change.partition(" ")
+    try:
+        return f"{_date_text(date.fromisoformat(day))} {time} {appointment.office.tz_label}"
+    except ValueError:
+        return appointment.requested_change
+
+
 def _by_token(token: str):
     appointment = ops.find_by_token(token)
     if appointment is None:

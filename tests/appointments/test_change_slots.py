@@ -238,3 +238,33 @@ def test_no_booking_is_made_by_looking(client, db, booking_office, booked):
     _, token = booked(office, f"h{host.id}", next_weekday(office))
     status_page(client, token, next_weekday(office, weekday=2))
     assert db.session.scalar(db.select(db.func.count()).select_from(Appointment)) == 1
+
+
+def test_the_asked_time_reads_as_a_date_in_words(client, db, booking_office, booked):
+    office, _, host = booking_office
+    _, token = booked(office, f"h{host.id}", next_weekday(office), "10:00")
+    later = next_weekday(office, weekday=2)
+    client.post(f"/janji/s/{token}/change", data={"c-date": later.isoformat(), "c-time": "13:00"})
+    html = status_page(client, token)
+    assert f"Anda meminta waktu lain: Rabu, {later.day} " in html
+    assert f"{later.year} 13:00 WIB. Menunggu persetujuan." in html
+    english = status_page(client, token, lang="en")
+    assert f"You asked for another time: Wednesday, {later:%B} {later.day}, {later.year} 13:00 WIB." in english
+
+
+@pytest.mark.parametrize("where", ["list", "inbox"])
+def test_staff_read_the_asked_time_in_words(
+    client, db, booking_office, booked, make_user, login, where
+):
+    office, _, host = booking_office
+    day = next_weekday(office)
+    _, token = booked(office, f"h{host.id}", day, "10:00")
+    later = next_weekday(office, weekday=2)
+    client.post(f"/janji/s/{token}/change", data={"c-date": later.isoformat(), "c-time": "13:00"})
+    if where == "list":
+        login(make_user("office_admin", office=office))
+        html = client.get(f"/appointments/?office={office.id}&date={day}").data.decode()
+        assert f"Tamu meminta waktu lain: Rabu, {later.day} " in html and "13:00 WIB" in html
+    else:  # the host inbox shows it too (as the stored text)
+        login(make_user("host", office=office, host_id=host.id, username="agendaris.biro"))
+        assert "Tamu meminta waktu lain: " in client.get("/host/").data.decode()
