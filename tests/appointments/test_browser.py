@@ -276,3 +276,30 @@ def test_without_javascript_the_status_page_lists_a_dates_free_slots(
         context.close()
     db.session.refresh(appointment)
     assert appointment.requested_change == f"{day.isoformat()} 09:30"
+
+
+def test_the_status_pages_change_form_with_slots_and_errors_passes_axe(
+    live_server, browser, db, booking_office, booked, artifacts
+):
+    from tests.pwa.test_accessibility import axe_problems
+
+    office, _, host = booking_office
+    day = next_weekday(office)
+    _, token = booked(office, f"h{host.id}", day, "10:00")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    found = {}
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/janji/s/{token}?date={day}")
+        page.wait_for_selector("#slot-options input[value='09:00']")
+        found["slots"] = axe_problems(page)
+        page.click("#change-form button[type=submit]")  # no time chosen: the list says so
+        page.wait_for_selector("#time-error")
+        found["time error"] = axe_problems(page)
+        page.goto(f"{live_server}/janji/s/{token}?date=8-12-2026")
+        page.wait_for_selector("#date-error")
+        page.screenshot(path=str(artifacts / "appointments-change-errors-390.png"), full_page=True)
+        found["date error"] = axe_problems(page)
+    finally:
+        context.close()
+    assert {k: v for k, v in found.items() if v} == {}
