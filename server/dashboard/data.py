@@ -12,7 +12,7 @@ from functools import lru_cache
 from statistics import median
 
 from flask import has_request_context, request
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import func
 
 from reports.ikm import ELEMENT_KEYS, CONVENTIONS, compute_ikm
 from reports.periods import Period, period_containing
@@ -80,21 +80,6 @@ def _zones(offices: list[Office]) -> dict[str, list[int]]:
     return by_zone
 
 
-def _bucket(column, office_column, offices: list[Office], periods: list[Period]):
-    """Return (CASE giving the index of the period that holds `column` in the row's office zone,
-    WHERE clause selecting the rows of any of the periods)."""
-    whens, spans = [], []
-    for tz, ids in sorted(_zones(offices).items()):
-        zoned = [p.in_zone(tz) for p in periods]
-        for index, p in enumerate(zoned):
-            whens.append((and_(office_column.in_(ids), column >= p.start, column < p.end), index))
-        spans.append(and_(office_column.in_(ids), column >= min(p.start for p in zoned),
-                          column < max(p.end for p in zoned)))
-    if not whens:
-        return None, office_column.in_([])
-    return case(*whens, else_=None), or_(*spans)
-
-
 def _convention(offices: list[Office]) -> str:
     found = {o.ikm_convention for o in offices}
     return found.pop() if len(found) == 1 and found <= set(CONVENTIONS) else "exact"
@@ -118,27 +103,26 @@ def _regroup(base: dict[tuple, tuple], position: int) -> dict[tuple, tuple]:
 
 
 def _survey_sums(offices, periods, service_id, host_id) -> dict[tuple, tuple]:
-    """Return {(office id, service id, period index): (respondents, totals, counts)}."""
-    bucket, where = _bucket(SurveyResponse.submitted_at, SurveyResponse.office_id, offices, periods)
-    if bucket is None:
-        return {}
-    columns = [SurveyResponse.office_id, SurveyResponse.service_id, bucket.label("bucket"),
-               func.count(SurveyResponse.id)]
+    """Return {(office id, service id, period index): (respondents, totals, counts)}: one grouped
+    query per zone and period, each a range of the (office_id, submitted_at) index."""
+    columns = [SurveyResponse.office_id, SurveyResponse.service_id, func.count(SurveyResponse.id)]
     for key in ELEMENT_KEYS:
         col = getattr(SurveyResponse, key)
         columns += [func.coalesce(func.sum(col), 0), func.count(col)]
-    query = db.select(*columns).where(where)
-    if service_id is not None:
-        query = query.where(SurveyResponse.service_id == service_id)
-    if host_id is not None:
-        query = query.where(SurveyResponse.host_id == host_id)
     out = {}
-    for row in db.session.execute(query.group_by(SurveyResponse.office_id, SurveyResponse.service_id, bucket)):
-        if row[2] is None:
-            continue
-        totals = {k: int(row[4 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
-        counts = {k: int(row[5 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
-        out[(row[0], row[1], int(row[2]))] = (int(row[3]), totals, counts)
+    for tz, ids in sorted(_zones(offices).items()):
+        for index, period in enumerate(periods):
+            p = period.in_zone(tz)
+            query = db.select(*columns).where(SurveyResponse.office_id.in_(ids), SurveyResponse.submitted_at >= p.start,
+                                              SurveyResponse.submitted_at < p.end)
+            if service_id is not None:
+                query = query.where(SurveyResponse.service_id == service_id)
+            if host_id is not None:
+                query = query.where(SurveyResponse.host_id == host_id)
+            for row in db.session.execute(query.group_by(SurveyResponse.office_id, SurveyResponse.service_id)):
+                totals = {k: int(row[3 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
+                counts = {k: int(row[4 + 2 * i]) for i, k in enumerate(ELEMENT_KEYS)}
+                out[(row[0], row[1], index)] = (int(row[2]), totals, counts)
     return out
 
 

@@ -52,7 +52,7 @@ def split(day: dict) -> dict:
     return {"figures": {k: day[k] for k in ("visits", "tiers", "steps")}, "counts": day["counts"]}
 
 
-def summarize(visits, template_key: str, tz: ZoneInfo) -> dict[date, dict]:
+def summarize(visits, template_key: str, tz: ZoneInfo, counts: bool = True) -> dict[date, dict]:
     """Return {local day: figures} for one office's visits (rows of visit_query, in registration
     order): {"visits": n, "tiers": [[tier, signature]...], "steps": {key: [minutes]},
     "counts": the visit analytics' counts (analytics.count_visits)}."""
@@ -63,7 +63,8 @@ def summarize(visits, template_key: str, tz: ZoneInfo) -> dict[date, dict]:
         if figures is None:
             figures = days[day] = dict(empty_day(), _seen=set())
         figures["visits"] += 1
-        count_visits([v], {v.office_id: tz}, figures["counts"])
+        if counts:
+            count_visits([v], {v.office_id: tz}, figures["counts"])
         tier = v.tier or ""
         if tier not in figures["_seen"]:
             figures["_seen"].add(tier)
@@ -75,18 +76,19 @@ def summarize(visits, template_key: str, tz: ZoneInfo) -> dict[date, dict]:
     return days
 
 
-def visit_query(office_id: int, start: datetime, end: datetime):
+def visit_query(office_id: int, start: datetime, end: datetime, counts: bool = True):
     """Return the query of what the kept figures are made of: an office's visits registered from
-    `start` to `end`, in registration order."""
+    `start` to `end`, in registration order (without `counts`, only what the step figures need)."""
     from ..models import Visit
 
-    return (select(*COLUMNS, Visit.id, Visit.tier, Visit.consent_at, Visit.event_count, Visit.step_minutes)
+    analytics = COLUMNS if counts else (Visit.office_id, Visit.registered_at)
+    return (select(*analytics, Visit.id, Visit.tier, Visit.consent_at, Visit.event_count, Visit.step_minutes)
             .where(Visit.office_id == office_id, Visit.registered_at >= start, Visit.registered_at < end)
             .order_by(Visit.registered_at, Visit.id))
 
 
-def _visits_between(office, start: datetime, end: datetime, limit: int | None = None):
-    query = visit_query(office.id, start, end)
+def _visits_between(office, start: datetime, end: datetime, limit: int | None = None, counts: bool = True):
+    query = visit_query(office.id, start, end, counts)
     if limit is not None:
         query = query.limit(limit)
     visits = db.session.execute(query).all()
@@ -136,7 +138,9 @@ def office_days(office, first: date, end: date, now: datetime | None = None,
         kept.update((d, r[part]) for d, r in rows.items())
     out = kept
     if first <= today < end:
-        made = summarize(_visits_between(office, *_day_bounds(today, tz)), office.sop_template, tz)
+        counts = part == "counts"
+        made = summarize(_visits_between(office, *_day_bounds(today, tz), counts=counts), office.sop_template, tz,
+                         counts=counts)
         out.update((d, split(f)[part]) for d, f in made.items())
     visits = (lambda f: f["visits"]) if part == "figures" else (lambda c: c["total"])
     return [(d, out[d]) for d in sorted(out) if visits(out[d])]
@@ -146,7 +150,8 @@ def first_visits(office, day: date, n: int) -> dict:
     """Return the figures of the first `n` visits registered on `day` (the visit limit's cut)."""
     tz = ZoneInfo(office.timezone)
     start, end = _day_bounds(day, tz)
-    made = summarize(_visits_between(office, start, end, limit=n), office.sop_template, tz).get(day)
+    made = summarize(_visits_between(office, start, end, limit=n, counts=False), office.sop_template, tz,
+                     counts=False).get(day)
     return split(made or empty_day())["figures"]
 
 
