@@ -84,7 +84,8 @@ class DashboardDay(db.Model):
 
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)  # in the office's zone
-    # {"visits": n, "tiers": [[tier, steps signature]...], "steps": {step_key: [minutes...]}}
+    # {"visits": n, "tiers": [[tier, steps signature]...], "steps": {step_key: minutes packed}}
+    # (minutes in registration order as base64 of little-endian doubles: days.pack)
     figures: Mapped[dict] = mapped_column(JSONType)
     # The visit analytics' counts of the day (server/dashboard/analytics.py count_visits).
     counts: Mapped[dict] = mapped_column(JSONType)
