@@ -4,6 +4,7 @@ wait and stay, how hosts answer, who is turned away and why, who comes back, wha
 One query reads the period's visits (only the columns and derived-state keys needed, never
 names or identity numbers); everything else is counted in Python per office zone.
 """
+from bisect import bisect_left
 from collections import Counter
 from datetime import datetime
 from statistics import median
@@ -49,7 +50,8 @@ def _stats(values: list[float]) -> dict:
     buckets = []
     for upper, label in DURATION_BUCKETS:
         low = buckets[-1][2] if buckets else 0
-        n = sum(1 for v in values if v >= low and (upper is None or v < upper))
+        # Counted on the sorted minutes by bisection: a province's month is 100,000 of them.
+        n = (len(values) if upper is None else bisect_left(values, upper)) - bisect_left(values, low)
         buckets.append((label, n, upper))
     return {"count": len(values), "median": round(median(values), 1) if values else None,
             "p90": round(values[min(len(values) - 1, int(0.9 * len(values)))], 1) if values else None,
