@@ -22,12 +22,19 @@ def _settings(office) -> ReportDelivery:
 def delivery():
     """Show each office's delivery settings and its last scheduled reports."""
     offices = _offices()
+    ids = [o.id for o in offices]
+    # Two queries for every office together (a province has dozens), not two per office.
+    found = {d.office_id: d for d in db.session.scalars(db.select(ReportDelivery).where(
+        ReportDelivery.office_id.in_(ids)))}
+    sent: dict[int, list] = {}
+    for dispatch in db.session.scalars(db.select(ReportDispatch).where(ReportDispatch.office_id.in_(ids))
+                                       .order_by(ReportDispatch.created_at.desc(), ReportDispatch.id.desc())):
+        if len(sent.setdefault(dispatch.office_id, [])) < 4:
+            sent[dispatch.office_id].append(dispatch)
     rows = []
     for office in offices:
-        settings = _settings(office)
-        sent = db.session.scalars(db.select(ReportDispatch).where(ReportDispatch.office_id == office.id)
-                                  .order_by(ReportDispatch.created_at.desc()).limit(4)).all()
-        rows.append({"office": office, "settings": settings, "dispatches": sent,
+        settings = found.get(office.id) or _settings(office)
+        rows.append({"office": office, "settings": settings, "dispatches": sent.get(office.id, []),
                      "to": recipients_of(office, settings)})
     return render_template("dashboard/delivery.html", rows=rows, errors={}, form=None)
 
