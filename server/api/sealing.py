@@ -79,6 +79,7 @@ def _seal_anywhere(value):
 
 
 def unseal_anywhere(value):
+    """Return a refused record with every sealed personal field decrypted, at any depth."""
     if isinstance(value, dict):
         return {k: _unseal_value(v) if k in SEALED else unseal_anywhere(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -87,6 +88,7 @@ def unseal_anywhere(value):
 
 
 def seal_record(record) -> dict:
+    """Return a refused record as quarantine keeps it: an object, personal fields sealed."""
     if not isinstance(record, dict):
         record = {"value": record}
     return _seal_anywhere(record)

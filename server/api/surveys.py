@@ -72,6 +72,7 @@ def validate_survey(survey) -> dict[str, str]:
 
 
 def survey_row(survey: dict, office_id: int, device_id: int | None, now: datetime) -> dict:
+    """Return the survey_response row of a valid response (answers by element, profile, saran)."""
     profile = survey.get("profile") or {}
     row = {"id": survey["id"], "office_id": office_id, "visit_id": survey.get("visit_id"),
            "service_id": survey.get("service_id"), "host_id": survey.get("host_id"),
@@ -87,6 +88,7 @@ SURVEY_COMPARE = ("visit_id", "service_id", "host_id", "source", "saran", *SURVE
 
 
 def ingest_survey(device, office_id, survey, now, ack, quarantine, dialect) -> None:
+    """Store one pushed response, or quarantine it, and name its one outcome in `ack`."""
     errors = validate_survey(survey)
     if not errors and survey.get("visit_id") is not None:
         # Only a visit of the tablet's own office: another office's visit (known by its id)

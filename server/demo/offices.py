@@ -279,6 +279,7 @@ class Ctx:
 
 
 def office_context(office: Office, seed_rng: random.Random) -> Ctx:
+    """Return what the planner needs of a demo office; raise DemoError for one that is not."""
     by_host_name = {h.name: h for h in db.session.scalars(select(Host).where(Host.office_id == office.id))}
     hosts = [by_host_name.get(spec[0]) for spec in HOSTS[office.code]]
     if None in hosts:
