@@ -48,10 +48,23 @@ def data_version() -> tuple:
     return version
 
 
-def remembered(key: tuple, make):
-    """Return make(), kept across requests while data_version() is unchanged (and at most
-    CACHE_SECONDS): a province's closed periods do not change between two page views."""
-    key = (*key, data_version())
+def office_version(office: Office) -> tuple:
+    """Return what an office's visit figures depend on, cheaply: the office row's own change
+    time and its visits' newest change (every derivation of a visit sets its updated_at; one
+    seek of the (office_id, updated_at) index). Once per request and office."""
+    cache = request.environ.setdefault("sitamu.office_versions", {}) if has_request_context() else {}
+    if office.id not in cache:
+        cache[office.id] = (str(office.updated_at), str(office.sop_template), repr(office.sop_minutes),
+                            str(db.session.scalar(db.select(func.max(Visit.updated_at)).where(
+                                Visit.office_id == office.id))))
+    return cache[office.id]
+
+
+def remembered(key: tuple, make, version: tuple | None = None):
+    """Return make(), kept across requests while data_version() (or the given `version`, e.g.
+    one office's) is unchanged, and at most CACHE_SECONDS: a province's closed periods do not
+    change between two page views, and a push to one office leaves the others' figures be."""
+    key = (*key, data_version() if version is None else version)
     now = time.monotonic()
     hit = _FIGURES.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
@@ -253,8 +266,8 @@ def sop_step_times(offices: list[Office], period: Period, limit_visits: int = 50
     visits above the standard."""
     rows = []
     for office in offices:
-        cached = remembered(("steps", office.id, period.code, str(office.updated_at), limit_visits),
-                            lambda: _office_step_times(office, period, limit_visits))
+        cached = remembered(("steps", office.id, period.code, limit_visits),
+                            lambda: _office_step_times(office, period, limit_visits), office_version(office))
         rows.extend(dict(r, office=office) for r in cached)
     return rows
 

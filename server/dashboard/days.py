@@ -274,8 +274,15 @@ def step_samples(office, period, limit_visits: int, now: datetime | None = None)
     return tiers, samples
 
 
-def office_visit_counts(office, period, counts: dict, now: datetime | None = None) -> dict:
-    """Add the visit analytics' counts of the office's visits registered in the period."""
-    for _, part in office_days(office, period.first_day, period.end_day, now, part="counts"):
-        merge_counts(counts, part)
-    return counts
+def office_visit_counts(office, period, counts: dict) -> dict:
+    """Add the visit analytics' counts of the office's visits registered in the period (the
+    office's own sum remembered while its visits are unchanged)."""
+    from .data import office_version, remembered
+
+    def make():
+        own = empty_counts()
+        for _, part in office_days(office, period.first_day, period.end_day, part="counts"):
+            merge_counts(own, part)
+        return own
+
+    return merge_counts(counts, remembered(("visit_counts", office.id, period.code), make, office_version(office)))

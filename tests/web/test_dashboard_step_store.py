@@ -282,3 +282,19 @@ def test_days_to_come_and_today_are_not_kept_empty(db, staffed, tablet, make_vis
     assert days.office_days(office, day, day + timedelta(days=1), now=START + timedelta(days=1)) == seen
     kept = db.session.get(DashboardDay, (office.id, day)).figures["steps"]
     assert {k: days.unpack(v) for k, v in kept.items()} == {"isi_buku_tamu": [2.0], "cocokkan_identitas": [6.0]}
+
+
+def test_a_push_to_one_office_leaves_the_others_figures_remembered(db, staffed, as_user, tablet, make_visit):
+    desk_a, desk_b = tablet(staffed.office), tablet(staffed.other)
+    make_visit(desk_a, host=staffed.host, at=START, steps=[("verification", 6, {"ok": True}, "cocokkan_identitas")])
+    make_visit(desk_b, host=staffed.other_host, at=START, steps=[("verification", 9, {"ok": True}, "cocokkan_identitas")])
+    client = as_user(staffed.users["central_admin"])
+    assert client.get(f"/dashboard/sop.csv?period={OCT}").status_code == 200
+    make_visit(desk_a, host=staffed.host, at=START + timedelta(days=1),
+               steps=[("verification", 12, {"ok": True}, "cocokkan_identitas")])
+    with _Reads() as reads:
+        rows = _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]
+    assert len(reads.of("dashboard_day")) == 1  # office A's days only: B's figures were remembered
+    measured = {(r[0], r[1]): r[4:6] for r in rows}
+    assert measured[("KANTOR-A", "cocokkan_identitas")] == ["2", "9.0"]
+    assert measured[("KANTOR-B", "cocokkan_identitas")] == ["1", "9.0"]
