@@ -14,13 +14,13 @@ from statistics import median
 from flask import has_request_context, request
 from sqlalchemy import func
 
-from reports.ikm import ELEMENT_KEYS, CONVENTIONS, compute_ikm
+from reports.ikm import CONVENTIONS, ELEMENT_KEYS, compute_ikm
 from reports.periods import Period, period_containing
 
 from .. import sop
-from . import days
 from ..extensions import db
-from ..models import ChangeLog, Device, Office, Service, SurveyResponse, Visit, VisitEvent
+from ..models import ChangeLog, Device, Office, Service, SurveyResponse, Visit
+from . import days
 
 STALE_AFTER = timedelta(hours=24)
 MAX_SERIES = 8  # lines a trend chart draws; the table beside it lists every row
@@ -267,7 +267,8 @@ def sop_step_times(offices: list[Office], period: Period, limit_visits: int = 50
     rows = []
     for office in offices:
         cached = remembered(("steps", office.id, period.code, limit_visits),
-                            lambda: _office_step_times(office, period, limit_visits), office_version(office))
+                            lambda office=office: _office_step_times(office, period, limit_visits),
+                            office_version(office))
         rows.extend(dict(r, office=office) for r in cached)
     return rows
 

@@ -31,7 +31,6 @@ from . import step_store
 from .analytics import COLUMNS, count_visits, empty_counts, merge_counts
 
 
-
 def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(), tzinfo=tz).astimezone(timezone.utc)
     end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(timezone.utc)
@@ -240,7 +239,7 @@ def forget_days(office_id: int, tz_name: str, times) -> None:
 def keep_all(now: datetime | None = None) -> int:
     """Make the kept rows of every office's closed days (after visits were written without the
     push path, e.g. bench/province.py's copies); return how many rows."""
-    from ..models import Office, Visit
+    from ..models import Office
     from ..models.visit import DashboardDay
 
     made = 0

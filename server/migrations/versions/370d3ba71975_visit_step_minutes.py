@@ -7,8 +7,8 @@ Create Date: 2026-12-04 19:10:00
 """
 from collections import defaultdict
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from server.dashboard.step_store import steps_and_signature, visit_step_minutes
 from server.models.base import UTCDateTime

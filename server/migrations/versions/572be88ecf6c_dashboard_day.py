@@ -9,8 +9,8 @@ Create Date: 2026-12-04 19:30:00
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from server.dashboard.days import kept_rows, live_day, summarize, visit_query
 
