@@ -48,6 +48,17 @@ def data_version() -> tuple:
     return version
 
 
+def survey_version() -> tuple:
+    """Return what the survey sums depend on: the number of answers and the newest one's arrival
+    (an index seek). Once per request."""
+    if has_request_context() and "sitamu.survey_version" in request.environ:
+        return request.environ["sitamu.survey_version"]
+    version = (data_version()[1], str(db.session.scalar(db.select(func.max(SurveyResponse.received_at)))))
+    if has_request_context():
+        request.environ["sitamu.survey_version"] = version
+    return version
+
+
 def office_version(office: Office) -> tuple:
     """Return what an office's visit figures depend on, cheaply: the office row's own change
     time and its visits' newest change (every derivation of a visit sets its updated_at; one
@@ -104,8 +115,11 @@ def survey_sums(offices: list[Office], periods: list[Period], by: str = "office"
     per request for both groupings (the page's tables and charts share it)."""
     key = ("survey_sums", tuple(o.id for o in offices), tuple((p.code, p.tz_name) for p in periods),
            service_id, host_id)
-    base = remembered(key, lambda: _survey_sums(offices, periods, service_id, host_id))
-    return remembered((*key, by), lambda: _regroup(base, 0 if by == "office" else 1))
+    # Answers are only ever added (retention clears a response's link and saran, never its
+    # scores): their number and the newest are all the sums depend on, not a push of visits.
+    version = survey_version()
+    base = remembered(key, lambda: _survey_sums(offices, periods, service_id, host_id), version)
+    return remembered((*key, by), lambda: _regroup(base, 0 if by == "office" else 1), version)
 
 
 def _regroup(base: dict[tuple, tuple], position: int) -> dict[tuple, tuple]:

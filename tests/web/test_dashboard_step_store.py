@@ -298,3 +298,15 @@ def test_a_push_to_one_office_leaves_the_others_figures_remembered(db, staffed, 
     measured = {(r[0], r[1]): r[4:6] for r in rows}
     assert measured[("KANTOR-A", "cocokkan_identitas")] == ["2", "9.0"]
     assert measured[("KANTOR-B", "cocokkan_identitas")] == ["1", "9.0"]
+
+
+def test_a_push_of_visits_leaves_the_survey_sums_remembered(db, staffed, as_user, tablet, make_visit, make_response):
+    client = as_user(staffed.users["supervisor"])
+    make_response(staffed.office, 4, at=START)
+    assert _csv(client.get(f"/dashboard/ikm.csv?period={OCT}"))[1][3] == "1"
+    make_visit(tablet(staffed.office), host=staffed.host, at=START)
+    with _Reads() as reads:
+        assert _csv(client.get(f"/dashboard/ikm.csv?period={OCT}"))[1][3] == "1"
+    assert not [s for s in reads.of("survey_response") if "sum(" in s.lower()]
+    make_response(staffed.office, 3, at=START)
+    assert _csv(client.get(f"/dashboard/ikm.csv?period={OCT}"))[1][3:5] == ["2", "87.5"]
