@@ -11,9 +11,8 @@ bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 
 def _helpers():
     from .. import lifecycle
-    from .staff import STATUS_LABELS
-
     from .routes import requested_text
+    from .staff import STATUS_LABELS
 
     return {
         **lifecycle.template_helpers(),
