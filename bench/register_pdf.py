@@ -83,13 +83,13 @@ def add_visits(db, office, hosts, day_from: int, day_to: int, count: int, seed: 
 
 
 def add_responses(db, office, count: int) -> None:
-    from server.models import SurveyResponse
     from reports.ikm import ELEMENT_KEYS
+    from server.models import SurveyResponse
 
     rng = random.Random(5)
     start = datetime(2026, 10, 1, 1, tzinfo=timezone.utc)
     rows = []
-    for n in range(count):
+    for _ in range(count):
         row = {k: (None if rng.random() < 0.03 else rng.choice((2, 3, 3, 4, 4))) for k in ELEMENT_KEYS}
         when = start + timedelta(seconds=rng.randint(0, 29 * 86400))
         rows.append(dict(id=str(uuid.uuid4()), office_id=office.id, source="kiosk", submitted_at=when,

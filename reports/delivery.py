@@ -91,7 +91,7 @@ def plan_deliveries(today: date | None = None) -> list[int]:
     rows = db.session.execute(db.select(Office, ReportDelivery).join(
         ReportDelivery, ReportDelivery.office_id == Office.id).where(ReportDelivery.enabled.is_(True))
         .order_by(Office.code)).all()
-    for office, settings in rows:
+    for office, _settings in rows:
         local_today = today or datetime.now(timezone.utc).astimezone(office.tz).date()
         for kind, period in due_reports(local_today):
             dispatch = db.session.scalar(db.select(ReportDispatch).where(

@@ -262,7 +262,7 @@ def build_register_pdf(office, period: Period, workers: int = 2, progress=None) 
     progress(92, "merging")
     from .register import page_rules
 
-    grids = dict(zip(grid_rows, parts[len(parts) - len(grid_rows):]))
+    grids = dict(zip(grid_rows, parts[len(parts) - len(grid_rows):], strict=True))
     underlays = [[]] + [[grids.get(bool(layout)) for layout in layouts] for layouts in chunk_layouts]
     drawings = [[]] + [[page_rules(layout) for layout in layouts] for layouts in chunk_layouts]
     merged = merge_and_number(parts[:len(parts) - len(grid_rows)], underlays=underlays, drawings=drawings)
@@ -324,7 +324,7 @@ def _render_parts(documents: list[tuple[str, list[str], list]], workers: int, po
     def done(finished, total):
         progress(10 + int(80 * finished / total), f"rendered {finished} of {total} parts")
 
-    for index, pdf in zip(todo, render_many(jobs, workers=workers, on_done=done, pool=pool)):
+    for index, pdf in zip(todo, render_many(jobs, workers=workers, on_done=done, pool=pool), strict=True):
         parts[index] = pdf
         write_atomic(chunk_dir / f"{keys[index]}.pdf", pdf)
     return parts, todo

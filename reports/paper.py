@@ -110,7 +110,7 @@ def parse_survey_csv(data: bytes | str) -> PaperSurvey:
                 problems.append((line, f"{len(record)} values for {len(names)} columns"))
                 continue
             record = record + [""] * (len(names) - len(record))
-            row, row_problems = _read_row(dict(zip(names, record)))
+            row, row_problems = _read_row(dict(zip(names, record, strict=True)))
             problems.extend((line, msg) for msg in row_problems)
             if not row_problems:
                 survey.rows.append(row)

@@ -47,12 +47,13 @@ def create_app(config: dict | object | None = None) -> Flask:
     limiter.init_app(app)
 
     from . import models  # noqa: F401  (register the tables)
-    from .logging import init_logging
-    from .errors import register_error_handlers
-    from .auth import bp as auth_bp, init_auth
+    from .auth import bp as auth_bp
+    from .auth import init_auth
     from .cli import register_cli
-    from .web import register_blueprints
+    from .errors import register_error_handlers
+    from .logging import init_logging
     from .security import init_security
+    from .web import register_blueprints
 
     init_logging(app)
     register_error_handlers(app)

@@ -2,7 +2,6 @@
 import sys
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup
 
 from .extensions import db

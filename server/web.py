@@ -9,12 +9,13 @@ from .i18n import decimal, language_name, translate
 def register_blueprints(app) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
-    from .appointments import bp as appointments_bp, public_bp as appointments_public_bp
+    from .appointments import bp as appointments_bp
+    from .appointments import public_bp as appointments_public_bp
     from .dashboard import bp as dashboard_bp
     from .host import bp as host_bp
+    from .privacy import bp as privacy_bp
     from .public import bp as public_bp
     from .pwa import bp as pwa_bp
-    from .privacy import bp as privacy_bp
 
     for bp in (admin_bp, api_bp, dashboard_bp, host_bp, public_bp, pwa_bp, privacy_bp, appointments_bp,
                appointments_public_bp):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from server import create_app
 from server.extensions import db as _db
-from server.models import Device, Host, Office, Service, StaffUser
+from server.models import Host, Office, Service, StaffUser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = "/usr/lib/chromium/chromium"

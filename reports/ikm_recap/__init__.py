@@ -11,8 +11,18 @@ office's responses (the province aggregate, exact convention unless all offices 
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from ..ikm import (CONVENTION_LABELS, CONVENTIONS, ELEMENT_KEYS, ELEMENT_LABELS, aggregate, compute_ikm,
-                   format_id, format_konversi, krejcie_morgan, response_filter)
+from ..ikm import (
+    CONVENTION_LABELS,
+    CONVENTIONS,
+    ELEMENT_KEYS,
+    ELEMENT_LABELS,
+    aggregate,
+    compute_ikm,
+    format_id,
+    format_konversi,
+    krejcie_morgan,
+    response_filter,
+)
 from ..periods import Period, format_date_id
 from ..population import stated_population
 from ..render import html_to_pdf, jinja_env, read_css

@@ -6,13 +6,23 @@ chart), analisis (weakest and strongest elements with the rencana tindak lanjut,
 chart), penutup and the signing block. `gather_ikm_report` returns plain data; the
 figures come straight from reports.ikm, so the PDF can be checked against the engine.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from ..ikm import (CONVENTION_LABELS, ELEMENT_KEYS, PROFILE_TITLES, format_id, format_konversi,
-                   ikm_for, ikm_trend, profile_breakdown, round_half_up, sample_check)
+from ..ikm import (
+    CONVENTION_LABELS,
+    ELEMENT_KEYS,
+    PROFILE_TITLES,
+    format_id,
+    format_konversi,
+    ikm_for,
+    ikm_trend,
+    profile_breakdown,
+    round_half_up,
+    sample_check,
+)
 from ..numbers import format_figure
 from ..periods import Period, format_date_id
 from ..render import html_to_pdf, jinja_env, read_css
@@ -189,7 +199,7 @@ def trend_chart(trend) -> Markup:
                          f'stroke-width="0.25" stroke-dasharray="1 0.8"/><text x="{width - 5}" y="{y - 0.8:.2f}" '
                          f'font-size="2.2" text-anchor="end">batas {grade} ({f"{bound:.2f}".replace(".", ",")})</text>')
     points = []
-    for index, ((period, result), value) in enumerate(zip(trend, values)):
+    for index, ((period, result), value) in enumerate(zip(trend, values, strict=True)):
         x = left + 12 + index * step
         parts.append(f'<text x="{x:.2f}" y="{height - bottom + 5:.2f}" text-anchor="middle">'
                      f'{escape(period.label_id)}</text>')

@@ -6,10 +6,10 @@
 every chunk is a whole number of pages and unchanged rows give byte-identical HTML.
 """
 import statistics
-from decimal import ROUND_HALF_UP, Decimal
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -465,7 +465,7 @@ def grid_svg() -> str:
            f'viewBox="0 0 {width:g} {HEADER_MM:g}" font-family="Liberation Sans" font-size="2.47" '
            f'font-weight="bold">',
            f'<rect x="0" y="0" width="{width:g}" height="{HEADER_MM:g}" fill="#e6e6e6"/>',
-           f'<g stroke="#000" stroke-width="0.2">']
+           '<g stroke="#000" stroke-width="0.2">']
     for y in (0.1, HEADER_MM):
         out.append(f'<line x1="0" x2="{width:g}" y1="{y:g}" y2="{y:g}"/>')
     x = 0.0

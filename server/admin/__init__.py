@@ -17,8 +17,8 @@ def _staff_page_helpers():
             "field_error": field_error}
 
 
-from . import routes, offices, people, devices, visits, quarantine  # noqa: E402,F401
-from . import saran  # noqa: E402,F401  (the SKM saran: read, filter, answer)
+# the pages of the admin area (saran: the SKM saran, read, filter and answered)
+from . import devices, offices, people, quarantine, routes, saran, visits  # noqa: E402,F401
 
 try:  # report downloads and the paper SKM upload (the reports area)
     importlib.import_module(f"{__name__}.reports")

@@ -1,10 +1,9 @@
 """Admin forms (Flask-WTF, CSRF on); every message the user reads is in Bahasa Indonesia."""
+import wtforms
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
-import wtforms
 from wtforms import BooleanField, IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                Regexp, ValidationError)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..i18n import translate
 from ..models import ROLES

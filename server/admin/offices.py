@@ -4,17 +4,16 @@ import hashlib
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from reports.population import format_population
+
 from ..access import ADMINS, office_or_403, roles_required
 from ..audit import record_audit
 from ..extensions import db
 from ..i18n import translate as _
 from ..models import Attachment, Office
-from . import bp
-from reports.population import format_population
-
+from . import bp, sop_bridge
 from .forms import OfficeForm, SopForm
 from .routes import scoped_offices
-from . import sop_bridge
 
 OFFICE_FIELDS = ("code", "name", "region", "address", "phone", "email", "timezone",
                  "ikm_convention", "ikm_published", "signer_name", "signer_position", "signer_nip",

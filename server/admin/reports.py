@@ -9,7 +9,7 @@ from reports import jobs
 from reports.follow_up import FollowUpError, plans_for, save_plans
 from reports.ikm import ELEMENT_KEYS, ELEMENT_LABELS, format_id, format_konversi, ikm_for
 from reports.paper import CsvError, import_paper_responses, parse_survey_csv, problem_id
-from reports.periods import PeriodError, parse_month, parse_period, period_containing
+from reports.periods import PeriodError, parse_period, period_containing
 
 from ..access import ADMINS, can_access_office, office_or_403, roles_required
 from ..audit import record_audit

@@ -18,10 +18,9 @@ from ..i18n import translate as _
 from ..models import Attachment, Device, Host, Service, Visit, VisitEvent
 from ..notify import whatsapp_link, whatsapp_text
 from ..webutil import local_day_bounds, mask_id, mask_phone, paginate
-from . import bp
+from . import bp, timeline
 from .forms import ConfirmForm
 from .routes import CUSTODY_DAYS, scoped_offices
-from . import timeline
 
 bp.context_processor(lifecycle.template_helpers)
 

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..audit import record_audit

@@ -1,11 +1,10 @@
 """Staff accounts: who may log in, in which role, for which office."""
-from datetime import datetime
-
-from flask_login import UserMixin
 import hashlib
 import hmac
 import os
+from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash

@@ -10,11 +10,11 @@ from wtforms.validators import Length, Optional
 from reports.ikm import ELEMENT_KEYS, ELEMENT_LABELS, ikm_for
 from reports.periods import period_containing
 
+from ..dashboard.charts import line_chart, short_label
 from ..errors import ApiError
 from ..extensions import db, limiter
 from ..models import Office
 from ..webutil import select_choices
-from ..dashboard.charts import line_chart, short_label
 from . import questions as q
 
 bp = Blueprint("public", __name__, url_prefix="/p")
@@ -70,7 +70,7 @@ def survey(token: str):
             except SyncError as exc:
                 db.session.rollback()
                 if exc.status == 400:
-                    for field, why in exc.fields.items():
+                    for field in exc.fields:
                         name = field.split(".")[-1]
                         target = getattr(form, f"q_{name}", None) or getattr(form, name, None)
                         if target is not None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from server.appointments import operations as ops
-from server.models import Appointment, Attachment, Notification, StaffUser
+from server.models import Appointment, Attachment, Notification
 from tests.appointments.conftest import NIK, next_weekday
 
 
@@ -199,8 +199,8 @@ def test_the_dashboard_shows_bookings_approvals_and_no_shows_per_service(
 def test_erasing_the_guest_removes_the_bookings_personal_data_and_letter(
     db, booking_office, booked, make_user
 ):
-    from server.privacy.subject import erase_visits
     from server.models import Visit
+    from server.privacy.subject import erase_visits
 
     office, service, _ = booking_office
     appointment, token = booked(
@@ -343,8 +343,9 @@ def test_office_admins_set_hours_closed_days_slots_and_modes_and_bad_input_saves
         3,
         "off",
     )
-    from server.appointments.slots import day_slots
     from datetime import date
+
+    from server.appointments.slots import day_slots
 
     assert day_slots(office, date(2026, 12, 7))[:3] == ["08:00", "08:20", "08:40"]  # a Monday
     assert day_slots(office, date(2026, 12, 8)) == []  # Tuesday: closed

@@ -8,16 +8,9 @@ from datetime import timedelta
 import pytest
 
 from server.appointments import operations as ops
-from server.appointments.tickets import (
-    b64url,
-    b64url_decode,
-    public_jwk,
-    ticket_text,
-    verify_ticket,
-)
+from server.appointments.tickets import b64url, b64url_decode, public_jwk, ticket_text, verify_ticket
 from server.models import Appointment, Notification, Visit
 from tests.appointments.conftest import NIK, next_weekday
-from tests.sync.conftest import Tablet
 
 
 def _pull_all(client, tablet, cursor=""):

@@ -89,7 +89,7 @@ class Desk:
                 controller: !!navigator.serviceWorker.controller,
                 regs: (await navigator.serviceWorker.getRegistrations()).map((r) => [r.active?.state, r.installing?.state, r.waiting?.state]),
                 status: document.querySelector('#statusbar')?.textContent })""")
-            raise AssertionError(f"enrolment did not settle: {state}; console: {self.console[-10:]}")
+            raise AssertionError(f"enrolment did not settle: {state}; console: {self.console[-10:]}") from None
 
     def wait_worker(self):
         self.page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")

@@ -50,7 +50,7 @@ def test_main_screens_have_no_serious_accessibility_violations(orientation, brow
         check("board")
         desk.open_visit(queue)
         check("visit")
-        page.evaluate(f"location.hash = '#/survey/' + document.location.hash.split('/')[2]")
+        page.evaluate("location.hash = '#/survey/' + document.location.hash.split('/')[2]")
         page.click("#survey-start")
         check("survey-question")
         for _ in range(9):

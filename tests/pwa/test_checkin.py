@@ -21,13 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from sqlalchemy import select
 
-from server.extensions import db as _db
-from tests.pwa.conftest import LANDSCAPE, Desk
-from tests.pwa.test_accessibility import axe_problems
-from server.models import Appointment, Device, Visit
 from server.appointments.operations import cancel
 from server.appointments.tickets import ticket_text, verify_ticket
+from server.extensions import db as _db
+from server.models import Appointment, Device, Visit
 from sync.rules import first_checkin, format_time
+from tests.pwa.conftest import LANDSCAPE, Desk
+from tests.pwa.test_accessibility import axe_problems
 
 NIK = "6171014506900001"  # a woman born 1990-06-05 (Pontianak)
 

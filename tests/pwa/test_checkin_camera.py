@@ -9,7 +9,7 @@ from PIL import Image
 from tests.conftest import CHROMIUM
 
 from .conftest import LANDSCAPE, Desk
-from .test_checkin import finish_guest_book, assert_pulled, make_appointment, server_visits, ticket_office  # noqa: F401 (fixtures)
+from .test_checkin import assert_pulled, finish_guest_book, make_appointment, server_visits, ticket_office  # noqa: F401 (fixtures)
 from .test_enrol_scan import ARGS
 
 
@@ -34,8 +34,8 @@ def ticket_frame(text: str) -> Image.Image:
     return frame
 
 
-def test_offline_desk_checks_in_by_scanning_the_ticket_qr(browser, live_server, artifacts, tmp_path, ticket_office,
-                                                          make_appointment, enrol_code):
+def test_offline_desk_checks_in_by_scanning_the_ticket_qr(browser, live_server, artifacts, tmp_path, ticket_office,  # noqa: F811
+                                                          make_appointment, enrol_code):  # noqa: F811
     data = ticket_office()
     office = data["office"]
     booked = make_appointment(office, host=data["hosts"][0], name="Tamu Kamera", institution="Universitas Tanjungpura",

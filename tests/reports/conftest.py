@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from server.models import Attachment, SurveyResponse, Visit
 from reports.ikm import ELEMENT_KEYS
+from server.models import Attachment, SurveyResponse, Visit
 
 
 def signature_png(seed: int) -> bytes:
@@ -66,7 +66,7 @@ def make_response(db):
     def make(office, submitted_at: datetime, scores=None, commit: bool = True, **overrides) -> SurveyResponse:
         scores = scores if scores is not None else {k: 4 for k in ELEMENT_KEYS}
         if not isinstance(scores, dict):
-            scores = dict(zip(ELEMENT_KEYS, scores))
+            scores = dict(zip(ELEMENT_KEYS, scores, strict=True))
         response = SurveyResponse(id=str(uuid.uuid4()), office_id=office.id, submitted_at=submitted_at,
                                   received_at=submitted_at, source=overrides.pop("source", "kiosk"),
                                   **scores, **overrides)

@@ -4,10 +4,21 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from reports.ikm import (ELEMENT_KEYS, IkmError, classify, compute_ikm, ikm_for, ikm_trend,
-                         krejcie_morgan, profile_breakdown, round_half_up, sample_check)
+from reports.ikm import (
+    ELEMENT_KEYS,
+    IkmError,
+    classify,
+    compute_ikm,
+    ikm_for,
+    ikm_trend,
+    krejcie_morgan,
+    profile_breakdown,
+    round_half_up,
+    sample_check,
+)
 from reports.periods import PeriodError, parse_period
 from server.models import ELEMENT_KEYS as MODEL_KEYS
 
@@ -63,9 +74,9 @@ def test_konversi_88_305_exactly_rounds_up_to_grade_a():
 def test_blanks_count_only_towards_the_elements_answered():
     # Three respondents; waktu left blank by one, pengaduan blank by all.
     rows = [
-        dict(zip(ELEMENT_KEYS, [4, 4, 4, 4, 4, 4, 4, None, 4])),
-        dict(zip(ELEMENT_KEYS, [3, 3, None, 3, 3, 3, 3, None, 3])),
-        dict(zip(ELEMENT_KEYS, [2, 2, 2, 2, 2, 2, 2, None, 2])),
+        dict(zip(ELEMENT_KEYS, [4, 4, 4, 4, 4, 4, 4, None, 4], strict=True)),
+        dict(zip(ELEMENT_KEYS, [3, 3, None, 3, 3, 3, 3, None, 3], strict=True)),
+        dict(zip(ELEMENT_KEYS, [2, 2, 2, 2, 2, 2, 2, None, 2], strict=True)),
     ]
     totals = {k: sum(r[k] for r in rows if r[k] is not None) for k in ELEMENT_KEYS}
     counts = {k: sum(1 for r in rows if r[k] is not None) for k in ELEMENT_KEYS}

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from reports import register
-from reports.ikm import ELEMENT_KEYS, format_id, ikm_for
-from reports.ikm_report import calculation_table, format_exact, gather_ikm_report
+from reports.ikm import format_id, ikm_for
+from reports.ikm_report import calculation_table, gather_ikm_report
 from reports.jobs import build_report
 from reports.periods import parse_period
 
@@ -155,8 +155,9 @@ def test_report_has_a_cover_page_profiles_in_category_order_and_exact_thresholds
     for n, (age, education) in enumerate((("60+", "s3"), ("20-29", "sd"), ("60+", "s3"), ("40-49", "s1"),
                                           ("60+", "s3"))):
         make_response(office, utc(2026, 10, 2, 3, n), [4] * 9, age_band=age, education=education)
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     pdf = build_report("ikm", office.id, "2026-10")[0].read_bytes()
     cover = flat(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())

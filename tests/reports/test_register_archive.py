@@ -155,8 +155,9 @@ def test_signing_block_never_stands_alone_on_a_page(app, db, make_office, make_v
         make_visit(office, utc(2026, 10, 1, 1) + timedelta(hours=8 * n), name=f"Tamu {n + 1}", commit=False)
     db.session.commit()
     path, _ = build_report("register", office.id, "2026-10", workers=1)
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(path.read_bytes()))
     last = reader.pages[-1].extract_text()

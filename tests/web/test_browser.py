@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.api.operations import create_survey_link
-from server.models import Device, ELEMENT_KEYS, Quarantine, Visit
+from server.models import ELEMENT_KEYS, Device, Quarantine, Visit
 
 pytestmark = pytest.mark.browser
 

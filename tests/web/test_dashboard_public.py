@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from reports.periods import period_containing
 from server.api.operations import create_survey_link
-from server.models import Device, ELEMENT_KEYS, Office, SurveyResponse
+from server.models import ELEMENT_KEYS, Device, Office, SurveyResponse
 
 # The reference's trap: these totals give 88.33 (A) exactly, 88.245 (B) with the 0.111 weight.
 TOTALS = [354, 353, 353, 353, 353, 354, 354, 353, 353]

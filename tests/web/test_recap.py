@@ -10,7 +10,6 @@ from pypdf import PdfReader
 
 from reports.ikm_recap import gather_recap, render_recap_pdf, render_recap_xlsx
 from reports.periods import parse_period
-from server.models import ELEMENT_KEYS
 
 OCT, SEP = datetime(2026, 10, 10, 3, tzinfo=timezone.utc), datetime(2026, 9, 10, 3, tzinfo=timezone.utc)
 
@@ -57,11 +56,11 @@ def test_recap_xlsx_has_numbers_as_numbers(db, answered):
     render_recap_xlsx(gather_recap([answered.office, answered.other], parse_period("2026-10")), out)
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
     header = [c.value for c in sheet[1]]
-    rows = [dict(zip(header, [c.value for c in r])) for r in sheet.iter_rows(min_row=2)]
+    rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)]
     assert sheet.freeze_panes == "A2" and [r["Kode kantor"] for r in rows] == ["KANTOR-A", "KANTOR-B", "PROVINSI"]
     assert rows[0]["IKM (konversi)"] == 100.0 and rows[0]["Perubahan"] == 25.0 and rows[0]["Mutu"] == "A"
     assert rows[2]["IKM (konversi)"] == 87.5 and rows[2]["Responden"] == 4
-    assert rows[1]["Sampel cukup"] == "tidak" and rows[1][f"U9 Sarana dan Prasarana"] == 2.0
+    assert rows[1]["Sampel cukup"] == "tidak" and rows[1]["U9 Sarana dan Prasarana"] == 2.0
 
 
 def test_recap_command_writes_pdf_or_xlsx_and_refuses_bad_input(app, db, answered, tmp_path):
