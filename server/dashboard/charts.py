@@ -193,7 +193,7 @@ def heat_map(grid: list[list[int]], rows: list[str], columns: list[str], *, titl
     for j, column in enumerate(columns):
         parts.append(f'<text x="{label_w + cell_w * (j + 0.5):.1f}" y="{top - 8}" text-anchor="middle" '
                      f'class="tick">{escape(column)}</text>')
-    for i, (label, row) in enumerate(zip(rows, grid)):
+    for i, (label, row) in enumerate(zip(rows, grid, strict=True)):
         y = top + i * cell_h
         parts.append(f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end" class="label">{escape(label)}</text>')
         for j, value in enumerate(row):

@@ -1,9 +1,8 @@
 """Excel downloads of the dashboard: the month's visits and survey responses (XLSX or CSV)."""
 import tempfile
 
-from flask import Response, abort, render_template, request, send_file
+from flask import Response, render_template, request, send_file
 from flask_babel import get_locale
-from flask_login import current_user
 
 from reports.periods import PeriodError, parse_month
 
@@ -11,8 +10,7 @@ from ..access import roles_required
 from ..audit import record_audit
 from ..errors import ApiError
 from ..exports.spreadsheet import Sheet, csv_text, write_xlsx
-from ..exports.visits import (RESPONSE_HEADER, RESPONSE_WIDTHS, VISIT_HEADER, VISIT_WIDTHS, response_rows,
-                              visit_rows)
+from ..exports.visits import RESPONSE_HEADER, RESPONSE_WIDTHS, VISIT_HEADER, VISIT_WIDTHS, response_rows, visit_rows
 from ..extensions import db
 from . import ROLES, _offices, bp, data
 
@@ -38,8 +36,8 @@ def exports():
         month, error = _month(), None
     except ApiError as exc:
         month, error = data.default_period("month"), exc.fields["period"]
-    from ..models import Office
     from ..access import scope_query
+    from ..models import Office
 
     return render_template("dashboard/exports.html", offices=offices, month=month, error=error,
                            lang=str(get_locale()), chosen=request.args.getlist("office"),

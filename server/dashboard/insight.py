@@ -71,7 +71,7 @@ def visits_csv(table: str):
     name = f"sitamu-kunjungan-{table}-{period.code}.csv"
     if table == "hours":
         return csv_response(name, ["hari", *[f"{h:02d}" for h in f["hours"]]],
-                            [[day, *row] for day, row in zip(f["weekdays"], f["heat"])])
+                            [[day, *row] for day, row in zip(f["weekdays"], f["heat"], strict=True)])
     if table == "durations":
         rows = []
         for key, label in (("stay", "lama_kunjungan"), ("wait", "menunggu_sebelum_diterima"),

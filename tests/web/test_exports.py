@@ -2,7 +2,7 @@
 (OWASP CSV injection), personal data masked, typed cells, one sheet per office."""
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -74,14 +74,14 @@ def test_month_visits_xlsx_has_typed_cells_a_frozen_header_and_a_sheet_per_offic
     sheet = book["KANTOR-A"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
-    row = dict(zip(header, [c.value for c in sheet[2]]))
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["Tanggal"] == datetime(2026, 10, 5) and sheet["B2"].is_date
     assert row["Jam daftar"] == datetime(2026, 10, 5, 9, 30) and sheet["C2"].is_date
     assert row["No. identitas (disamarkan)"] == mask_id_number("6171014506900001")
     assert row["Instansi"] == "'=HYPERLINK(\"x\")"
     assert row["Lama kunjungan (menit)"] == 45 and row["Menunggu sebelum diterima (menit)"] == 10
     assert row["Pejabat dituju"] == "Dr. Rina Kartika"
-    other = dict(zip(header, [c.value for c in book["KANTOR-B"][2]]))
+    other = dict(zip(header, [c.value for c in book["KANTOR-B"][2]], strict=True))
     assert other["Jam daftar"] == datetime(2026, 10, 5, 10, 30)  # Makassar time
     cells = [str(c.value) for ws in book for r in ws.iter_rows() for c in r if c.value is not None]
     assert not any("081234567890" in c or "6171014506900001" in c for c in cells)
@@ -106,7 +106,7 @@ def test_month_survey_responses_export_with_the_nine_scores(db, staffed, as_user
                   at=datetime(2026, 10, 9, 4, tzinfo=timezone.utc), saran="@ruang tunggu", gender="P")
     book = _xlsx(as_user(staffed.users["supervisor"]).get("/dashboard/exports/responses.xlsx?period=2026-10"))
     sheet = book["KANTOR-A"]
-    row = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]]))
+    row = dict(zip([c.value for c in sheet[1]], [c.value for c in sheet[2]], strict=True))
     assert row["U4 biaya"] == 2 and row["U1 persyaratan"] == 4 and row["Saran"] == "'@ruang tunggu"
     assert row["Waktu"] == datetime(2026, 10, 9, 11, 0) and row["Jenis kelamin"] == "P"
 

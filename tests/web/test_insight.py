@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from reports.periods import parse_period, period_containing
-from server.models import ELEMENT_KEYS, Visit
+from reports.periods import period_containing
+from server.models import ELEMENT_KEYS
 
 OCT = "2026-10"
 
@@ -100,7 +100,7 @@ def test_peak_hours_are_counted_in_the_offices_local_time(db, staffed, as_user, 
     make_visit(tablet(staffed.office), host=staffed.host, at=at)
     make_visit(tablet(staffed.other), host=staffed.other_host, at=at)
     rows = _csv(as_user(staffed.users["central_admin"]).get(f"/dashboard/visits/hours.csv?period={OCT}"))
-    monday = dict(zip(rows[0][1:], rows[1][1:]))
+    monday = dict(zip(rows[0][1:], rows[1][1:], strict=True))
     assert rows[1][0] == "Sen" and monday["09"] == "1" and monday["10"] == "1"
     assert sum(int(n) for row in rows[1:] for n in row[1:]) == 2
 
