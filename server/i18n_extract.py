@@ -3,10 +3,11 @@
 
 Beyond gettext calls (`_`, `translate`, `N_`), a page shows texts the code keeps for later:
 WTForms field labels and validator messages, `choices=` labels, the values of `*_LABELS`
-dicts, form errors (`form.x.errors.append("...")`, `errors[key] = "..."`, `error = "..."`),
-and what babel.cfg lists per section:
+dicts, form errors (`form.x.errors.append("...")`, `form.x.errors = ["..."]`,
+`errors[key] = "..."`, `error = "..."`), and what babel.cfg lists per section:
 
-    functions = _title FileAllowed:2 office_choices:blank     (first argument, the nth, or a keyword)
+    functions = _title FileAllowed:2 office_choices:blank     (first argument, the nth (a string or
+                                                                a dict's values), or a keyword)
     constants = staff.ROLES questions.QUESTIONS               (module.CONSTANT shown as words)
     form_errors = admin public                                 (server/<area>/ whose forms keep
                                                                 errors[key] = "..." for the page)
@@ -52,8 +53,8 @@ def _call(node: ast.Call, functions: dict[str, set[str]], form_errors: bool):
         if text and not (name.endswith("Field") and text.isidentifier() and text.islower()):
             yield node.lineno, text
     for position in (int(w) for w in wanted if w.isdigit()):  # FileAllowed:2, the 2nd argument
-        if len(node.args) >= position and (text := _literal(node.args[position - 1])):
-            yield node.lineno, text
+        if len(node.args) >= position:  # a string, or the values of {"field": "message"}
+            yield from _words(node.args[position - 1])
     for kw in node.keywords:
         if (kw.arg in SHOWN_KEYWORDS and name[:1].isupper()) or kw.arg in functions.get(name, ()):
             if text := _literal(kw.value):
@@ -83,6 +84,10 @@ def _assignment(node: ast.Assign | ast.AnnAssign, constants: set[str], module_le
         elif form_errors and (name == "error" or (isinstance(target, ast.Subscript) and _name(target.value) == "errors")) \
                 and (text := _literal(node.value)):
             yield node.lineno, text
+        elif form_errors and isinstance(target, ast.Attribute) and name == "errors":
+            # form.x.errors = ["..."], or list(form.x.errors) + ["..."]
+            yield from ((item.lineno, text) for part in ast.walk(node.value) if isinstance(part, ast.List)
+                        for item in part.elts if (text := _literal(item)))
 
 
 def extract_python(fileobj, keywords, comment_tags, options):

@@ -10,6 +10,10 @@ bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 
 
 def _helpers():
+    from flask_babel import get_locale
+
+    from reports.periods import day_names
+
     from .. import lifecycle
     from .routes import requested_text
     from .staff import STATUS_LABELS
@@ -18,6 +22,7 @@ def _helpers():
         **lifecycle.template_helpers(),
         "status_labels": STATUS_LABELS,
         "requested_text": requested_text,
+        "weekdays": day_names(str(get_locale())),  # Monday first, in the page's language (Babel)
     }
 
 

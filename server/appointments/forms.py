@@ -136,13 +136,14 @@ class SettingsForm(FlaskForm):
 
 
 DAY_FIELDS = day_names("id")  # Senin ... Minggu (Babel)
-for _i, _day in enumerate(DAY_FIELDS):
+# One label for every weekday: settings.html fills in {day} in the page's language (Babel).
+for _i in range(len(DAY_FIELDS)):
     setattr(
         SettingsForm,
         f"open_{_i}",
-        StringField(f"Jam buka {_day} (JJ:MM, kosong = tutup)", filters=[_strip]),
+        StringField("Jam buka {day} (JJ:MM, kosong = tutup)", filters=[_strip]),
     )
-    setattr(SettingsForm, f"close_{_i}", StringField(f"Jam tutup {_day}", filters=[_strip]))
+    setattr(SettingsForm, f"close_{_i}", StringField("Jam tutup {day}", filters=[_strip]))
 
 
 class InviteForm(FlaskForm):

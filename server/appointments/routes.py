@@ -6,7 +6,7 @@ from flask import Response, abort, jsonify, redirect, render_template, request, 
 
 from ..errors import ApiError
 from ..extensions import db, limiter
-from ..i18n import translate
+from ..i18n import N_, translate
 from ..models import Office
 from ..models.appointment import ACTIVE_STATUSES
 from ..webutil import select_choices
@@ -56,7 +56,7 @@ def _pick_date(day_text: str):
     try:
         return date.fromisoformat(day_text), None
     except ValueError:
-        return None, "Tanggal harus berbentuk TTTT-BB-HH."
+        return None, N_("Tanggal harus berbentuk TTTT-BB-HH.")
 
 
 def _slot_label(slot: dict) -> str:
@@ -76,7 +76,6 @@ def _booking_page(office, form, error=None, status=200):
         today=slots.local_today(office),
         last_day=slots.local_today(office) + timedelta(days=slots.BOOKING_DAYS_AHEAD),
         settings=slots.settings(office),
-        weekdays=slots.WEEKDAYS,
         hour_runs=slots.hour_runs(office),
         picked=bool(target and day),
         free=[dict(s, label=_slot_label(s)) for s in free],

@@ -4,9 +4,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from reports.periods import day_names
-
 from ..extensions import db
+from ..i18n import N_
 from ..models import Appointment, Host
 
 DEFAULT_HOURS = {
@@ -20,10 +19,10 @@ DEFAULT_SLOT_MINUTES = 30
 BOOKING_DAYS_AHEAD = 60  # the furthest date a guest may book
 # Statuses that hold a place in a slot.
 HOLDING = ("pending", "approved", "rescheduled", "checked_in")
-NO_FREE_DAY = "Kantor tidak melayani janji temu pada tanggal itu."
-NO_FREE_PAST = "Jam layanan pada tanggal itu sudah lewat. Pilih tanggal lain."
-NO_FREE_FULL = "Semua jam pada tanggal itu sudah penuh. Pilih tanggal lain."
-WEEKDAYS = day_names("id")  # Senin ... Minggu (Babel)
+# Why a date or time cannot be booked: Indonesian, translated where a page shows them.
+NO_FREE_DAY = N_("Kantor tidak melayani janji temu pada tanggal itu.")
+NO_FREE_PAST = N_("Jam layanan pada tanggal itu sudah lewat. Pilih tanggal lain.")
+NO_FREE_FULL = N_("Semua jam pada tanggal itu sudah penuh. Pilih tanggal lain.")
 
 
 def settings(office) -> dict:
@@ -94,9 +93,9 @@ def date_problem(office, day: date, now_local: datetime | None = None) -> str | 
     """Return why no slot of this date may be booked (Indonesian), or None."""
     now_local = now_local or datetime.now(office.tz)
     if day < now_local.date():
-        return "Tanggal sudah lewat."
+        return N_("Tanggal sudah lewat.")
     if day > now_local.date() + timedelta(days=BOOKING_DAYS_AHEAD):
-        return "Pemesanan paling lama 60 hari ke depan."
+        return N_("Pemesanan paling lama 60 hari ke depan.")
     if not day_slots(office, day):
         return NO_FREE_DAY
     return None
@@ -109,9 +108,9 @@ def slot_problem(office, day: date, time: str, now_local: datetime | None = None
     if problem:
         return problem
     if time not in day_slots(office, day):
-        return "Jam itu di luar jam layanan."
+        return N_("Jam itu di luar jam layanan.")
     if day == now_local.date() and time <= now_local.strftime("%H:%M"):
-        return "Jam itu sudah lewat."
+        return N_("Jam itu sudah lewat.")
     return None
 
 
