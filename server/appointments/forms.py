@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from reports.periods import day_names
 
+from ..i18n import translate
 from ..nik import parse_nik
 from ..webutil import select_choices
 
@@ -132,7 +133,7 @@ class SettingsForm(FlaskForm):
                 try:
                     date.fromisoformat(line.strip())
                 except ValueError:
-                    raise ValidationError(f"Baris {n}: tanggal harus YYYY-MM-DD.") from None
+                    raise ValidationError(translate("Baris {n}: tanggal harus YYYY-MM-DD.", n=n)) from None
 
 
 DAY_FIELDS = day_names("id")  # Senin ... Minggu (Babel)

@@ -9,27 +9,17 @@ from datetime import UTC, date, datetime
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import ADMINS, DESK, can_access_office, office_or_403, scoped_office_ids
+from ..access import ADMINS, DESK, can_access_office, office_or_403, roles_required, scoped_office_ids
 from ..audit import record_audit
 from ..extensions import db
 from ..i18n import translate as _
 from ..models import Appointment, Host, Office, Service
 from ..models.appointment import ACTIVE_STATUSES, BOOKING_MODES
 from ..nik import parse_nik
-from ..access import roles_required
 from ..webutil import select_choices
-from . import bp
+from . import bp, slots
 from . import operations as ops
-from . import slots
-from .forms import (
-    DAY_FIELDS,
-    HHMM,
-    ApproveForm,
-    DeclineForm,
-    InviteForm,
-    RescheduleForm,
-    SettingsForm,
-)
+from .forms import HHMM, ApproveForm, DeclineForm, InviteForm, RescheduleForm, SettingsForm
 
 VIEWERS = ADMINS + DESK + ("supervisor",)
 INVITERS = ADMINS + ("host",)
@@ -271,7 +261,7 @@ def settings():
                     continue
                 if not (re.match(HHMM, start or "") and re.match(HHMM, end or "")) or start >= end:
                     getattr(form, f"open_{i}").errors = [
-                        f"{DAY_FIELDS[i]}: jam buka dan tutup JJ:MM, buka sebelum tutup."
+                        "Jam buka dan tutup JJ:MM, buka sebelum tutup."  # the row names the day
                     ]
                     continue
                 hours[str(i)] = [start, end]

@@ -7,7 +7,7 @@ from reports.periods import PeriodError, parse_period
 
 from ..access import roles_required, scope_query
 from ..extensions import db
-from ..i18n import translate
+from ..i18n import N_, translate
 from ..models import Office
 from ..webutil import csv_response
 from . import charts, data
@@ -41,7 +41,7 @@ def _period(kind: str = "month"):
         return parse_period(raw), None
     except PeriodError:
         return data.default_period(kind), \
-            "Periode tidak dikenal. Contoh: 2026-10, 2026-Q4, 2026-S2 atau 2026."
+            N_("Periode tidak dikenal. Contoh: 2026-10, 2026-Q4, 2026-S2 atau 2026.")
 
 
 def _title(text: str) -> str:
