@@ -12,6 +12,10 @@ A row is made when a page first needs it. The derivation of a visit (step_store.
 deletes the rows of the days the visit was and is registered on, so a late push or a
 server-made event on an old visit brings its day back from the visits on the next view; a row
 measured on other steps than the office's template has now is made again as well.
+
+A page making rows and a push forgetting them take turns (`_hold`): a push that lands while a
+page reads a day's visits waits until the page has kept the day's row and then forgets it, so a
+row made from the visits before the push never outlives it.
 """
 import base64
 import json
@@ -22,7 +26,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -152,11 +156,13 @@ def office_days(office, first: date, end: date, now: datetime | None = None,
             kept[row.day] = row[1]
     missing = [d for d in _days(first, end) if d not in kept and d != today]
     for start, stop in _runs(missing):
+        keep = _hold(office.id, start, stop)
         made = summarize(_visits_between(office, _day_bounds(start, tz)[0], _day_bounds(stop, tz)[0]),
                          office.sop_template, tz)
         # Days to come are kept only once they have visits: an empty row made ahead would hide them.
         rows = {d: split(made.get(d) or empty_day()) for d in _days(start, stop) if d < today or d in made}
-        _keep(office.id, rows)
+        if keep:
+            _keep(office.id, rows)
         kept.update((d, r[part]) for d, r in rows.items())
     out = kept
     if first <= today < end:
@@ -205,12 +211,38 @@ def _runs(days: list[date]):
         yield start, prev + timedelta(days=1)
 
 
+# pg_advisory_xact_lock's first key: the office's kept days (the second key is the office id)
+DAYS_LOCK = 0x5D41
+
+
+def _hold(office_id: int, first: date, end: date) -> bool:
+    """Take the office's days for making their rows, until `_keep` commits: a push forgetting
+    rows waits meanwhile (`forget_days`), so what is read now is what is kept. PostgreSQL: an
+    exclusive transaction lock per office (pushes take it shared); SQLite: the write lock, taken
+    by deleting the days' old rows first (one writer at a time). Return False when the database
+    is busy: the rows are then made for this view only."""
+    from ..models.visit import DashboardDay
+
+    try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:kind, :office)"),
+                               {"kind": DAYS_LOCK, "office": office_id})
+        else:
+            db.session.execute(DashboardDay.__table__.delete().where(
+                DashboardDay.office_id == office_id, DashboardDay.day >= first, DashboardDay.day < end))
+        return True
+    except OperationalError:
+        db.session.rollback()
+        return False
+
+
 def _keep(office_id: int, rows: dict[date, dict]) -> None:
     """Store the made rows (replacing rows measured on other steps); a busy database only
     means they are made again on a later view."""
     from ..models.visit import DashboardDay
 
     if not rows:
+        db.session.commit()  # let go of the days (`_hold`)
         return
     table = DashboardDay.__table__
     dialect = db.session.get_bind().dialect.name
@@ -232,6 +264,9 @@ def forget_days(office_id: int, tz_name: str, times) -> None:
     tz = ZoneInfo(tz_name)
     days = sorted({t.astimezone(tz).date() for t in times if t is not None})
     if days:
+        if db.session.get_bind().dialect.name == "postgresql":  # after a page keeping them (`_hold`)
+            db.session.execute(text("SELECT pg_advisory_xact_lock_shared(:kind, :office)"),
+                               {"kind": DAYS_LOCK, "office": office_id})
         db.session.execute(DashboardDay.__table__.delete().where(
             DashboardDay.office_id == office_id, DashboardDay.day.in_(days)))
 

@@ -294,7 +294,8 @@ def test_a_push_to_one_office_leaves_the_others_figures_remembered(db, staffed, 
                steps=[("verification", 12, {"ok": True}, "cocokkan_identitas")])
     with _Reads() as reads:
         rows = _csv(client.get(f"/dashboard/sop.csv?period={OCT}"))[1:]
-    assert len(reads.of("dashboard_day")) == 1  # office A's days only: B's figures were remembered
+    selects = [s for s in reads.of("dashboard_day") if s.lstrip().startswith("SELECT")]
+    assert len(selects) == 1  # office A's days only: B's figures were remembered
     measured = {(r[0], r[1]): r[4:6] for r in rows}
     assert measured[("KANTOR-A", "cocokkan_identitas")] == ["2", "9.0"]
     assert measured[("KANTOR-B", "cocokkan_identitas")] == ["1", "9.0"]
@@ -310,3 +311,63 @@ def test_a_push_of_visits_leaves_the_survey_sums_remembered(db, staffed, as_user
     assert not [s for s in reads.of("survey_response") if "sum(" in s.lower()]
     make_response(staffed.office, 3, at=START)
     assert _csv(client.get(f"/dashboard/ikm.csv?period={OCT}"))[1][3:5] == ["2", "87.5"]
+
+
+def test_a_push_landing_while_a_page_keeps_its_day_is_counted(app, db, staffed, tablet, make_visit, monkeypatch):
+    """A page reads a closed day's visits to keep its row while a late push for that day lands:
+    the push waits until the row is kept and then forgets it, so the next view counts the push
+    (without the wait, the row made from the visits before the push stayed for good)."""
+    import threading
+
+    from server.dashboard import days
+    from server.models import Office
+
+    desk = tablet(staffed.office)
+    visit = make_visit(desk, host=staffed.host, at=START, steps=[("verification", 6, {"ok": True}, "cocokkan_identitas")])
+    office_id, day, later = staffed.office.id, START.date(), START + timedelta(days=30)
+    read, go, pushed = threading.Event(), threading.Event(), threading.Event()
+    summarize = days.summarize
+
+    def counted() -> dict:
+        office = _db.session.get(Office, office_id)
+        made = summarize(days._visits_between(office, *days._day_bounds(day, office.tz)), office.sop_template,
+                         office.tz)
+        return days.split(made[day])["counts"]
+
+    before = counted()
+
+    def paused(*args, **kwargs):
+        made = summarize(*args, **kwargs)
+        if threading.current_thread().name == "page":
+            read.set()
+            go.wait(15)
+        return made
+
+    def page():
+        with app.app_context():
+            days.office_days(_db.session.get(Office, office_id), day, day + timedelta(days=1), now=later)
+            _db.session.remove()
+
+    def push():
+        with app.app_context():
+            desk.push([desk.event(visit.id, "host_notified", START + timedelta(minutes=10), {}, step="hubungi_petugas"),
+                       desk.event(visit.id, "checked_out", START + timedelta(minutes=50), {})])
+            _db.session.remove()
+        pushed.set()
+
+    monkeypatch.setattr(days, "summarize", paused)
+    viewer = threading.Thread(target=page, name="page")
+    viewer.start()
+    assert read.wait(15)
+    pusher = threading.Thread(target=push)
+    pusher.start()
+    pushed.wait(1.5)  # the push lands now, or waits for the page's row
+    go.set()
+    viewer.join(30)
+    pusher.join(30)
+    assert pushed.is_set()
+    monkeypatch.setattr(days, "summarize", summarize)
+    _db.session.expire_all()
+    office = _db.session.get(Office, office_id)
+    kept = dict(days.office_days(office, day, day + timedelta(days=1), now=later, part="counts"))
+    assert kept[day] == counted() != before
