@@ -15,7 +15,8 @@ The package, from the bottom up: `common` (demo password and PIN, DemoError, ids
 `offices` (the offices, hosts, services, staff, tablets and their busy-ness), `people` (guests,
 NIKs, signatures), `visits` (one visit walked through its SOP, its SKM answer), `month` (the
 generated month: days, arrivals, survey history, today's guests) and `store` (queue numbers,
-signature blobs, the push). This module holds the two operations the CLI calls.
+signature blobs, the push), `bookings` (each office's bookable service and host, and guests
+booked for today and the next working day). This module holds the two operations the CLI calls.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Office, Visit
+from .bookings import book_demo
 from .common import DEMO_PASSWORD, DEMO_PIN, DemoError
 from .month import month_plans, on_site_plans, parse_month, previous_month, survey_history
 from .offices import PROFILES, STAFF, STATED_POPULATION, create_offices, office_context
@@ -72,8 +74,9 @@ def load_demo(seed: int = 2026, today: date | None = None) -> str:
             plans += on_site_plans(office_rng, ctx, now)
             history = survey_history(office_rng, ctx, local_today)
             result = store_plans(office_rng, ctx, plans, history)
+            bookings = book_demo(random.Random(f"sitamu-demo:{seed}:{office.code}:bookings"), ctx, local_today, now)
             lines.append(f"  {office.code}: {result['visits']} visits ({first:%Y-%m}, this month, today), "
-                         f"{result['events']} events, {result['surveys']} survey responses")
+                         f"{result['events']} events, {result['surveys']} survey responses, {bookings} bookings")
         db.session.commit()
     except Exception:
         db.session.rollback()
