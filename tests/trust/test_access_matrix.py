@@ -20,6 +20,7 @@ from server.api.operations import create_enrollment_code, create_survey_link, en
 from server.crypto import Encrypted
 from server.extensions import db as _db
 from server.models import Quarantine
+from tests.conftest import reports_done
 from tests.sync.conftest import PROTO, Tablet
 
 ADMINS = {"central_admin", "office_admin"}
@@ -242,6 +243,7 @@ def test_each_role_reaches_only_its_routes_and_only_its_office(app, world, role)
     client = app.test_client()
     response = client.post("/login", data={"username": user.username, "password": "password123"})
     assert response.status_code == 302
+    reports_done()  # the fixtures' report jobs (A's and B's IKM) run in the background
     before = _office_b_rows()
     problems, checked, saw_b = [], 0, False
     for rule in _routes(app):
@@ -282,6 +284,7 @@ def test_each_role_reaches_only_its_routes_and_only_its_office(app, world, role)
                 if other_host.status_code not in (403, 404):
                     problems.append(f"host {method} {rule.rule} (another host's guest): {other_host.status_code}")
     if role != "central_admin":
+        reports_done()
         after = _office_b_rows()
         changed = [name for name in before if before[name] != after[name]]
         if changed:
