@@ -1,7 +1,9 @@
 """Core fixtures: the app on the real database (SQLite, or PostgreSQL when
 SITAMU_TEST_DATABASE_URL names one), a client, factories, a live server, a browser."""
 import os
+import signal
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -203,15 +205,37 @@ def login(client):
     return do
 
 
+def free_port() -> int:
+    """Return a localhost TCP port free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def processes():
+    """Processes started by a test, stopped (and reaped) at its end, also when it fails."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for proc in reversed(started):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The app served over real HTTP on a free localhost port, in a thread."""
     from werkzeug.serving import make_server
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

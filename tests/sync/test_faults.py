@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from server.api.operations import create_enrollment_code, revoke_device
 from server.models import Device, Visit, VisitEvent
 from sync.client import Faults, Stop, SyncClient
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -206,14 +207,6 @@ def test_blob_cut_off_mid_upload_stores_nothing(sim_client, live_server, db):
     assert client.put_blob(photo) == 200
 
 
-def _free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 SERVE = """
 import sys
 from werkzeug.serving import make_server
@@ -241,7 +234,7 @@ def _start_server(url, port, instance):
 def test_server_killed_mid_batch_stores_nothing_and_the_resend_stores_all(app, db, sim_client, tmp_path,
                                                                           is_postgres):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    port = _free_port()
+    port = free_port()
     proc = _start_server(url, port, str(tmp_path / "inst"))
     base = f"http://127.0.0.1:{port}"
     client = sim_client(base=base, max_attempts=1, timeout=60)

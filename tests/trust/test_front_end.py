@@ -4,7 +4,6 @@ still answers; rate limits hold across several gunicorn workers through Redis, a
 refuses several workers without Redis."""
 import http.client
 import os
-import signal
 import socket
 import ssl
 import subprocess
@@ -18,19 +17,12 @@ import pytest
 
 from server.extensions import db as _db
 from server.models import Office
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX = "/usr/sbin/nginx"
 DATA_KEY = "11" * 32
 REDIS_URL = "redis://127.0.0.1:6379/13"
-
-
-def free_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture
@@ -53,21 +45,6 @@ def site(make_app, tmp_path):
         _db.session.remove()
         _db.engine.dispose()
     return {"instance": instance, "database": database, "token": token}
-
-
-@pytest.fixture
-def processes():
-    """Processes started by a test, stopped (and reaped) at its end."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for proc in reversed(started):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def _gunicorn(site, workers: int, redis: bool, extra: list[str] | None = None):

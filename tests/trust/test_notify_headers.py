@@ -8,7 +8,7 @@ from server.extensions import db as _db
 from server.models import Notification
 from server.models.base import utcnow
 from sync.rules import format_time
-from tests.web.conftest import free_port, mail_config, smtp_server  # noqa: F401  (fixtures)
+from tests.web.conftest import mail_config, smtp_server  # noqa: F401  (fixtures)
 
 INJECTED = "A001\r\nBcc: spy@evil.example"
 

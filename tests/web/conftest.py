@@ -1,7 +1,6 @@
 """Web-area fixtures: one office staffed in every role, tablets that push real events,
 visits built through the sync path, and a real SMTP server (aiosmtpd) on localhost."""
 import itertools
-import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -10,6 +9,7 @@ import pytest
 from server.api.operations import create_enrollment_code, enroll_device, ingest_batch
 from server.models import SurveyResponse
 from sync.rules import format_time
+from tests.conftest import free_port
 
 NIK = "6171014506900001"
 
@@ -134,14 +134,6 @@ def as_user(app, db):
         return client
 
     return make
-
-
-def free_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture

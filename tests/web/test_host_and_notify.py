@@ -5,7 +5,8 @@ from urllib.parse import unquote
 
 from server.models import AuditLog, Host, Notification, Visit, VisitEvent
 from server.notify import backoff, send_due, wa_number, whatsapp_link
-from tests.web.conftest import NIK, free_port
+from tests.conftest import free_port
+from tests.web.conftest import NIK
 
 
 def test_host_sees_only_own_waiting_guests(db, staffed, as_user, tablet, make_visit):

@@ -4,8 +4,6 @@ node is made by the worker and downloaded through the other (README, "Several no
 import io
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 from ..conftest import utc
 
@@ -33,30 +33,6 @@ def _redis_up() -> bool:
 pytestmark = pytest.mark.skipif(
     not os.environ.get("SITAMU_TEST_DATABASE_URL", "").startswith("postgres") or not _redis_up(),
     reason="needs SITAMU_TEST_DATABASE_URL on PostgreSQL and Redis at 127.0.0.1:6379")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def processes():
-    """Processes started by the test, stopped (and reaped) at its end, also when it fails."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for proc in reversed(started):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
 
 
 def node_env(app, instance: Path) -> dict:
