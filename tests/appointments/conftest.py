@@ -10,6 +10,17 @@ from server.models import Appointment
 NIK = "6171014506900001"
 
 
+def fill_guest(page) -> None:
+    """Fill the booking form's identity fields for Siti Aminah (NIK) and give consent."""
+    page.fill("#id_number", NIK)
+    page.fill("#name", "Siti Aminah")
+    page.fill("#phone", "081255550101")
+    page.fill("#email", "siti@example.com")
+    page.fill("#institution", "CV Maju")
+    page.fill("#purpose", "Audiensi pengadaan barang")
+    page.check("#consent")
+
+
 def next_weekday(office, weekday: int = 1, after_days: int = 1) -> date:
     """Return the first date at least `after_days` ahead (office local) that is `weekday`."""
     day = datetime.now(office.tz).date() + timedelta(days=after_days)

@@ -3,7 +3,7 @@
 import pytest
 
 from server.models import Appointment
-from tests.appointments.conftest import NIK, next_weekday
+from tests.appointments.conftest import fill_guest, next_weekday
 
 
 @pytest.fixture
@@ -32,13 +32,7 @@ def test_book_on_a_phone_then_the_aide_approves_in_the_inbox(
     page.fill("#date", day.isoformat())
     page.locator("#date").dispatch_event("change")
     page.check("#slot-options input[value='10:00']")
-    page.fill("#id_number", NIK)
-    page.fill("#name", "Siti Aminah")
-    page.fill("#phone", "081255550101")
-    page.fill("#email", "siti@example.com")
-    page.fill("#institution", "CV Maju")
-    page.fill("#purpose", "Audiensi pengadaan barang")
-    page.check("#consent")
+    fill_guest(page)
     page.screenshot(path=str(artifacts / "appointments-booking-390.png"), full_page=True)
     page.click("button[type=submit]")
     page.wait_for_selector("[data-testid=appointment-status][data-status=pending]")

@@ -14,13 +14,13 @@ from PIL import Image
 from server.appointments import operations as ops
 from server.appointments.tickets import office_private_key, public_jwk, verify_ticket
 from server.models import Appointment, Notification
+from tests.appointments.conftest import NIK, fill_guest
 from tests.conftest import CHROMIUM
 from tests.pwa.conftest import LANDSCAPE, Desk
 from tests.pwa.test_checkin import assert_pulled, finish_guest_book, server_visits
 from tests.pwa.test_checkin_camera import write_frames
 from tests.pwa.test_enrol_scan import ARGS
 
-NIK = "6171014506900001"
 JSQR = Path(__file__).resolve().parents[2] / "pwa" / "vendor" / "jsqr.js"
 DESK_GREY = (196, 192, 186)
 
@@ -132,13 +132,7 @@ def test_book_approve_print_scan_offline_check_in_sync_and_see_it_arrive(
         slot = first.get_attribute("value")
         assert slot > datetime.now(office.tz).strftime("%H:%M")  # no past time offered
         first.check()
-        page.fill("#id_number", NIK)
-        page.fill("#name", "Siti Aminah")
-        page.fill("#phone", "081255550101")
-        page.fill("#email", "siti@example.com")
-        page.fill("#institution", "CV Maju")
-        page.fill("#purpose", "Audiensi pengadaan barang")
-        page.check("#consent")
+        fill_guest(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(artifacts / "journey-1-booking-390.png"), full_page=True)
         page.click("button[type=submit]")
