@@ -100,7 +100,22 @@ function renderStatus(s) {
     enrolled ? h("button", { class: "btn small", type: "button", id: "sync-now", disabled: s.running, onclick: () => syncNow({ again: true }) }, s.running ? t("syncing") : t("sync_now")) : null);
 }
 
-async function route() {
+// Screens render after reading the database, so a route started while another is still
+// rendering waits for it and then renders again: the screen asked for last is the one shown.
+let routing = null;
+let routeAgain = false;
+
+function route() {
+  if (routing) { routeAgain = true; return routing; }
+  routing = (async () => {
+    try {
+      do { routeAgain = false; await renderRoute(); } while (routeAgain);
+    } finally { routing = null; }
+  })();
+  return routing;
+}
+
+async function renderRoute() {
   const device = await app.device();
   const [path, arg] = (location.hash.replace(/^#\/?/, "") || "kiosk").split("/");
   if (!device?.token) {

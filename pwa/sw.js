@@ -1,6 +1,6 @@
 // Service worker: precache the app shell in a versioned cache, serve it offline, delete old
 // caches on activate, and wake the page's sync loop on Background Sync.
-const VERSION = "2026-12-04.8";
+const VERSION = "2026-12-04.9";
 const CACHE = `sitamu-desk-${VERSION}`;
 // vendor/jsqr.js is imported only when a tablet without BarcodeDetector scans a QR (enrolment, tickets);
 // it is precached so that works offline too.

@@ -167,8 +167,14 @@ class Desk:
     def login(self, staff):
         page = self.page
         page.goto(f"{self.base}/app/#/staff") if page.url.endswith("/app/") else page.evaluate("location.hash = '#/staff'")
-        page.wait_for_selector("#login-form")
-        page.select_option("#staff-select", value=str(staff.id))
+        try:
+            page.wait_for_selector("#login-form")
+            page.select_option("#staff-select", value=str(staff.id))
+        except Exception:
+            self.shot("debug-login")
+            screen = page.evaluate("() => ({hash: location.hash, main: document.querySelector('main')?.innerText.slice(0, 300)})")
+            print(f"login screen: {screen}\n" + "\n".join(self.console[-20:]))
+            raise
         page.fill("#staff-pin", PIN)
         page.click("#login-submit")
         page.wait_for_selector(".board")
