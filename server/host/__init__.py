@@ -11,4 +11,12 @@ def _start_notifications(state):
     init_notify(state.app)
 
 
+@bp.context_processor
+def _appointment_helpers():
+    """Let the inbox's booking decisions read the time a guest asked for in words."""
+    from ..appointments.routes import requested_text
+
+    return {"requested_text": requested_text}
+
+
 from . import routes  # noqa: E402,F401
