@@ -344,7 +344,7 @@ def validate_event(event) -> dict[str, str]:
     step = event.get("step")
     if step is not None and (not isinstance(step, str) or not STEP_RE.match(step)):
         errors["step"] = "must be a step key (a-z, 0-9, _)"
-    unknown = set(event) - set(EVENT_KEYS) - {"device"}
+    unknown = set(event) - set(EVENT_KEYS)
     for key in sorted(unknown):
         errors[key] = "unknown field"
     kind = event.get("kind")

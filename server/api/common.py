@@ -42,11 +42,12 @@ def sha256_hex(value: str) -> str:
 
 
 def json_depth_error(value, limit: int = MAX_JSON_DEPTH) -> str | None:
-    """Return the path of the first value nested deeper than `limit` levels, or None.
+    """Return the path of the first value nested deeper than `limit` levels, or None; `value`
+    itself is level 1 (a push body with its events list is 2 levels deep).
 
     orjson reads up to 1024 levels but writes at most 254, so a deeper record could be read
     and then never stored (not even in quarantine): such a body is refused as it is parsed."""
-    stack = [(value, 0)]
+    stack = [(value, 1)]
     pop, push = stack.pop, stack.append
     while stack:  # the fast pass: containers only, no paths
         item, depth = pop()
@@ -58,7 +59,7 @@ def json_depth_error(value, limit: int = MAX_JSON_DEPTH) -> str | None:
                 push((child, depth + 1))
     else:
         return None
-    paths = [(value, 0, "")]  # the rare deep body: find the path to name
+    paths = [(value, 1, "")]  # the rare deep body: find the path to name
     while paths:
         item, depth, path = paths.pop()
         if depth > limit:

@@ -57,8 +57,9 @@ def ingest_batch(device: Device, events, surveys=None, *, office_code: str | Non
     `pending` is the tablet's reported outbox size, saved with the device row.
     Raises SyncError for a request refused as a whole (nothing is stored then).
     """
-    events = events or []
-    surveys = surveys or []
+    # Left out or null: none. Anything else that is not a list ({} or "" too) refuses the push.
+    events = [] if events is None else events
+    surveys = [] if surveys is None else surveys
     if not isinstance(events, list) or not isinstance(surveys, list):
         raise SyncError(400, "invalid_request", "events and surveys must be lists",
                         {"events" if not isinstance(events, list) else "surveys": "must be a list"})

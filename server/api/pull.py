@@ -44,6 +44,8 @@ def _now() -> datetime:
 
 def parse_cursor(cursor: str) -> tuple:
     """Return ("snapshot", tx, id, last_visit) or ("log", tx, id); raise CursorError."""
+    if len(cursor or "") > 200:  # longer than any cursor the server writes
+        raise CursorError("unreadable cursor")
     parts = (cursor or "").split(".")
     try:
         if parts[0] == "s" and len(parts) == 5:

@@ -311,9 +311,8 @@ def pull():
         limit = int(request.args.get("limit", DEFAULT_LIMIT))
     except ValueError:
         raise SyncError(400, "invalid_request", "limit must be a number.", {"limit": "must be a number"}) from None
-    if not 1 <= limit <= MAX_LIMIT or len(cursor) > 200:
-        raise SyncError(400, "invalid_request", "limit or cursor out of range.",
-                        {"limit": f"1 to {MAX_LIMIT}"} if not 1 <= limit <= MAX_LIMIT else {"cursor": "too long"})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SyncError(400, "invalid_request", "limit out of range.", {"limit": f"1 to {MAX_LIMIT}"})
     result = pull_changes(device, cursor, limit)
     now = datetime.now(timezone.utc)
     pending_changed = g.pending_reported is not None and g.pending_reported != device.pending_reported

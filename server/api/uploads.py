@@ -38,10 +38,10 @@ def blob_limit() -> int:
 
 def parse_range(header: str | None, length: int | None) -> tuple[int, int, int]:
     """Return (first byte, last byte, total size) of a PUT from Content-Range and Content-Length."""
+    if length is None:  # a part's length must be known to check it against its range
+        raise SyncError(411, "length_required", "Send Content-Length with a blob.",
+                        {"Content-Length": "required"})
     if not header:
-        if length is None:
-            raise SyncError(411, "length_required", "Send Content-Length with a blob.",
-                            {"Content-Length": "required"})
         if length == 0:
             raise SyncError(400, "invalid_request", "A blob cannot be empty.", {"body": "empty"})
         return 0, length - 1, length
@@ -50,7 +50,7 @@ def parse_range(header: str | None, length: int | None) -> tuple[int, int, int]:
         raise SyncError(400, "invalid_request", "Content-Range must read 'bytes first-last/total'.",
                         {"Content-Range": "bytes first-last/total"})
     first, last, total = (int(x) for x in m.groups())
-    if not first <= last < total or (length is not None and length != last - first + 1):
+    if not first <= last < total or length != last - first + 1:
         raise SyncError(400, "invalid_request", "Content-Range does not agree with the body.",
                         {"Content-Range": "first <= last < total, last - first + 1 = Content-Length"})
     return first, last, total

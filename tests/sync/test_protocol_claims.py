@@ -1,0 +1,99 @@
+"""sync/PROTOCOL.md read as a client developer reads it: each test is one sentence of the
+document, checked against the running API."""
+import hashlib
+import io
+import json
+import os
+import uuid
+
+import pytest
+
+
+def push_raw(client, tablet, body):
+    # The standard library's encoder: a body as deep as the test needs, exactly as written.
+    return client.post("/api/v1/push", data=json.dumps(body),
+                       headers={**tablet.headers, "Content-Type": "application/json"})
+
+
+def levels(value) -> int:
+    """Count nesting levels as the protocol does: the body itself is level 1."""
+    if isinstance(value, dict):
+        return 1 + max((levels(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((levels(v) for v in value), default=0)
+    return 0
+
+
+def correction_nested(tablet, depth: int) -> dict:
+    """Return a push body `depth` levels deep (body, events, event, payload, fields, ...)."""
+    inner = "x"
+    for _ in range(depth - 5):
+        inner = {"a": inner}
+    event = tablet.event(str(uuid.uuid4()), "correction", {"fields": {"name": inner}})
+    return {"protocol": 1, "events": [event]}
+
+
+# --- "Common rules" ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth, refused", [(32, False), (33, True)])
+def test_a_body_nested_deeper_than_32_levels_is_refused_as_invalid_json(client, tablet_for, depth, refused):
+    tablet = tablet_for()
+    body = correction_nested(tablet, depth)
+    assert levels(body) == depth
+    response = push_raw(client, tablet, body)
+    if refused:
+        assert response.status_code == 400 and response.json["error"]["code"] == "invalid_json"
+        path, why = next(iter(response.json["error"]["fields"].items()))
+        assert path.startswith("events.0.payload.fields.name.a") and why == "nested deeper than 32 levels"
+    else:
+        # Inside the limit: parsed, and the record (a correction whose name is not text) is
+        # quarantined with the rest of the batch going on.
+        assert response.status_code == 200, response.json
+        assert [q["id"] for q in response.json["ack"]["quarantined"]] == [body["events"][0]["id"]]
+
+
+# --- "Events" ------------------------------------------------------------------------------
+
+def test_an_unknown_field_of_an_event_is_refused_whatever_its_name(client, tablet_for):
+    tablet = tablet_for()
+    event = dict(tablet.registration(), device="A")
+    response = client.post("/api/v1/push", json={"protocol": 1, "events": [event]}, headers=tablet.headers)
+    assert response.json["ack"]["quarantined"] == [{"id": event["id"], "fields": {"device": "unknown field"}}]
+
+
+# --- "Push" --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["events", "surveys"])
+@pytest.mark.parametrize("value", [{}, {"a": 1}, "", "x", 0, False])
+def test_events_or_surveys_that_are_not_lists_refuse_the_whole_push(client, tablet_for, name, value):
+    tablet = tablet_for()
+    body = {"protocol": 1, "events": [], "surveys": [], name: value}
+    response = client.post("/api/v1/push", json=body, headers=tablet.headers)
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["code"] == "invalid_request"
+    assert response.json["error"]["fields"] == {name: "must be a list"}
+
+
+# --- "Blobs" -------------------------------------------------------------------------------
+
+def test_a_part_without_content_length_is_411(client, tablet_for):
+    tablet = tablet_for()
+    data = b"\xff\xd8\xff\xe0" + os.urandom(300)
+    sha = hashlib.sha256(data).hexdigest()
+    response = client.put(f"/api/v1/blobs/{sha}?kind=photo", input_stream=io.BytesIO(data),
+                          headers={**tablet.headers, "Content-Type": "image/jpeg", "Transfer-Encoding": "chunked",
+                                   "Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"})
+    assert response.status_code == 411 and response.json["error"]["code"] == "length_required"
+
+
+# --- "Pull" --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cursor", ["garbage", "c." + "9" * 300, "x" * 201])
+def test_an_unreadable_cursor_of_any_length_answers_reset(client, tablet_for, cursor):
+    tablet = tablet_for()
+    response = client.get("/api/v1/pull", query_string={"cursor": cursor}, headers=tablet.headers)
+    assert response.status_code == 200, response.json
+    body = response.json
+    assert body["reset"] is True and body["cursor"] == "" and body["changes"] == []
+    assert client.get("/api/v1/pull", query_string={"cursor": ""}, headers=tablet.headers).json["reset"] is False
+
