@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from .test_pull import pull_until
+
 
 def push_raw(client, tablet, body):
     # The standard library's encoder: a body as deep as the test needs, exactly as written.
@@ -97,3 +99,47 @@ def test_an_unreadable_cursor_of_any_length_answers_reset(client, tablet_for, cu
     assert body["reset"] is True and body["cursor"] == "" and body["changes"] == []
     assert client.get("/api/v1/pull", query_string={"cursor": ""}, headers=tablet.headers).json["reset"] is False
 
+
+
+# --- statements the document now makes about what the server already did -----------------
+
+@pytest.mark.parametrize("kind, payload", [
+    ("host_notified", {"channel": "in_person"}),
+    ("host_received", {"by": "Ajudan"}),
+    ("screening", {"result": "refused", "note": "Membawa senjata tajam"}),
+])
+def test_the_optional_payload_fields_in_the_event_table_are_accepted(client, tablet_for, kind, payload):
+    tablet = tablet_for()
+    reg = tablet.registration()
+    event = tablet.event(reg["visit_id"], kind, payload)
+    response = client.post("/api/v1/push", json={"protocol": 1, "events": [reg, event]}, headers=tablet.headers)
+    assert sorted(response.json["ack"]["stored"]) == sorted([reg["id"], event["id"]])
+
+
+def test_the_openapi_document_is_served_as_it_is_with_the_clock_in_its_header(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.headers["X-Server-Time"].endswith("Z")
+    assert response.json["openapi"].startswith("3.") and "server_time" not in response.json
+
+
+def test_a_pending_booking_reaches_a_desk_only_as_a_tombstone(client, db, tablet_for):
+    from datetime import date
+
+    from server.models import Appointment
+
+    tablet = tablet_for()
+    cursor = ""
+    while True:
+        body = client.get("/api/v1/pull", query_string={"cursor": cursor}, headers=tablet.headers).json
+        cursor = body["cursor"]
+        if not body["more"]:
+            break
+    booking = Appointment(id=str(uuid.uuid4()), office_id=tablet.device.office_id, date=date.today(),
+                          time="09:00", status="pending", name="Siti Aminah", token_hash=uuid.uuid4().hex)
+    db.session.add(booking)
+    db.session.commit()
+    # On PostgreSQL a change is handed out once every older transaction of the cluster ended.
+    changes, _ = pull_until(client, tablet, cursor, lambda changes: changes)
+    assert changes == [{"entity": "appointment", "id": booking.id, "op": "delete"}]
+    snapshot = client.get("/api/v1/pull", query_string={"cursor": ""}, headers=tablet.headers).json["changes"]
+    assert booking.id not in {c["id"] for c in snapshot if c["entity"] == "appointment"}
