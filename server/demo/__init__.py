@@ -65,9 +65,12 @@ def load_demo(seed: int = 2026, today: date | None = None) -> str:
                 local_today = today
                 now = datetime.combine(today, time(10, 30), office.tz)
             first, last = previous_month(local_today)
-            # The service users the office states for this semester (the SKM population).
+            # The service users the office states for this semester and the one before, which
+            # its public IKM page shows with the sample check (the SKM population).
             semester = f"{local_today.year}-S{1 if local_today.month <= 6 else 2}"
-            office.population = {semester: STATED_POPULATION[office.code]}
+            previous = f"{local_today.year - 1}-S2" if local_today.month <= 6 else f"{local_today.year}-S1"
+            office.population = {semester: STATED_POPULATION[office.code],
+                                 previous: STATED_POPULATION[office.code]}
             plans = month_plans(office_rng, ctx, first, last)
             # This month so far (until yesterday), so "this month" pages are not empty either.
             plans += month_plans(office_rng, ctx, local_today.replace(day=1), local_today - timedelta(days=1))
