@@ -130,8 +130,11 @@ def receive(visit_id: str):
     host, visit = _own_visit_or_403(visit_id)
     if not ReceiveForm().validate_on_submit():
         abort(400)
-    if phase(visit, lifecycle.read(visit)) != "waiting":
+    where = phase(visit, lifecycle.read(visit))
+    if where == "received":
         flash(_("Tamu ini sudah dijawab."), "info")
+    elif where != "waiting":
+        _moved_on(visit)
     elif _record(visit, host, "host_received", {}):
         # No guest name in the flash: it is kept in the (signed, unencrypted) session cookie.
         flash(_("Tamu {queue} diterima. Meja tamu akan mempersilakan masuk.",

@@ -387,6 +387,14 @@ def test_aide_declines_after_receiving_and_before_the_meeting_not_after(db, tanj
     assert _events(db, later.id, "host_unavailable") == []
 
 
+def test_receive_after_the_guest_went_in_says_the_status_found(db, tanjabbar, tablet, make_visit, as_user):
+    visit = make_visit(tablet(tanjabbar.office), host=tanjabbar.host, steps=[("admitted", 5, {}, None)])
+    client = as_user(tanjabbar.aide)
+    response = client.post(f"/host/visits/{visit.id}/receive", follow_redirects=True)
+    assert "Status tamu sudah berubah: Sedang bertemu." in response.get_data(as_text=True)
+    assert _events(db, visit.id, "host_received") == []
+
+
 def test_host_actions_on_another_hosts_guest_are_forbidden(db, tanjabbar, tablet, make_visit, as_user):
     visit = make_visit(tablet(tanjabbar.office), host=tanjabbar.host)
     client = as_user(tanjabbar.kabag_aide)
