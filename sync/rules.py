@@ -366,6 +366,15 @@ def validate_event(event) -> dict[str, str]:
             errors[f"payload.{name}"] = error
     for name in sorted(set(payload) - set(spec)):
         errors[f"payload.{name}"] = "unknown field"
+    if kind == "correction" and "payload.fields" in errors and isinstance(payload.get("fields"), dict):
+        # Name each corrected field that is wrong, as the host and service checks do.
+        fields = payload["fields"]
+        named = {f"payload.fields.{name}": "cannot be corrected" if name not in CORRECTABLE
+                 else _check_registration_field(name, new) for name, new in fields.items()}
+        named = {path: why for path, why in named.items() if why}
+        if named:
+            del errors["payload.fields"]
+            errors.update(named)
     if kind == "registration" and not errors:
         if payload.get("id_type") == "ktp" and payload.get("id_number"):
             if not re.fullmatch(r"\d{16}", payload["id_number"]):

@@ -63,6 +63,44 @@ def test_an_unknown_field_of_an_event_is_refused_whatever_its_name(client, table
     assert response.json["ack"]["quarantined"] == [{"id": event["id"], "fields": {"device": "unknown field"}}]
 
 
+@pytest.mark.parametrize("kind, payload, field", [
+    ("registration", {"queue_number": "A\r\n001"}, "payload.queue_number"),
+    ("registration", {"name": "Siti\u2028Aminah"}, "payload.name"),
+    ("correction", {"fields": {"name": "Siti\nAminah"}}, "payload.fields.name"),
+    ("correction", {"fields": {"phone": "0812\x1f"}}, "payload.fields.phone"),
+    ("card_issued", {"card_number": "7\x85"}, "payload.card_number"),
+    ("locker", {"locker_number": "3\t"}, "payload.locker_number"),
+])
+def test_a_line_break_in_a_one_line_field_quarantines_the_event_naming_the_field(
+        client, tablet_for, kind, payload, field):
+    tablet = tablet_for()
+    visit_id = str(uuid.uuid4())
+    if kind == "registration":
+        event = tablet.registration(visit_id, **payload)
+    else:
+        event = tablet.event(visit_id, kind, payload)
+    response = client.post("/api/v1/push", json={"protocol": 1, "events": [event]}, headers=tablet.headers)
+    assert response.json["ack"]["quarantined"] == [
+        {"id": event["id"], "fields": {field: "must be one line, without control characters"}}]
+
+
+def test_a_nul_character_anywhere_refuses_the_whole_push_as_invalid_json(client, tablet_for):
+    # PostgreSQL text cannot hold U+0000: such a body is refused as it is read, not quarantined.
+    tablet = tablet_for()
+    event = tablet.registration(name="Siti\x00")
+    response = client.post("/api/v1/push", json={"protocol": 1, "events": [event]}, headers=tablet.headers)
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_json"
+    assert response.json["error"]["fields"] == {"body": "no \\u0000 allowed"}
+
+
+def test_a_correction_names_each_field_it_may_not_change(client, tablet_for):
+    tablet = tablet_for()
+    event = tablet.event(str(uuid.uuid4()), "correction", {"fields": {"name": "Siti", "queue_number": "B002"}})
+    response = client.post("/api/v1/push", json={"protocol": 1, "events": [event]}, headers=tablet.headers)
+    assert response.json["ack"]["quarantined"] == [
+        {"id": event["id"], "fields": {"payload.fields.queue_number": "cannot be corrected"}}]
+
+
 # --- "Push" --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["events", "surveys"])
