@@ -138,7 +138,8 @@ def require_protocol(body: dict | None = None) -> None:
         raise SyncError(426, "upgrade_required",
                         "This protocol version is not supported; update the desk app.",
                         {"X-Sitamu-Protocol": f"supported: {', '.join(map(str, SUPPORTED_PROTOCOLS))}"})
-    if body is not None and "protocol" in body and body["protocol"] != int(value):
+    if body is not None and "protocol" in body and (isinstance(body["protocol"], bool)
+                                                    or body["protocol"] != int(value)):
         raise SyncError(400, "invalid_request", "The body's protocol differs from X-Sitamu-Protocol.",
                         {"protocol": "must match X-Sitamu-Protocol"})
 

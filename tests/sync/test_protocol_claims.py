@@ -54,6 +54,14 @@ def test_a_body_nested_deeper_than_32_levels_is_refused_as_invalid_json(client, 
         assert [q["id"] for q in response.json["ack"]["quarantined"]] == [body["events"][0]["id"]]
 
 
+@pytest.mark.parametrize("value", ["1", True, 2, None, [1]])
+def test_a_protocol_in_the_body_that_does_not_agree_with_the_header_is_400(client, tablet_for, value):
+    tablet = tablet_for()
+    response = client.post("/api/v1/push", json={"protocol": value, "events": []}, headers=tablet.headers)
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"protocol": "must match X-Sitamu-Protocol"}
+
+
 # --- "Events" ------------------------------------------------------------------------------
 
 def test_an_unknown_field_of_an_event_is_refused_whatever_its_name(client, tablet_for):
