@@ -144,6 +144,12 @@ def test_repeat_guests_institutions_and_waits_are_counted(db, staffed, as_user, 
     assert html.status_code == 200 and "<strong>4</strong>" in html.get_data(as_text=True)
 
 
+def test_analytics_point_to_the_no_shows_instead_of_saying_appointments_do_not_exist(db, staffed, as_user):
+    html = as_user(staffed.users["supervisor"]).get(f"/dashboard/visits?period={OCT}").get_data(as_text=True)
+    assert "setelah fitur janji temu tersedia" not in html
+    assert "Ketidakhadiran janji temu per layanan dan pejabat ada di dasbor" in html
+
+
 def test_analytics_filters_refuse_other_offices_and_bad_values(db, staffed, as_user):
     client = as_user(staffed.users["supervisor"])
     assert client.get(f"/dashboard/visits?host={staffed.other_host.id}").status_code == 403
