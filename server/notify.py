@@ -121,9 +121,13 @@ def _smtp_send(note: Notification, config) -> None:
     message["To"] = note.recipient
     message["Subject"] = header_text(note.subject)  # rows queued before subjects were cleaned
     message["Message-ID"] = make_msgid(idstring=f"sitamu-{note.id}")
-    message.set_content(note.body)
     if note.appointment_id:
+        from .appointments.operations import with_status_link
+
+        message.set_content(with_status_link(note.body, note.appointment_id))
         _attach_ticket(note, message)
+    else:
+        message.set_content(note.body)
     with smtplib.SMTP(config["SITAMU_SMTP_HOST"], config["SITAMU_SMTP_PORT"],
                       timeout=SMTP_TIMEOUT) as smtp:
         smtp.send_message(message)

@@ -137,6 +137,19 @@ def status_url(appointment: Appointment) -> str:
     return f"{base}/janji/s/{status_token(appointment.id)}"
 
 
+# A queued e-mail holds this mark, never the link itself: the link goes in when the message
+# is sent (`with_status_link`), so no table ever holds a status token, only its SHA-256.
+STATUS_LINK_MARK = "{{tautan-status}}"
+
+
+def with_status_link(body: str, appointment_id: str) -> str:
+    """Return a queued e-mail's text with the appointment's status link in place of the mark."""
+    if STATUS_LINK_MARK not in body:
+        return body
+    appointment = db.session.get(Appointment, appointment_id)
+    return body.replace(STATUS_LINK_MARK, status_url(appointment) if appointment else "")
+
+
 # --- letters -------------------------------------------------------------------------------
 
 
@@ -540,7 +553,7 @@ def guest_email_body(appointment: Appointment, why: str) -> str:
         lines.append(f"Janji temu Anda di {office.name} untuk {when} telah dibatalkan.")
     lines += [
         "",
-        f"Status dan tiket: {status_url(appointment)}",
+        f"Status dan tiket: {STATUS_LINK_MARK}",
         "",
         "Pesan ini dikirim otomatis oleh Sitamu.",
     ]

@@ -243,6 +243,23 @@ def test_the_ticket_e_mail_carries_the_pdf(
     assert parts[0].get_payload(decode=True).startswith(b"%PDF")
 
 
+def test_the_status_link_is_never_stored_only_put_into_the_e_mail_when_sent(
+    app, db, booking_office, booked, smtp_server, mail_config
+):
+    from server.models import Notification
+    from server.notify import send_due
+
+    office, service, _ = booking_office
+    mail_config(smtp_server.port)
+    _, token = booked(office, f"s{service.id}", next_weekday(office))
+    stored = db.session.scalars(db.select(Notification)).all()
+    assert stored and all(token not in note.body + note.subject for note in stored)
+    assert send_due()["sent"] >= 1
+    message = next(m for m in smtp_server.messages if m["To"] == "siti@example.com")
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert f"/janji/s/{token}" in text
+
+
 def test_the_admin_visit_page_flags_the_second_check_in_and_the_register_marks_appointment_visits(
     client, db, booking_office, booked, tablet_for, make_user, login
 ):
