@@ -1,7 +1,7 @@
 """Excel downloads of the dashboard: the month's visits and survey responses (XLSX or CSV)."""
 import tempfile
 
-from flask import Response, render_template, request, send_file
+from flask import render_template, request, send_file
 from flask_babel import get_locale
 
 from reports.periods import PeriodError, parse_month
@@ -12,6 +12,7 @@ from ..errors import ApiError
 from ..exports.spreadsheet import Sheet, csv_text, write_xlsx
 from ..exports.visits import RESPONSE_HEADER, RESPONSE_WIDTHS, VISIT_HEADER, VISIT_WIDTHS, response_rows, visit_rows
 from ..extensions import db
+from ..webutil import csv_download
 from . import ROLES, _offices, bp, data
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,9 +62,7 @@ def export_file(what: str, fmt: str):
         name += f"-{offices[0].code.lower()}"
     if fmt == "csv":
         body = csv_text(header, (row for office in offices for row in rows_of(office, month)))
-        return Response(body, mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
-                                 "Cache-Control": "no-store"})
+        return csv_download(f"{name}.csv", body)
     out = tempfile.TemporaryFile()
     write_xlsx([Sheet(office.code, header, rows_of(office, month), widths) for office in offices]
                or [Sheet("-", header, [], widths)], out)

@@ -53,6 +53,17 @@ def test_username_starting_with_a_minus_reaches_the_audit_csv_as_text(db, staffe
     assert not any(cell[:1] in "=+-@\t\r" for cell in cells if cell)
 
 
+
+@pytest.mark.parametrize("url", ["/admin/audit.csv", "/dashboard/ikm.csv", "/dashboard/visits/hours.csv?period=2026-10",
+                                 "/dashboard/exports/visits.csv?period=2026-10",
+                                 "/dashboard/exports/responses.csv?period=2026-10"])
+def test_every_csv_download_names_its_charset_once(db, staffed, as_user, url):
+    response = as_user(staffed.users["central_admin"]).get(url)
+    assert response.status_code == 200, response.data[:300]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 # -- month exports --------------------------------------------------------------------------
 
 def _xlsx(response):
