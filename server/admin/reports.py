@@ -13,7 +13,7 @@ from reports.periods import PeriodError, parse_period, period_containing
 
 from ..access import ADMINS, can_access_office, office_or_403, roles_required
 from ..audit import record_audit
-from ..errors import ApiError
+from ..errors import ApiError, json_endpoint
 from ..i18n import translate as _
 from . import bp
 from .routes import scoped_offices
@@ -124,6 +124,7 @@ def report_job(job_id: str):
 
 
 @bp.route("/reports/jobs/<job_id>/status")
+@json_endpoint
 @roles_required(*READERS)
 def report_job_status(job_id: str):
     """Return a report job's progress as JSON."""

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from sync.rules import SUPPORTED_PROTOCOLS, format_time
 
 from .. import jsoncodec
-from ..errors import error_body
+from ..errors import error_body, http_error_code
 from ..extensions import db
 from ..nik import parse_nik
 from . import bp
@@ -184,9 +184,8 @@ def _too_large(exc):
 def _http_error(exc: HTTPException):
     if exc.code == 429:
         raise exc  # the app's rate-limit handler answers with Retry-After
-    code = {404: "not_found", 405: "method_not_allowed", 400: "invalid_request"}.get(
-        exc.code, (exc.name or "error").lower().replace(" ", "_"))
-    response = jsonify(dict(error_body(code, exc.description or exc.name), server_time=server_time()))
+    response = jsonify(dict(error_body(http_error_code(exc), exc.description or exc.name),
+                            server_time=server_time()))
     response.status_code = exc.code or 500
     if getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)

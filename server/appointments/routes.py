@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 
-from ..errors import ApiError
+from ..errors import ApiError, json_endpoint
 from ..extensions import db, limiter
 from ..i18n import N_, translate
 from ..models import Office
@@ -146,6 +146,7 @@ def book(code: str):
 
 
 @bp.route("/<code>/slots")
+@json_endpoint
 @limiter.limit("120 per minute")
 def free_slots(code: str):
     """Return the free slots of a service or host on a date as JSON (no personal data)."""

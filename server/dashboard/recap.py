@@ -9,7 +9,7 @@ from reports.periods import PeriodError, parse_period
 
 from ..access import can_access_office, roles_required
 from ..audit import record_audit
-from ..errors import ApiError
+from ..errors import ApiError, json_endpoint
 from ..extensions import db
 from . import _offices, bp, data
 
@@ -87,6 +87,7 @@ def recap_job(job_id: str):
 
 
 @bp.route("/recap/jobs/<job_id>/status")
+@json_endpoint
 @roles_required(*RECAP_ROLES)
 def recap_job_status(job_id: str):
     """Return a recap job's progress as JSON."""

@@ -92,5 +92,5 @@ def booked(db, book):
 
 from tests.pwa.conftest import desk_office, enrol_code  # noqa: E402,F401  (fixtures)
 from tests.sync.conftest import enrolled, tablet_for  # noqa: E402,F401  (fixtures)
-from tests.trust.conftest import make_app  # noqa: E402,F401  (fixture)
+from tests.trust.conftest import limited_app, make_app  # noqa: E402,F401  (fixtures)
 from tests.web.conftest import mail_config, smtp_server  # noqa: E402,F401  (fixtures)

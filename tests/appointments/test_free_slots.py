@@ -232,3 +232,19 @@ def test_bad_slot_list_input_is_a_400_naming_the_field(client, db, booking_offic
 def test_the_slot_list_of_an_unknown_office_is_a_json_404(client, db):
     response = client.get("/janji/NOPE/slots", query_string={"date": "2030-01-01", "service": 1})
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_slot_list_answers_its_errors_in_json_a_429_with_retry_after(limited_app, db, booking_office):
+    office, service, _ = booking_office
+    client = limited_app.test_client()
+    url, args = f"/janji/{office.code}/slots", {"date": "2030-01-01", "service": service.id}
+    # What the page's script sends: fetch's default Accept, no JSON preference.
+    headers = {"Accept": "*/*"}
+    statuses = [client.get(url, query_string=args, headers=headers).status_code for _ in range(120)]
+    assert 429 not in statuses
+    limited = client.get(url, query_string=args, headers=headers)
+    assert limited.status_code == 429 and limited.mimetype == "application/json"
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    wrong_method = client.post(url, headers=headers)
+    assert wrong_method.status_code == 405 and wrong_method.get_json()["error"]["code"] == "method_not_allowed"

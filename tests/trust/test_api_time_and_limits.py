@@ -30,6 +30,14 @@ def test_unrouted_api_requests_carry_the_server_time(client, method, path, statu
         assert response.headers["Allow"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/push", "/api/v1/nope", "/api/v1/blobs/" + "a" * 64])
+def test_a_body_over_the_request_limit_is_too_large_on_any_api_path(app, client, path):
+    body = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post(path, data=body, headers={**PROTO, "Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+    assert_server_time(response)
+
 def test_pages_outside_the_api_do_not_get_the_api_clock(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "X-Server-Time" not in response.headers
