@@ -243,7 +243,9 @@ def document() -> dict:
                 "security": bearer,
                 "parameters": [PROTOCOL_HEADER, PENDING_HEADER,
                                {"name": "cursor", "in": "query", "required": False,
-                                "schema": {"type": "string", "maxLength": 200}},
+                                "description": "The last answer's cursor; empty starts a snapshot. Any cursor "
+                                               "the server cannot read, of any length, answers `reset: true`.",
+                                "schema": {"type": "string"}},
                                {"name": "limit", "in": "query", "required": False,
                                 "schema": {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500}}],
                 "responses": {"200": _ok("A page of changes.", "PullResponse"), **COMMON_ERRORS}}},

@@ -28,6 +28,17 @@ def test_openapi_document_names_every_api_route(app, api):
                 assert (method, path) in documented, (method, path)
 
 
+def test_the_documented_pull_cursor_takes_any_length_the_server_answers_with_reset(client, db, tablet_for):
+    """The server reads any cursor it cannot parse, however long, as a reset: the document
+    must not promise a 400 (or a length limit) for a long one."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    cursor = next(p for p in document["paths"]["/pull"]["get"]["parameters"] if p.get("name") == "cursor")
+    assert "maxLength" not in cursor["schema"]
+    tablet = tablet_for()
+    for length in (201, 4000):
+        response = client.get("/api/v1/pull", query_string={"cursor": "c." + "9" * length}, headers=tablet.headers)
+        assert response.status_code == 200 and response.json["reset"] is True
+
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_api_never_fails_and_always_answers_in_the_documented_shape(api, mode):
     schema, token = api
