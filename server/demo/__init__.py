@@ -14,8 +14,9 @@ fictional; NIKs follow the real structure (province, birth date, sex) but belong
 The package, from the bottom up: `common` (demo password and PIN, DemoError, ids, times),
 `offices` (the offices, hosts, services, staff, tablets and their busy-ness), `people` (guests,
 NIKs, signatures), `visits` (one visit walked through its SOP, its SKM answer), `month` (the
-generated month: days, arrivals, survey history, today's guests) and `store` (queue numbers,
-signature blobs, the push), `bookings` (each office's bookable service and host, and guests
+generated month: days, arrivals, survey history, today's guests), `custody` (guest cards and
+lockers, one guest at a time), `store` (queue numbers, card and locker numbers, signature
+blobs, the push), `bookings` (each office's bookable service and host, and guests
 booked for today and the next working day). This module holds the two operations the CLI calls.
 """
 from __future__ import annotations

@@ -7,9 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from sync.lifecycle import read_custody
+from sync.rules import FINAL_STAGES
+
 from ..extensions import db
 from ..models import Attachment, Device, Office, Visit, VisitEvent
 from .common import DemoError, iso, new_uuid
+from .custody import FOREVER, POOLS, Ledger, hand_out
 from .offices import Ctx
 from .people import signature_png
 from .visits import Plan
@@ -120,6 +124,9 @@ def store_plans(rng: random.Random, ctx: Ctx, plans: list[Plan], history: list[d
         for device_id, day, count in _existing_queue_counts(ctx, plans):
             taken[(device_id, day)] = count
     _queue_numbers(ctx, plans, taken)
+    if plans:
+        # Apart from the main stream, so the rest of the demo is the same whatever is handed out.
+        hand_out(random.Random(f"custody:{plans[0].visit_id}"), plans, _stored_custody(ctx, plans))
     _store_blobs(_sign(ctx.office, plans))
     next_seq = dict(db.session.execute(select(VisitEvent.device_id, func.max(VisitEvent.device_seq)).where(
         VisitEvent.device_id.in_([d.id for d in ctx.devices])).group_by(VisitEvent.device_id)).all())
@@ -135,6 +142,24 @@ def store_plans(rng: random.Random, ctx: Ctx, plans: list[Plan], history: list[d
     counts = store_through_push(devices, events, surveys)
     return {"visits": len(plans), "events": sum(len(v) for v in events.values()),
             "surveys": sum(len(v) for v in surveys.values()), **counts}
+
+
+def _stored_custody(ctx: Ctx, plans: list[Plan]) -> Ledger:
+    """Return the cards and lockers the office's stored visits hold around the plans' days
+    (and those still held by guests on site)."""
+    starts = [e["at"] for p in plans for e in p.events]
+    low, high = min(starts) - timedelta(days=1), max(starts) + timedelta(days=1)
+    ledger = Ledger()
+    rows = db.session.execute(select(Visit.state, Visit.card_number, Visit.ktp_held, Visit.id_type,
+                                     Visit.locker_number, Visit.checked_out_at).where(
+        Visit.office_id == ctx.office.id,
+        ((Visit.registered_at >= low) & (Visit.registered_at <= high)) | Visit.stage.notin_(FINAL_STAGES)))
+    for row in rows:
+        custody, _ = read_custody(row.state, row)
+        for item, held in custody.items():
+            if item in POOLS and held.get("number") and held.get("issued_at"):
+                ledger.hold(item, held["number"], (held["issued_at"], held["returned_at"] or FOREVER))
+    return ledger
 
 
 def _existing_queue_counts(ctx: Ctx, plans: list[Plan]):

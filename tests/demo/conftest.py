@@ -1,12 +1,33 @@
 """Fixtures for the demo data tests: one demo load shared by a module's read-only tests."""
+from collections import defaultdict
 from datetime import date
+from itertools import pairwise
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from server.extensions import db as _db
+from server.models import Visit
 
 TODAY = date(2026, 11, 18)  # a Wednesday; "last month" is October 2026
+
+
+def custody_overlaps(db, office) -> tuple[list[tuple], int]:
+    """Return (item, number, issued) for each card or locker handed out while another visit of
+    the office still held it (not given back is held until now), and how many were handed out."""
+    from server.lifecycle import read
+
+    held = defaultdict(list)  # (item, number) -> [(issued, returned or None)]
+    for visit in db.session.scalars(select(Visit).where(Visit.office_id == office.id)):
+        for item, custody in read(visit).custody.items():
+            if item in ("card", "locker"):
+                held[(item, custody["number"])].append((custody["issued_at"], custody["returned_at"]))
+    overlaps = []
+    for (item, number), spans in held.items():
+        spans.sort(key=lambda span: span[0])
+        overlaps += [(item, number, issued) for (_, returned), (issued, _) in pairwise(spans)
+                     if returned is None or returned > issued]
+    return overlaps, sum(map(len, held.values()))
 
 
 def wipe() -> None:

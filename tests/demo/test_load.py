@@ -12,7 +12,7 @@ from server.demo import DEMO_PASSWORD, DEMO_PIN, STAFF, DemoError, load_demo
 from server.models import ELEMENT_KEYS, Device, Host, Office, Service, StaffUser, SurveyResponse, Visit, VisitEvent
 from sync.rules import derive_visit
 
-from .conftest import TODAY
+from .conftest import TODAY, custody_overlaps
 
 PROVINCES = {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53, 61, 62, 63, 64,
              65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96}
@@ -182,6 +182,17 @@ def test_guests_are_on_site_today_and_the_bupati_has_guests_waiting(demo_ctx):
     bupati = demo_ctx.session.scalar(select(Host).where(Host.position == "Bupati Tanjung Jabung Barat"))
     waiting = [v for v in visits_of(demo_ctx, tanjab) if v.host_id == bupati.id and v.stage == "host_notified"]
     assert waiting
+
+
+def test_a_card_or_locker_is_held_by_one_guest_at_a_time(demo_ctx):
+    """The desk hands a guest card or a locker to one guest at a time: no two visits hold the
+    same number at overlapping times (a card or key not yet given back is held until now)."""
+    handed_out = 0
+    for office in offices(demo_ctx).values():
+        overlaps, count = custody_overlaps(demo_ctx, office)
+        assert overlaps == [], office.code
+        handed_out += count
+    assert handed_out > 300  # TANJABBAR's cards and lockers
 
 
 def test_step_times_are_measured_and_close_to_the_standard_minutes(demo_ctx):

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 from server.demo import DemoError, add_volume
 from server.models import Office, SurveyResponse, Visit, VisitEvent
 
+from .conftest import custody_overlaps
+
 
 def counts(db):
     return tuple(db.session.scalar(select(func.count()).select_from(model))
@@ -34,6 +36,13 @@ def test_add_volume_adds_exactly_n_visits_with_events_and_surveys(demo_ctx):
     add_volume("KALTIM-DP2KUKM", "2026-09", 120, seed=5)
     assert counts(demo_ctx)[0] - visits_after == 120
     assert len(visits_in(demo_ctx, office, 2026, 9)) == 240
+
+
+def test_added_visits_take_only_cards_and_lockers_no_one_holds(demo_ctx):
+    office = demo_ctx.session.scalar(select(Office).where(Office.code == "TANJABBAR-SETDA"))
+    add_volume("TANJABBAR-SETDA", "2026-10", 600, seed=9)  # into the demo month, twice as busy
+    overlaps, handed_out = custody_overlaps(demo_ctx, office)
+    assert overlaps == [] and handed_out > 1000
 
 
 def test_added_visits_continue_each_tablets_sequence(demo_ctx):
