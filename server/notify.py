@@ -115,6 +115,20 @@ def notify_host_of_visit(visit: Visit, host: Host) -> Notification | None:
                        body=body)
 
 
+ERASED_BODY = "(dihapus: masa retensi berakhir / data dihapus atas permintaan)"
+
+
+def forget_message(note: Notification, *, address: bool) -> None:
+    """Scrub a message about a guest whose data is purged (retention or erasure): subject, body
+    and, with `address`, the recipient. One still queued is never sent: it is marked failed
+    ("erased") and kept for the record, as a stale one is."""
+    if note.status == "queued":
+        note.status, note.last_error = "failed", "erased"
+    note.subject, note.body = "(dihapus)", ERASED_BODY
+    if address:
+        note.recipient = "(dihapus)"
+
+
 def _smtp_send(note: Notification, config) -> None:
     message = EmailMessage()
     message["From"] = config["SITAMU_MAIL_FROM"]

@@ -857,6 +857,7 @@ def purge_appointment(appointment: Appointment, now: datetime | None = None) -> 
     """Remove an appointment's personal data and letter (retention or erasure); desks get a
     tombstone (the change-log hook logs the update, the pull turns a purged one into a delete)."""
     from ..models import Notification
+    from ..notify import forget_message
 
     appointment.id_number = appointment.nik_hash = appointment.phone = appointment.email = None
     appointment.name = appointment.institution = appointment.purpose = appointment.reason = ""
@@ -866,8 +867,7 @@ def purge_appointment(appointment: Appointment, now: datetime | None = None) -> 
     for note in db.session.scalars(
         select(Notification).where(Notification.appointment_id == appointment.id)
     ):
-        note.recipient, note.subject = "(dihapus)", "(dihapus)"
-        note.body = "(dihapus: masa retensi berakhir / data dihapus atas permintaan)"
+        forget_message(note, address=True)
 
 
 def find_by_nik(nik: str, office_ids: list[int] | None) -> list[Appointment]:

@@ -130,11 +130,12 @@ def _forget_cached_register(visit: Visit) -> None:
 
 def _scrub_notifications(visit_id: str) -> None:
     from ..models import notification
+    from ..notify import forget_message
 
+    # The host's work address stays; what the message said about the guest goes.
     for note in db.session.scalars(select(notification.Notification)
                                    .where(notification.Notification.visit_id == visit_id)):
-        note.subject = "(dihapus)"
-        note.body = "(dihapus: masa retensi berakhir / data dihapus atas permintaan)"
+        forget_message(note, address=False)
 
 
 def delete_unreferenced_blobs(candidates: set[str]) -> int:

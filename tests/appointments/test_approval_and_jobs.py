@@ -242,6 +242,43 @@ def test_erasing_the_guest_removes_the_bookings_personal_data_and_letter(
     assert ops.find_by_token(token) is None
 
 
+@pytest.mark.parametrize("how", ["erasure", "retention"])
+def test_a_purged_guests_unsent_messages_are_never_sent(
+    app, db, booking_office, booked, make_user, smtp_server, mail_config, how
+):
+    from server.crypto import nik_lookup_hash
+    from server.models import Visit
+    from server.notify import queue_email, send_due
+    from server.privacy.retention import run_retention
+    from server.privacy.subject import erase_visits
+
+    office, service, host = booking_office
+    day = next_weekday(office)
+    appointment, _ = booked(office, f"s{service.id}", day)  # approved at once: the ticket e-mail
+    the_day_before = datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=office.tz)
+    assert ops.queue_reminders(the_day_before.replace(hour=7)) == 1
+    visit = Visit(id="22222222-2222-4222-8222-222222222222", office_id=office.id, name="Siti Aminah",
+                  id_number=NIK, nik_hash=nik_lookup_hash(NIK), state={}, registered_at=datetime.now(timezone.utc))
+    db.session.add(visit)
+    queue_email(office_id=office.id, recipient=host.email, host_id=host.id, visit_id=visit.id,
+                subject="Tamu menunggu: Siti Aminah", body="Tamu menunggu: Siti Aminah dari CV Maju.")
+    db.session.commit()
+    about_her = db.or_(Notification.appointment_id == appointment.id, Notification.visit_id == visit.id)
+    assert len(db.session.scalars(db.select(Notification).where(about_her, Notification.status == "queued")).all()) == 3
+
+    if how == "erasure":
+        erase_visits([visit], make_user("office_admin", office=office))
+    else:
+        run_retention(the_day_before + timedelta(days=office.retention_days + 3))
+    db.session.expire_all()
+    notes = db.session.scalars(db.select(Notification).where(about_her)).all()
+    assert notes and [n.status for n in notes] == ["failed"] * len(notes)
+    assert not any("siti" in (n.recipient + n.subject + n.body).lower() for n in notes)
+    mail_config(smtp_server.port)
+    send_due()
+    assert smtp_server.messages == []
+
+
 def test_retention_purges_old_bookings_and_the_letters_of_declined_ones(
     db, booking_office, booked, make_user
 ):
