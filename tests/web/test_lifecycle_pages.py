@@ -213,6 +213,30 @@ def test_returning_one_item_keeps_the_others_listed(db, tanjabbar, tablet, make_
         VisitEvent.kind == "returned")) == 1
 
 
+def test_a_guest_on_site_shows_their_card_only_while_it_is_held(db, tanjabbar, tablet, make_visit, as_user):
+    """The roll call, the held-items list, the visit page and the visit list read the same
+    custody: a card given back is no longer the guest's (one rule, `custody_outstanding`)."""
+    visit = make_visit(tablet(tanjabbar.office), host=tanjabbar.host, name="Tamu Masih Di Dalam", steps=[
+        ("card_issued", 2, {"card_number": "14", "id_held": "ktp"}, "sambut_dan_registrasi"),
+        ("waiting", 4, {}, "arahkan_ruang_tunggu")])
+    client = as_user(tanjabbar.admin)
+
+    def cells(section):
+        html = _section(client.get("/admin/onsite").get_data(as_text=True), section)
+        row = html.split(f'data-visit="{visit.id}"')[1].split("</tr>")[0]
+        return dict(re.findall(r'data-item="([a-z_]+)">([^<]*)<', row))
+
+    assert cells("onsite")["card"] == "14" and cells("custody")["card"] == "14"
+    client.post(f"/admin/visits/{visit.id}/returned", data={"items": "card"})
+    assert cells("onsite")["card"] == "–" and cells("custody") == {"card": "–", "id_document": "KTP", "locker": "–"}
+    ledger = _section(client.get(f"/admin/visits/{visit.id}").get_data(as_text=True), "visit-status")
+    assert ledger.count("belum dikembalikan") == 1  # the KTP; card 14 shows when it came back
+    assert "barang dititip" in client.get("/admin/visits").get_data(as_text=True)
+    client.post(f"/admin/visits/{visit.id}/returned", data={"items": "id_document"})
+    assert cells("onsite")["card"] == "–"
+    assert "barang dititip" not in client.get("/admin/visits").get_data(as_text=True)
+
+
 def test_custody_list_is_sorted_by_the_time_items_were_held_and_looks_back_30_days(
         db, tanjabbar, tablet, make_visit, as_user):
     desk = tablet(tanjabbar.office)
