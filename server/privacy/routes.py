@@ -58,6 +58,7 @@ def search():
                  detail={"matches": len(visits)})
     db.session.commit()
     from ..appointments.operations import find_by_nik as find_appointments_by_nik
+    from ..appointments.staff import STATUS_LABELS as APPOINTMENT_STATUS_LABELS
     from .forms import AppointmentsEraseForm
 
     appointments = find_appointments_by_nik(form.nik.data, scoped_office_ids(current_user))
@@ -65,6 +66,7 @@ def search():
     form.nik.data = ""  # not left on screen for the next person at the desk
     return render_template("privacy/index.html", form=form, visits=visits, appointments=appointments,
                            appointments_erase_form=AppointmentsEraseForm(),
+                           appointment_status_labels=APPOINTMENT_STATUS_LABELS,
                            masked=masked, local_time=local_time,
                            mask_phone=mask_phone, mask_id=mask_id,
                            action_form=VisitsForm(), erase_form=EraseForm()), 200, NO_STORE

@@ -11,6 +11,12 @@ from server.models import Appointment, Attachment, Notification
 from tests.appointments.conftest import NIK, next_weekday
 
 
+def _section(html: str, testid: str) -> str:
+    """Return the part of the page inside the first element with data-testid=testid."""
+    start = html.index(f'data-testid="{testid}"')
+    return html[start:html.find("</section>", start)]
+
+
 @pytest.fixture
 def aide(db, make_user, booking_office):
     office, _, host = booking_office
@@ -309,6 +315,28 @@ def test_retention_purges_old_bookings_and_the_letters_of_declined_ones(
         )
         == 0
     )
+
+
+def test_the_privacy_page_names_a_bookings_status_in_words_in_both_languages(
+    client, db, booking_office, booked, make_user, login
+):
+    """The same words as the booking status page and the appointments list (STATUS_LABELS)."""
+    office, service, _ = booking_office
+    approved, _ = booked(office, f"s{service.id}", next_weekday(office))
+    moved, _ = booked(office, f"s{service.id}", next_weekday(office, after_days=8))
+    admin = make_user("office_admin", office=office)
+    ops.reschedule(moved, moved.date, "10:00", "Ruang layanan dipakai rapat.", admin)
+    db.session.commit()
+    login(admin)
+
+    def statuses():
+        page = client.post("/admin/privacy/search", data={"nik": NIK}).data.decode()
+        rows = _section(page, "privacy-appointments").split("<tr data-appointment=")[1:]
+        return {row.split('"')[1]: row.split("</td>")[-2].rsplit(">", 1)[1] for row in rows}
+
+    assert statuses() == {approved.id: "Disetujui", moved.id: "Dipindah waktunya"}
+    client.get("/admin/privacy/?lang=en")
+    assert statuses() == {approved.id: "Approved", moved.id: "Moved"}
 
 
 def test_the_privacy_page_finds_a_guests_bookings_by_nik_and_erases_them(
