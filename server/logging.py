@@ -34,6 +34,25 @@ def route_of_request() -> str:
     return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
+class DevServerPaths(logging.Filter):
+    """Keep raw paths out of the development server's log (`sitamu run`, werkzeug): its line
+    per request names the path, which may carry a status-link or survey-link token. That line
+    is dropped (the app's own access log names the route pattern), and a malformed request's
+    error keeps its reason without the request line quoted in it."""
+
+    REQUEST_LINE = '"%s" %s %s'  # werkzeug's log_request: request line, status, size
+    BAD_REQUEST = "code %d, message %s"  # http.server's send_error: the message may quote the line
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.endswith(self.REQUEST_LINE):
+            return False
+        if message.endswith(self.BAD_REQUEST) and isinstance(record.args, tuple) and len(record.args) == 2:
+            code, reason = record.args
+            record.args = (code, str(reason).split(" (", 1)[0])
+        return True
+
+
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -54,6 +73,9 @@ def init_logging(app) -> None:
         logger.addHandler(handler)
         logger.propagate = True
     logger.setLevel(app.config["SITAMU_LOG_LEVEL"])
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, DevServerPaths) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(DevServerPaths())
     access = logging.getLogger("sitamu.access")
 
     @app.before_request

@@ -210,3 +210,37 @@ def test_a_full_flow_logs_no_personal_data_or_secrets(app, client, db, make_offi
         if status >= 400:  # what the user typed may stay in its input; messages never repeat it
             text = re.sub(r'value="[^"]*"', "", body)
             assert not any(s in text for s in NIKS + PHONES + [BAD_NIK]), (method, url, status, text[:300])
+
+
+def test_the_development_server_logs_no_path_token_nik_or_phone(app, captured_logs):
+    """`sitamu run` serves through werkzeug, whose request log would name each raw path: a
+    status-link or survey-link token, or a NIK or phone someone put in a query."""
+    import http.client
+    import socket
+    import threading
+
+    from werkzeug.serving import make_server
+
+    token = "tok" + uuid.uuid4().hex
+    paths = [f"/janji/s/{token}", f"/janji/s/{token}/tiket.pdf", f"/p/survey/{token}",
+             f"/janji/NOPE?nik={NIKS[0]}&hp={PHONES[0]}"]
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        for path in paths:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("GET", path)
+            assert conn.getresponse().status in (200, 302, 404)
+            conn.close()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+            raw.sendall(f"GET /janji/s/{token} HTTP/9.9x\r\n\r\n".encode())  # a malformed request line
+            assert b"400" in raw.recv(4096)
+    finally:
+        server.shutdown()
+        thread.join()
+    logged = "\n".join(captured_logs.lines)
+    assert '"path": "/janji/s/<token>"' in logged  # the app's access log: the route pattern
+    assert "Bad request version" in logged  # the reason of a malformed request is kept
+    for secret in (token, NIKS[0], PHONES[0]):
+        assert secret not in logged, [line for line in captured_logs.lines if secret in line][:2]
