@@ -202,6 +202,16 @@ def test_the_dashboard_shows_bookings_approvals_and_no_shows_per_service(
     assert 'data-testid="no-shows">1<' in page
 
 
+def test_the_dashboard_says_a_period_without_appointments_has_none_in_that_period(
+    client, db, booking_office, make_user, login
+):
+    login(make_user("central_admin"))
+    for lang, words in (("id", "Tidak ada janji temu pada periode ini."), ("en", "No appointments in this period.")):
+        page = client.get("/dashboard/", query_string={"period": "2026-Q3", "lang": lang}).data.decode()
+        section = _section(page, "appointment-stats")
+        assert words in section and "tanggal ini" not in section and "this date" not in section
+
+
 def test_erasing_the_guest_removes_the_bookings_personal_data_and_letter(
     db, booking_office, booked, make_user
 ):
