@@ -13,7 +13,7 @@ from sync.rules import mask_id_number
 from ..extensions import db
 from ..models import Host, Office, Service, SurveyResponse, Visit
 
-VISIT_HEADER = ["Kode kantor", "Tanggal", "Jam daftar", "No. antrian", "Nama", "Jenis identitas",
+VISIT_HEADER = ["Kode kantor", "Tanggal", "Jam daftar", "No. antrean", "Nama", "Jenis identitas",
                 "No. identitas (disamarkan)", "Instansi", "Keperluan", "Pejabat dituju", "Layanan",
                 "Tahap", "Hasil", "Alasan", "Diterima", "Keluar", "Lama kunjungan (menit)",
                 "Menunggu sebelum diterima (menit)"]

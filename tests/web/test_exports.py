@@ -86,6 +86,7 @@ def test_month_visits_xlsx_has_typed_cells_a_frozen_header_and_a_sheet_per_offic
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert header[3] == "No. antrean"  # the glossary's (KBBI) word
     assert row["Tanggal"] == datetime(2026, 10, 5) and sheet["B2"].is_date
     assert row["Jam daftar"] == datetime(2026, 10, 5, 9, 30) and sheet["C2"].is_date
     assert row["No. identitas (disamarkan)"] == mask_id_number("6171014506900001")

@@ -71,6 +71,32 @@ def test_the_desk_dictionaries_use_the_glossary_words():
     assert disagreements(pairs) == []
 
 
+PRODUCT = ("server", "reports", "pwa", "docs")
+TEXT_FILES = {".py", ".html", ".js", ".json", ".md", ".po", ".css", ".txt"}
+# Not the product's words: quotations of the offices' signed SOPs (their "Nomor Antrian"),
+# the glossary itself and its tests, which name the avoided words, and third-party code.
+QUOTED = ("server/sop/templates/", "docs/glossary.md", "pwa/tests/", "pwa/node_modules/")
+
+
+def product_texts():
+    """Yield (path, text) of every text file users' words can come from: code, templates,
+    reports, the desk app and the documents."""
+    for folder in PRODUCT:
+        for path in sorted((ROOT / folder).rglob("*")):
+            where = path.relative_to(ROOT).as_posix()
+            if path.suffix in TEXT_FILES and path.is_file() and not where.startswith(QUOTED):
+                yield where, path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_no_text_of_the_product_uses_an_avoided_indonesian_word():
+    """"antrean" (KBBI), never "antrian", also where no catalog looks: the export's column
+    headers, the reports, the documents."""
+    avoided = [w for term in GLOSSARY["terms"] for w in term.get("avoid", {}).get("id", [])]
+    assert "antrian" in avoided
+    found = [(where, word) for where, text in product_texts() for word in avoided if _word(word).search(text)]
+    assert found == []
+
+
 @pytest.mark.parametrize("pair, term", [
     (("x", "Menghubungi tuan rumah", "Contacting the official"), "avoid tuan rumah"),
     (("x", "Pejabat tidak dapat menerima", "Host cannot receive"), "pejabat"),
