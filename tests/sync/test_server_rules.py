@@ -226,11 +226,12 @@ def test_visit_device_is_the_earliest_registrations_whatever_the_arrival_order(c
 
 def losing_version(event):
     """Return another version of `event` with a larger content hash (it loses to the stored one)."""
-    for n in range(100):
+    # A stored event's hash is larger than n others' with chance 1/(n+1): try enough.
+    for n in range(100_000):
         other = dict(event, payload=dict(event["payload"], name=f"Orang Lain {n}"))
         if content_hash(other) > content_hash(event):
             return other
-    raise AssertionError("no larger hash in 100 tries")
+    raise AssertionError("no larger hash in 100,000 tries")
 
 
 def two_versions(tablet):

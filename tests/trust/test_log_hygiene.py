@@ -112,8 +112,8 @@ def test_a_full_flow_logs_no_personal_data_or_secrets(app, client, db, make_offi
     assert len(ack["stored"]) == 6 and len(ack["quarantined"]) == 1
     from sync.rules import content_hash  # the version with the larger hash: a conflict, not a replacement
 
-    conflict = next(c for c in (dict(registrations[0], payload=dict(registrations[0]["payload"], phone=f"0899000011{n:02}"))
-                                for n in range(100)) if content_hash(c) > content_hash(registrations[0]))
+    conflict = next(c for c in (dict(registrations[0], payload=dict(registrations[0]["payload"], phone=f"08990{n:06}"))
+                                for n in range(100_000)) if content_hash(c) > content_hash(registrations[0]))
     secrets.add(conflict["payload"]["phone"])
     again = call("POST", "/api/v1/push", json={"protocol": 1, "events": [registrations[1], conflict]}, headers=auth)
     assert again.status_code == 200 and again.get_json()["ack"]["conflict"]
