@@ -295,3 +295,21 @@ def test_the_admin_visit_page_flags_the_second_check_in_and_the_register_marks_a
     )
     notes = {row["queue_number"]: row["note"] for row in register.rows}
     assert all("datang dengan janji temu" in note for note in notes.values()) and len(notes) >= 1
+
+
+def test_the_ticket_code_reads_back_as_one_word_whatever_its_letters(tmp_path):
+    """A guest copies the code from the PDF (or a reader speaks it): spaced-out letters made
+    pdftotext read "D 4 F D F 6 FA" for some codes, so the code must not be letter-spaced."""
+    from reports.ticket import render_ticket
+
+    data = {"office_name": "Kantor Uji", "letterhead": ["KANTOR UJI"], "logo": None, "address": "Jl. Uji",
+            "tz_label": "WIB", "date": "2026-12-09", "date_text": "Rabu, 9 Desember 2026", "time": "10:30",
+            "queue": "J-001", "host": "Dra. Rina Wati", "service": None, "name": "Siti Aminah", "group": None,
+            "qr_text": "x" * 150}
+    for code in ("D4FDF6FA", "1111AAAA", "A1B2C3D4", "0F7E11C9"):
+        pdf = tmp_path / f"{code}.pdf"
+        pdf.write_bytes(render_ticket(dict(data, code=code)))
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                                check=True).stdout
+        assert f"Kode: {code}" in text and f"Kode: {code}" in layout, code
