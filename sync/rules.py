@@ -172,15 +172,12 @@ def _item_list(value):
 
 
 def _corrections(value):
+    """Check a correction's fields; each wrong one is named by its own path (a dict of errors)."""
     if not isinstance(value, dict) or not value:
         return "must be a non-empty object of field: value"
-    for name, new in value.items():
-        if name not in CORRECTABLE:
-            return f"{name} cannot be corrected"
-        error = _check_registration_field(name, new)
-        if error:
-            return f"{name}: {error}"
-    return None
+    errors = {name: "cannot be corrected" if name not in CORRECTABLE else _check_registration_field(name, new)
+              for name, new in value.items()}
+    return {name: why for name, why in errors.items() if why} or None
 
 
 def _check_registration_field(name, value):
@@ -362,19 +359,12 @@ def validate_event(event) -> dict[str, str]:
                 errors[f"payload.{name}"] = "is required"
             continue
         error = field.check(payload[name])
-        if error:
+        if isinstance(error, dict):  # an object's check names its own wrong members
+            errors.update({f"payload.{name}.{member}": why for member, why in error.items()})
+        elif error:
             errors[f"payload.{name}"] = error
     for name in sorted(set(payload) - set(spec)):
         errors[f"payload.{name}"] = "unknown field"
-    if kind == "correction" and "payload.fields" in errors and isinstance(payload.get("fields"), dict):
-        # Name each corrected field that is wrong, as the host and service checks do.
-        fields = payload["fields"]
-        named = {f"payload.fields.{name}": "cannot be corrected" if name not in CORRECTABLE
-                 else _check_registration_field(name, new) for name, new in fields.items()}
-        named = {path: why for path, why in named.items() if why}
-        if named:
-            del errors["payload.fields"]
-            errors.update(named)
     if kind == "registration" and not errors:
         if payload.get("id_type") == "ktp" and payload.get("id_number"):
             if not re.fullmatch(r"\d{16}", payload["id_number"]):
